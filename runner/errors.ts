@@ -1,0 +1,168 @@
+/**
+ * One error module for pgphase. Every failure that reaches a user is a `PgphaseError` with an
+ * exit code and, where it helps, a hint saying what to do. Library code throws these; only the
+ * CLI's top-level handler turns them into a process exit code.
+ */
+
+/** Documented exit codes of the `pgphase` CLI. */
+export const EXIT = {
+  ok: 0,
+  /** The command finished, but something failed or is pending (failed partitions, pending migrations). */
+  failed: 1,
+  /** Bad usage or configuration: fix the command line or the environment. */
+  usage: 2,
+  /** The database could not be reached, or a lock could not be taken in time. */
+  database: 3,
+} as const;
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+export class PgphaseError extends Error {
+  readonly exitCode: ExitCode;
+  readonly hint: string | undefined;
+  readonly sqlstate: string | undefined;
+
+  constructor(
+    message: string,
+    options: { exitCode?: ExitCode; hint?: string; cause?: unknown; sqlstate?: string } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = new.target.name;
+    this.exitCode = options.exitCode ?? EXIT.failed;
+    this.hint = options.hint;
+    this.sqlstate = options.sqlstate ?? sqlstateOf(options.cause);
+  }
+}
+
+/** Bad flags, environment or configuration. */
+export class UsageError extends PgphaseError {
+  constructor(message: string, hint?: string) {
+    super(message, { exitCode: EXIT.usage, ...(hint ? { hint } : {}) });
+  }
+}
+
+/** The server could not be reached or refused our credentials. */
+export class ConnectionError extends PgphaseError {
+  constructor(message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(message, { exitCode: EXIT.database, ...options });
+  }
+}
+
+/** A lock (advisory or relation) could not be taken within its timeout. */
+export class LockTimeoutError extends PgphaseError {
+  constructor(message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(message, { exitCode: EXIT.database, ...options });
+  }
+}
+
+/** A migration or procedure file is wrong: changed after it was applied, or fails to apply. */
+export class MigrationError extends PgphaseError {
+  readonly file: string | undefined;
+  constructor(message: string, options: { file?: string; hint?: string; cause?: unknown } = {}) {
+    super(message, options);
+    this.file = options.file;
+  }
+}
+
+/** Retryable SQLSTATEs: connection exceptions (class 08) and these codes. */
+export const TRANSIENT_SQLSTATES: ReadonlySet<string> = new Set([
+  '40001', // serialization_failure
+  '40P01', // deadlock_detected
+  '55P03', // lock_not_available (lock_timeout)
+  '57P01', // admin_shutdown (pg_terminate_backend, server stopping)
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now (server starting up)
+  '53300', // too_many_connections
+]);
+export const QUERY_CANCELED = '57014'; // statement_timeout or pg_cancel_backend
+export const LOCK_NOT_AVAILABLE = '55P03';
+
+/** Node errors that mean the connection was lost rather than that the query was wrong. */
+const CONNECTION_LOST_CODES: ReadonlySet<string> = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+const CONNECTION_LOST_MESSAGES = [
+  'Connection terminated',
+  'connection terminated',
+  'Client has encountered a connection error',
+  'terminating connection',
+  'the database system is shutting down',
+  'the database system is starting up',
+  'Client was closed',
+];
+
+export function sqlstateOf(error: unknown): string | undefined {
+  if (error && typeof error === 'object' && 'code' in error) {
+    const code = (error as { code: unknown }).code;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
+  }
+  return undefined;
+}
+
+export function isConnectionLost(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && CONNECTION_LOST_CODES.has(code)) return true;
+  return CONNECTION_LOST_MESSAGES.some((m) => error.message.includes(m));
+}
+
+/** Whether an error is worth retrying: a transient SQLSTATE or a lost connection. */
+export function isTransient(error: unknown): boolean {
+  const state = sqlstateOf(error);
+  if (state) return state.startsWith('08') || TRANSIENT_SQLSTATES.has(state);
+  return isConnectionLost(error);
+}
+
+/** Removes passwords from anything that might carry a connection string. */
+export function redact(text: string): string {
+  return text
+    .replace(/(postgres(?:ql)?:\/\/[^:/?#\s@]*:)[^@\s]*@/gi, '$1***@')
+    .replace(/(password\s*=\s*)('[^']*'|\S+)/gi, '$1***');
+}
+
+/**
+ * Maps a raw error from `pg` or the network to a `PgphaseError` a DBA can act on. Errors that
+ * are already `PgphaseError`s pass through.
+ */
+export function wrapError(error: unknown, context?: string): PgphaseError {
+  if (error instanceof PgphaseError) return error;
+  const raw = error instanceof Error ? error.message : String(error);
+  const message = redact(context ? `${context}: ${raw}` : raw);
+  const state = sqlstateOf(error);
+  if (state === '28P01' || state === '28000') {
+    return new ConnectionError(message, {
+      cause: error,
+      hint: 'Check the user and password in DATABASE_URL.',
+    });
+  }
+  if (state === '3D000') {
+    return new ConnectionError(message, {
+      cause: error,
+      hint: 'The database in DATABASE_URL does not exist: create it, or point DATABASE_URL elsewhere.',
+    });
+  }
+  if (state === LOCK_NOT_AVAILABLE) {
+    return new LockTimeoutError(message, {
+      cause: error,
+      hint: 'Another session holds a conflicting lock; find it in pg_locks / pg_stat_activity, or raise the lock timeout.',
+    });
+  }
+  if (state === '3F000' || state === '42P01') {
+    return new PgphaseError(message, {
+      cause: error,
+      exitCode: EXIT.usage,
+      hint: 'The schema looks incomplete: run `pgphase migrate` (npm run db:migrate) first.',
+    });
+  }
+  if ((state && state.startsWith('08')) || isConnectionLost(error)) {
+    return new ConnectionError(message, {
+      cause: error,
+      hint: 'Is the server running and reachable? Check DATABASE_URL (host, port) and the server log.',
+    });
+  }
+  return new PgphaseError(message, { cause: error });
+}

@@ -1,0 +1,204 @@
+/**
+ * `migrate` and `down`: node-pg-migrate's programmatic runner, wrapped with what a deploy
+ * pipeline needs beyond it:
+ * - one migrator at a time (an advisory lock with a bounded wait, see migrationLock.ts);
+ * - `lock_timeout` and `statement_timeout` on every migration, and a bounded retry ladder with
+ *   full jitter when a DDL statement cannot get its lock in time (each migration is its own
+ *   transaction, so a retry starts from a clean state and skips what already committed);
+ * - applied files checksummed, a changed one refused by name;
+ * - INVALID indexes left by an interrupted `CREATE INDEX CONCURRENTLY` rebuilt;
+ * - repeatable procedures applied afterwards when their checksum changed.
+ */
+import { runner } from 'node-pg-migrate';
+import type pg from 'pg';
+import type { Config } from '../config.js';
+import { connect } from '../db/database.js';
+import { LOCK_NOT_AVAILABLE, LockTimeoutError, MigrationError, PgphaseError, sqlstateOf, wrapError } from '../errors.js';
+import { silentLog, type Log } from '../log.js';
+import { repairInvalidIndexes } from './invalidIndexes.js';
+import { sqlLoaderStrategy } from './loader.js';
+import { appliedMigrations, ensureMeta, META_SCHEMA, MIGRATIONS_TABLE } from './meta.js';
+import { type MigrationFile, readMigrations } from './migrationFile.js';
+import { acquireMigrationLock, releaseMigrationLock } from './migrationLock.js';
+import { applyProcedures, describeSqlError, readProcedures } from './procedures.js';
+
+export interface MigrateOptions {
+  readonly url: string;
+  readonly config: Config;
+  readonly log?: Log;
+  /** For tests: injected sleep and randomness of the retry ladder. */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+export interface MigrateResult {
+  readonly applied: string[];
+  readonly procedures: string[];
+  readonly repairedIndexes: string[];
+  /** How many times the ladder retried after a lock timeout. */
+  readonly lockRetries: number;
+}
+
+const sleepFor = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Refuses to go on when an applied file changed; records checksums of files applied without one. */
+export async function verifyChecksums(client: pg.Client, files: readonly MigrationFile[], log: Log): Promise<void> {
+  const applied = await appliedMigrations(client);
+  const changed: string[] = [];
+  for (const [name, row] of applied) {
+    const file = files.find((f) => f.name === name);
+    if (!file) continue; // node-pg-migrate reports a deleted applied migration itself
+    if (row.checksum === null) {
+      log.warn(`migration ${name} was applied without a checksum; recording the current file's`);
+      await client.query('INSERT INTO pgphase.migration_checksums (name, checksum) VALUES ($1, $2)', [name, file.checksum]);
+    } else if (row.checksum !== file.checksum) {
+      changed.push(file.path);
+    }
+  }
+  if (changed.length > 0) {
+    throw new MigrationError(
+      `applied migration${changed.length > 1 ? 's were' : ' was'} changed after being applied: ${changed.join(', ')}`,
+      {
+        file: changed[0],
+        hint: 'Applied migrations are append-only: restore the file as it was applied and put the change in a new migration.',
+      },
+    );
+  }
+}
+
+async function setSessionTimeouts(client: pg.Client, config: Config): Promise<void> {
+  await client.query(`SELECT set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false)`, [
+    `${config.lockTimeoutMs}ms`,
+    `${config.statementTimeoutMs}ms`,
+  ]);
+}
+
+/** Backoff of the lock retry ladder: full jitter over a doubling step capped at 30 s. */
+export function lockBackoffMs(attempt: number, baseMs: number, random = Math.random): number {
+  return Math.round(random() * Math.min(30_000, baseMs * 2 ** attempt));
+}
+
+function runnerLogger(log: Log, current: { name?: string }) {
+  return {
+    debug: (m: string) => log.debug(m),
+    info: (m: string) => {
+      const match = /### MIGRATION (.+) \((UP|DOWN)\) ###/.exec(m);
+      if (match) {
+        current.name = match[1];
+        log.info(`${match[2] === 'UP' ? 'applying' : 'reverting'} ${match[1]}`);
+      } else log.debug(m);
+    },
+    warn: (m: string) => (/not wrapped in a transaction/.test(m) ? log.debug(m) : log.warn(m)),
+    error: (m: string) => log.debug(m),
+  };
+}
+
+function failure(error: unknown, files: readonly MigrationFile[], name: string | undefined, direction: 'up' | 'down'): PgphaseError {
+  if (error instanceof PgphaseError) return error;
+  const file = files.find((f) => f.name === name);
+  const state = sqlstateOf(error);
+  if (file && state) {
+    const section = direction === 'up' ? file.up : file.down;
+    const e = error as { position?: string };
+    const shifted = e.position && section ? { ...(error as object), message: (error as Error).message, position: String(Number(e.position) + section.offset) } : error;
+    const message = `migration ${file.name} failed (SQLSTATE ${state}): ${describeSqlError(file.path, file.text, shifted)}`;
+    if (state === LOCK_NOT_AVAILABLE) {
+      return new LockTimeoutError(message, { cause: error, hint: 'A conflicting lock was held longer than the retry ladder allows; find the blocker in pg_stat_activity and try again, or raise PGPHASE_LOCK_TIMEOUT / PGPHASE_LOCK_RETRIES.' });
+    }
+    return new MigrationError(message, { file: file.path, cause: error, hint: 'The migration was rolled back (unless it is a -- no-transaction file); fix it and run migrate again.' });
+  }
+  return wrapError(error, name ? `migration ${name} failed` : 'migration failed');
+}
+
+async function withMigrationLock<T>(options: MigrateOptions, fn: (client: pg.Client, log: Log) => Promise<T>): Promise<T> {
+  const log = options.log ?? silentLog;
+  const client = await connect(options.url, 'pgphase migrate');
+  try {
+    await acquireMigrationLock(client, options.config.migrateWaitMs);
+    try {
+      await ensureMeta(client);
+      return await fn(client, log);
+    } finally {
+      await client.query('ROLLBACK').catch(() => {});
+      await releaseMigrationLock(client).catch(() => {});
+    }
+  } catch (error) {
+    throw wrapError(error);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+function runnerOptions(client: pg.Client, config: Config, files: readonly MigrationFile[], log: Log, current: { name?: string }) {
+  return {
+    dbClient: client,
+    dir: config.migrationsDir,
+    ignorePattern: '(\\..*)|(.*\\.(md|txt))',
+    migrationsSchema: META_SCHEMA,
+    migrationsTable: MIGRATIONS_TABLE,
+    noLock: true,
+    singleTransaction: false,
+    checkOrder: true,
+    migrationLoaderStrategies: [sqlLoaderStrategy(files, config)],
+    logger: runnerLogger(log, current),
+  };
+}
+
+/** Applies pending migrations, then changed procedures. */
+export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
+  const { config } = options;
+  const files = await readMigrations(config.migrationsDir);
+  const procedures = await readProcedures(config.proceduresDir);
+  const sleep = options.sleep ?? sleepFor;
+  return withMigrationLock(options, async (client, log) => {
+    await verifyChecksums(client, files, log);
+    const before = new Set((await appliedMigrations(client)).keys());
+    const repairedIndexes: string[] = [];
+    let lockRetries = 0;
+    for (let attempt = 0; ; attempt++) {
+      const current: { name?: string } = {};
+      try {
+        await setSessionTimeouts(client, config);
+        const done = new Set((await appliedMigrations(client)).keys());
+        repairedIndexes.push(...(await repairInvalidIndexes(client, files, done, config.concurrentStatementTimeoutMs, log)));
+        await setSessionTimeouts(client, config);
+        await runner({ ...runnerOptions(client, config, files, log, current), direction: 'up' });
+        break;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        if (sqlstateOf(error) === LOCK_NOT_AVAILABLE && attempt < config.lockRetries) {
+          const delay = lockBackoffMs(attempt, config.lockRetryBaseMs);
+          lockRetries++;
+          log.warn(`migration ${current.name ?? ''} could not get its lock within ${config.lockTimeoutMs} ms; retry ${attempt + 1} of ${config.lockRetries} in ${delay} ms`);
+          await sleep(delay);
+          continue;
+        }
+        throw failure(error, files, current.name, 'up');
+      }
+    }
+    // Each migration commits on its own, so earlier attempts of the ladder may have applied some.
+    const applied = [...(await appliedMigrations(client)).keys()].filter((name) => !before.has(name));
+    if (applied.length > 0) await client.query('DELETE FROM pgphase.procedure_checksums');
+    await setSessionTimeouts(client, config);
+    const appliedProcedures = await applyProcedures(client, procedures, config.lockTimeoutMs, log);
+    return { applied, procedures: appliedProcedures, repairedIndexes, lockRetries };
+  });
+}
+
+/** Reverts the last `count` applied migrations (default 1). */
+export async function down(options: MigrateOptions & { count?: number }): Promise<{ reverted: string[] }> {
+  const { config } = options;
+  const files = await readMigrations(config.migrationsDir);
+  return withMigrationLock(options, async (client, log) => {
+    await verifyChecksums(client, files, log);
+    await setSessionTimeouts(client, config);
+    const current: { name?: string } = {};
+    try {
+      const ran = await runner({ ...runnerOptions(client, config, files, log, current), direction: 'down', count: options.count ?? 1 });
+      // Reverting may drop the schemas procedures live in: re-apply them all on the next migrate.
+      if (ran.length > 0) await client.query('DELETE FROM pgphase.procedure_checksums');
+      return { reverted: ran.map((m) => m.name) };
+    } catch (error) {
+      throw failure(error, files, current.name, 'down');
+    }
+  });
+}

@@ -1,0 +1,123 @@
+/**
+ * Repeatable procedures: `procedures/*.sql`, one `CREATE OR REPLACE` object per file, applied
+ * after the versioned migrations, each in its own transaction, only when the file's checksum
+ * differs from the one recorded in `pgphase.procedure_checksums`. A file that fails leaves the
+ * previous version in place (its transaction rolls back) and fails the command with
+ * file:line:column and the offending line. Files are applied in name order; one that fails
+ * only because an object it needs comes from a later file is retried after the others.
+ */
+import { readFile, readdir } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import type pg from 'pg';
+import { MigrationError, sqlstateOf } from '../errors.js';
+import type { Log } from '../log.js';
+import { checksum } from './checksum.js';
+import { appliedProcedures } from './meta.js';
+import { lineAt, lineCol, normaliseLineEndings, splitStatements } from './sqlText.js';
+
+export interface ProcedureFile {
+  readonly file: string;
+  readonly path: string;
+  readonly text: string;
+  readonly checksum: string;
+}
+
+/** SQLSTATEs that mean "something this file uses does not exist yet". */
+const MISSING_DEPENDENCY = new Set(['42883', '42P01', '42704', '3F000', '42P17']);
+
+export async function readProcedures(dir: string): Promise<ProcedureFile[]> {
+  let names: string[];
+  try {
+    names = (await readdir(dir)).filter((f) => f.endsWith('.sql')).sort();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  return Promise.all(
+    names.map(async (file) => {
+      const path = join(dir, file);
+      const text = normaliseLineEndings(await readFile(path, 'utf8'));
+      const statements = splitStatements(text);
+      if (statements.length !== 1 || !/^CREATE\s+OR\s+REPLACE\s/i.test(statements[0]!.text)) {
+        throw new MigrationError(`${relative(process.cwd(), path)}: a procedure file holds exactly one CREATE OR REPLACE statement (found ${statements.length} statements)`, {
+          file: path,
+        });
+      }
+      return { file, path, text, checksum: checksum(text) };
+    }),
+  );
+}
+
+/** Files whose checksum differs from the applied one (or that were never applied). */
+export async function changedProcedures(client: pg.Client, files: readonly ProcedureFile[]): Promise<ProcedureFile[]> {
+  const applied = await appliedProcedures(client);
+  return files.filter((f) => applied.get(f.file) !== f.checksum);
+}
+
+/** Describes a failure as file:line:column plus the offending line. */
+export function describeSqlError(path: string, text: string, error: unknown): string {
+  const e = error as { message?: string; position?: string; internalPosition?: string; internalQuery?: string };
+  let offset: number | undefined;
+  if (e.position) offset = Number(e.position) - 1;
+  else if (e.internalPosition && e.internalQuery) {
+    const at = text.indexOf(e.internalQuery);
+    if (at >= 0) offset = at + Number(e.internalPosition) - 1;
+  }
+  const where = relative(process.cwd(), path);
+  if (offset === undefined || Number.isNaN(offset)) return `${where}: ${e.message ?? String(error)}`;
+  const { line, column } = lineCol(text, offset);
+  return `${where}:${line}:${column}: ${e.message}\n  ${line} | ${lineAt(text, line)}\n  ${' '.repeat(String(line).length)} | ${' '.repeat(Math.max(0, column - 1))}^`;
+}
+
+async function applyOne(client: pg.Client, proc: ProcedureFile, lockTimeoutMs: number): Promise<void> {
+  await client.query('BEGIN');
+  try {
+    await client.query(`SELECT set_config('lock_timeout', $1, true)`, [`${lockTimeoutMs}ms`]);
+    await client.query(proc.text);
+    await client.query(
+      `INSERT INTO pgphase.procedure_checksums (file, checksum) VALUES ($1, $2)
+       ON CONFLICT (file) DO UPDATE SET checksum = EXCLUDED.checksum, applied_at = now()`,
+      [proc.file, proc.checksum],
+    );
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  }
+}
+
+/** Applies the changed procedure files; returns the names of those applied. */
+export async function applyProcedures(client: pg.Client, files: readonly ProcedureFile[], lockTimeoutMs: number, log: Log): Promise<string[]> {
+  let pending = await changedProcedures(client, files);
+  const applied: string[] = [];
+  while (pending.length > 0) {
+    const deferred: { proc: ProcedureFile; error: unknown }[] = [];
+    for (const proc of pending) {
+      try {
+        await applyOne(client, proc, lockTimeoutMs);
+        applied.push(proc.file);
+        log.info(`applied procedure ${proc.file}`);
+      } catch (error) {
+        const state = sqlstateOf(error);
+        if (!state || !MISSING_DEPENDENCY.has(state)) {
+          throw new MigrationError(describeSqlError(proc.path, proc.text, error), {
+            file: proc.path,
+            cause: error,
+            hint: 'The previous version of this object is still in place.',
+          });
+        }
+        deferred.push({ proc, error });
+      }
+    }
+    if (deferred.length === pending.length) {
+      const { proc, error } = deferred[0]!;
+      throw new MigrationError(describeSqlError(proc.path, proc.text, error), {
+        file: proc.path,
+        cause: error,
+        hint: 'It uses an object that no migration or procedure file creates.',
+      });
+    }
+    pending = deferred.map((d) => d.proc);
+  }
+  return applied;
+}

@@ -1,0 +1,54 @@
+/**
+ * `status`: what is applied and pending, applied files that changed, procedures that changed
+ * since they were applied, and INVALID indexes. `ok` is false when anything is pending or broken,
+ * which the CLI turns into a non-zero exit code for deploy pipelines.
+ */
+import type pg from 'pg';
+import type { Config } from '../config.js';
+import { withClient } from '../db/database.js';
+import { appliedMigrations, appliedProcedures, metaExists } from './meta.js';
+import { readMigrations } from './migrationFile.js';
+import { type InvalidIndex, findInvalidIndexes } from './invalidIndexes.js';
+import { readProcedures } from './procedures.js';
+
+export interface MigrationStatus {
+  readonly ok: boolean;
+  readonly applied: { name: string; runOn: string }[];
+  readonly pending: string[];
+  /** Applied migrations whose file changed since (refused by migrate). */
+  readonly changed: string[];
+  /** Applied migrations whose file is gone. */
+  readonly missing: string[];
+  readonly procedures: { readonly pending: string[]; readonly orphaned: string[] };
+  readonly invalidIndexes: InvalidIndex[];
+}
+
+export async function migrationStatus(client: pg.Client, config: Config): Promise<MigrationStatus> {
+  const files = await readMigrations(config.migrationsDir);
+  const procedures = await readProcedures(config.proceduresDir);
+  const hasMeta = await metaExists(client);
+  const applied = hasMeta ? await appliedMigrations(client) : new Map<string, { runOn: Date; checksum: string | null }>();
+  const procs = hasMeta ? await appliedProcedures(client) : new Map<string, string>();
+  const pending = files.filter((f) => !applied.has(f.name)).map((f) => f.name);
+  const changed = files.filter((f) => {
+    const row = applied.get(f.name);
+    return row?.checksum != null && row.checksum !== f.checksum;
+  });
+  const missing = [...applied.keys()].filter((name) => !files.some((f) => f.name === name));
+  const procPending = procedures.filter((p) => procs.get(p.file) !== p.checksum).map((p) => p.file);
+  const orphaned = [...procs.keys()].filter((file) => !procedures.some((p) => p.file === file));
+  const invalidIndexes = await findInvalidIndexes(client, files);
+  return {
+    ok: pending.length === 0 && changed.length === 0 && missing.length === 0 && procPending.length === 0 && invalidIndexes.length === 0,
+    applied: [...applied].map(([name, row]) => ({ name, runOn: row.runOn.toISOString() })),
+    pending,
+    changed: changed.map((f) => f.name),
+    missing,
+    procedures: { pending: procPending, orphaned },
+    invalidIndexes,
+  };
+}
+
+export function status(url: string, config: Config): Promise<MigrationStatus> {
+  return withClient(url, 'pgphase status', (client) => migrationStatus(client, config));
+}
