@@ -1,0 +1,205 @@
+/**
+ * Key-range planner: cuts a table's key space into partitions of about equal row counts.
+ *
+ * Keys are bigint ids (they may pass 2^53), and ids are skewed: dense runs, huge gaps, sparse
+ * tails. Equal key widths would give one worker most of the rows, so the planner follows the
+ * rows instead, using equi-depth samples of the key: PostgreSQL's `pg_stats.histogram_bounds`
+ * for the key column, or a sorted `TABLESAMPLE` of keys. Between two consecutive samples lie
+ * about the same number of rows.
+ *
+ * Algorithm (continuous model: key v occupies the unit interval [v, v+1)):
+ *  1. Keep the samples inside [min, max] (others are stale: those rows are gone) and sort them.
+ *  2. Build a cumulative row curve F over [min, max+1): each gap between consecutive samples
+ *     holds one unit of rows; equal samples make a jump (one key holding many rows). The tails
+ *     before the first and after the last sample are assumed as dense as the few buckets next
+ *     to them (fresh histogram bounds have tails of width ~0; rows appended since ANALYZE are
+ *     extrapolated at the density of the last buckets). One distinct sample is read as a
+ *     median; no samples at all means a uniform curve, i.e. equal key widths.
+ *  3. For j = 1..P-1, the cut is where F reaches j/P of the total, interpolated linearly
+ *     inside its bucket (bigint arithmetic, so huge keys stay exact) and rounded to a key.
+ *  4. Cuts are clamped to (min, max] and kept only when strictly increasing, so the result
+ *     always covers [min, max] exactly once: first.lo = min, last.hi = max, next.lo = prev.hi+1.
+ *     A heavy key that several cuts land on cannot be split, so fewer partitions come back.
+ *
+ * The partition count P is the target, capped by the estimated row count (no partition should
+ * be planned without rows) and by the number of keys in [min, max].
+ */
+
+/** An inclusive range of keys. */
+export interface KeyRange {
+  readonly lo: bigint;
+  readonly hi: bigint;
+}
+
+/** The smallest and largest key of a table, inclusive. */
+export interface KeySpace {
+  readonly min: bigint;
+  readonly max: bigint;
+}
+
+export interface PlanInput {
+  /** `min(key)` and `max(key)`; null for an empty table (the plan is then empty). */
+  readonly keySpace: KeySpace | null;
+  /**
+   * Estimated row count (e.g. `pg_class.reltuples`). It caps the partition count; 0, negative
+   * (never analysed) or non-finite means unknown, and then only the key width caps it.
+   */
+  readonly estimatedRows: number;
+  /** Wanted number of partitions (≥ 1). Takes precedence over `rowsPerPartition`. */
+  readonly partitions?: number;
+  /** Wanted rows per partition (> 0), used when `partitions` is absent: P = ⌈rows / this⌉. */
+  readonly rowsPerPartition?: number;
+  /**
+   * Sorted equi-depth samples of the key (histogram bounds, or a sorted sample of keys).
+   * Unsorted input is sorted; values outside [min, max] are ignored. Default: none, which
+   * means equal key widths.
+   */
+  readonly samples?: readonly bigint[];
+}
+
+/** Outermost buckets whose average density is extrapolated over a tail. */
+const TAIL_BUCKETS = 4;
+/** Fixed-point scale for interpolating a fraction of a bigint width. */
+const SCALE = 2n ** 32n;
+
+/** Plans partitions of about equal row counts that cover the key space exactly once. */
+export function planPartitions(input: PlanInput): KeyRange[] {
+  const space = input.keySpace;
+  if (space === null) return [];
+  const { min, max } = space;
+  if (min > max) throw new RangeError(`keySpace.min (${min}) is greater than max (${max})`);
+
+  const count = partitionCount(input, max - min + 1n);
+  if (count === 1) return [{ lo: min, hi: max }];
+
+  const knots = rowCurve(min, max, input.samples ?? []);
+  const total = knots[knots.length - 1]!.f;
+  const cuts: bigint[] = [];
+  let previous = min;
+  let segment = 0;
+  for (let j = 1; j < count; j++) {
+    const target = (total * j) / count;
+    while (segment < knots.length - 2 && knots[segment + 1]!.f < target) segment++;
+    let cut = interpolate(knots[segment]!, knots[segment + 1]!, target);
+    if (cut > max) cut = max;
+    if (cut <= previous) continue;
+    cuts.push(cut);
+    previous = cut;
+  }
+
+  const plan: KeyRange[] = [];
+  let lo = min;
+  for (const cut of cuts) {
+    plan.push({ lo, hi: cut - 1n });
+    lo = cut;
+  }
+  plan.push({ lo, hi: max });
+  return plan;
+}
+
+/**
+ * Splits a range into two halves, for a batch that keeps timing out. Returns null for a range
+ * of one key, which cannot be split.
+ */
+export function splitRange(range: KeyRange): [KeyRange, KeyRange] | null {
+  const { lo, hi } = range;
+  if (lo > hi) throw new RangeError(`range lo (${lo}) is greater than hi (${hi})`);
+  if (lo === hi) return null;
+  const mid = lo + (hi - lo) / 2n; // hi - lo ≥ 0, so division floors
+  return [
+    { lo, hi: mid },
+    { lo: mid + 1n, hi },
+  ];
+}
+
+/**
+ * The next batch of a worker walking a partition by key: [cursor, min(hi, cursor+batchSize-1)],
+ * or null when the cursor has passed `hi`. `batchSize` counts keys (≥ 1; fractions floor).
+ */
+export function nextBatch(cursor: bigint, hi: bigint, batchSize: number): KeyRange | null {
+  if (!Number.isFinite(batchSize) || batchSize < 1) {
+    throw new RangeError(`batchSize must be a finite number ≥ 1, got ${batchSize}`);
+  }
+  if (cursor > hi) return null;
+  const end = cursor + BigInt(Math.floor(batchSize)) - 1n;
+  return { lo: cursor, hi: end < hi ? end : hi };
+}
+
+function partitionCount(input: PlanInput, keys: bigint): number {
+  const rows = Number.isFinite(input.estimatedRows) ? input.estimatedRows : 0;
+  let wanted: number;
+  if (input.partitions !== undefined) {
+    wanted = input.partitions;
+    if (!Number.isFinite(wanted) || wanted < 1) {
+      throw new RangeError(`partitions must be a finite number ≥ 1, got ${wanted}`);
+    }
+  } else if (input.rowsPerPartition !== undefined) {
+    const per = input.rowsPerPartition;
+    if (!Number.isFinite(per) || per <= 0) {
+      throw new RangeError(`rowsPerPartition must be a finite number > 0, got ${per}`);
+    }
+    wanted = Math.max(1, Math.ceil(Math.max(rows, 0) / per));
+  } else {
+    throw new RangeError('planPartitions needs `partitions` or `rowsPerPartition`');
+  }
+  let count = Math.floor(wanted);
+  // A non-empty key space has its min and max rows at least, whatever a stale estimate says.
+  if (rows >= 1) count = Math.min(count, Math.max(Math.floor(rows), keys > 1n ? 2 : 1));
+  if (BigInt(count) > keys) count = Number(keys);
+  return count;
+}
+
+/** A point of the cumulative row curve: `f` units of rows lie before key position `x`. */
+interface Knot {
+  readonly x: bigint;
+  readonly f: number;
+}
+
+function rowCurve(min: bigint, max: bigint, raw: readonly bigint[]): Knot[] {
+  const end = max + 1n;
+  const samples = raw.filter((s) => s >= min && s <= max).sort(compare);
+  const first = samples[0];
+  const last = samples[samples.length - 1];
+  if (first === undefined || last === undefined) return [{ x: min, f: 0 }, { x: end, f: 1 }];
+  if (first === last) {
+    // One distinct value: read it as the median.
+    return first === min
+      ? [{ x: min, f: 0 }, { x: end, f: 1 }]
+      : [{ x: min, f: 0 }, { x: first, f: 1 }, { x: end, f: 2 }];
+  }
+
+  const n = samples.length;
+  const left = tailMass(first - min, (i) => samples[i]!, n);
+  const right = tailMass(end - last, (i) => samples[n - 1 - i]!, n);
+  const knots: Knot[] = [{ x: min, f: 0 }];
+  samples.forEach((s, i) => knots.push({ x: s, f: left + i }));
+  knots.push({ x: end, f: left + (n - 1) + right });
+  return knots;
+}
+
+/**
+ * Rows in a tail of `width` keys, at the average density of the TAIL_BUCKETS outermost buckets
+ * (widened until they span at least one key, when samples repeat). `at(i)` reads the samples
+ * from that tail's side inwards.
+ */
+function tailMass(width: bigint, at: (i: number) => bigint, n: number): number {
+  if (width <= 0n) return 0;
+  let buckets = Math.min(TAIL_BUCKETS, n - 1);
+  while (at(buckets) === at(0)) buckets++; // terminates: at least two distinct samples
+  const span = at(buckets) - at(0);
+  const spanKeys = Number(span < 0n ? -span : span);
+  return (buckets / spanKeys) * Number(width);
+}
+
+/** The key nearest to where the curve reaches `target` between knots a and b. */
+function interpolate(a: Knot, b: Knot, target: number): bigint {
+  const width = b.x - a.x;
+  if (width === 0n || b.f <= a.f) return a.x;
+  const fraction = Math.min(1, Math.max(0, (target - a.f) / (b.f - a.f)));
+  const scaled = BigInt(Math.round(fraction * Number(SCALE)));
+  return a.x + (width * scaled + SCALE / 2n) / SCALE;
+}
+
+function compare(a: bigint, b: bigint): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
