@@ -98,7 +98,8 @@ const CONNECTION_LOST_MESSAGES = [
 export function sqlstateOf(error: unknown): string | undefined {
   if (error && typeof error === 'object' && 'code' in error) {
     const code = (error as { code: unknown }).code;
-    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
+    // Node's network codes (EPIPE...) look like SQLSTATEs; they are not.
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !CONNECTION_LOST_CODES.has(code)) return code;
   }
   return undefined;
 }

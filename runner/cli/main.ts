@@ -11,6 +11,8 @@ import { EXIT, PgphaseError, redact, wrapError } from '../errors.js';
 import { registerMigrate } from '../commands/migrate.js';
 import { registerStatus } from '../commands/status.js';
 import { registerLintSql } from '../commands/lintSql.js';
+import { registerQuarantine } from '../commands/quarantine.js';
+import { registerRun } from '../commands/run.js';
 
 export async function main(argv: string[]): Promise<number> {
   let exitCode: number = EXIT.ok;
@@ -24,6 +26,8 @@ export async function main(argv: string[]): Promise<number> {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerMigrate(program, setExit);
   registerStatus(program, setExit);
+  registerRun(program, setExit);
+  registerQuarantine(program, setExit);
   registerLintSql(program, setExit);
   try {
     await program.parseAsync(argv);

@@ -12,9 +12,12 @@
  *  2. Build a cumulative row curve F over [min, max+1): each gap between consecutive samples
  *     holds one unit of rows; equal samples make a jump (one key holding many rows). The tails
  *     before the first and after the last sample are assumed as dense as the few buckets next
- *     to them (fresh histogram bounds have tails of width ~0; rows appended since ANALYZE are
- *     extrapolated at the density of the last buckets). One distinct sample is read as a
- *     median; no samples at all means a uniform curve, i.e. equal key widths.
+ *     to them, but hold at most one unit: that is what a random sample leaves beyond its
+ *     extremes, and fresh histogram bounds leave ~0 (their first and last bound are min and
+ *     max). The cap keeps a tail that spans a huge gap from swallowing the plan; the price is
+ *     that rows appended since the statistics were gathered all land in the last partition,
+ *     so ANALYZE (or sample) the table before planning. One distinct sample is read as a
+ *     median; no samples at all means a uniform curve, i.e. equal key widths, computed exactly.
  *  3. For j = 1..P-1, the cut is where F reaches j/P of the total, interpolated linearly
  *     inside its bucket (bigint arithmetic, so huge keys stay exact) and rounded to a key.
  *  4. Cuts are clamped to (min, max] and kept only when strictly increasing, so the result
@@ -60,7 +63,7 @@ export interface PlanInput {
 /** Outermost buckets whose average density is extrapolated over a tail. */
 const TAIL_BUCKETS = 4;
 /** Fixed-point scale for interpolating a fraction of a bigint width. */
-const SCALE = 2n ** 32n;
+const SCALE = 2n ** 52n;
 
 /** Plans partitions of about equal row counts that cover the key space exactly once. */
 export function planPartitions(input: PlanInput): KeyRange[] {
@@ -73,20 +76,7 @@ export function planPartitions(input: PlanInput): KeyRange[] {
   if (count === 1) return [{ lo: min, hi: max }];
 
   const knots = rowCurve(min, max, input.samples ?? []);
-  const total = knots[knots.length - 1]!.f;
-  const cuts: bigint[] = [];
-  let previous = min;
-  let segment = 0;
-  for (let j = 1; j < count; j++) {
-    const target = (total * j) / count;
-    while (segment < knots.length - 2 && knots[segment + 1]!.f < target) segment++;
-    let cut = interpolate(knots[segment]!, knots[segment + 1]!, target);
-    if (cut > max) cut = max;
-    if (cut <= previous) continue;
-    cuts.push(cut);
-    previous = cut;
-  }
-
+  const cuts = knots.length === 2 ? equalWidthCuts(min, max, count) : curveCuts(knots, max, count);
   const plan: KeyRange[] = [];
   let lo = min;
   for (const cut of cuts) {
@@ -179,8 +169,8 @@ function rowCurve(min: bigint, max: bigint, raw: readonly bigint[]): Knot[] {
 
 /**
  * Rows in a tail of `width` keys, at the average density of the TAIL_BUCKETS outermost buckets
- * (widened until they span at least one key, when samples repeat). `at(i)` reads the samples
- * from that tail's side inwards.
+ * (widened until they span at least one key, when samples repeat), at most one bucket. `at(i)`
+ * reads the samples from that tail's side inwards.
  */
 function tailMass(width: bigint, at: (i: number) => bigint, n: number): number {
   if (width <= 0n) return 0;
@@ -188,7 +178,34 @@ function tailMass(width: bigint, at: (i: number) => bigint, n: number): number {
   while (at(buckets) === at(0)) buckets++; // terminates: at least two distinct samples
   const span = at(buckets) - at(0);
   const spanKeys = Number(span < 0n ? -span : span);
-  return (buckets / spanKeys) * Number(width);
+  return Math.min(1, (buckets / spanKeys) * Number(width));
+}
+
+/** The first key of partitions 2..count for equal widths: min + round(j * keys / count). */
+function equalWidthCuts(min: bigint, max: bigint, count: number): bigint[] {
+  const keys = max - min + 1n;
+  const n = BigInt(count);
+  const cuts: bigint[] = [];
+  for (let j = 1n; j < n; j++) cuts.push(min + (2n * j * keys + n) / (2n * n));
+  return cuts; // strictly increasing in (min, max], since count ≤ keys
+}
+
+/** The first key of partitions 2..count where the row curve reaches j/count of its total. */
+function curveCuts(knots: readonly Knot[], max: bigint, count: number): bigint[] {
+  const total = knots[knots.length - 1]!.f;
+  const cuts: bigint[] = [];
+  let previous = knots[0]!.x;
+  let segment = 0;
+  for (let j = 1; j < count; j++) {
+    const target = (total * j) / count;
+    while (segment < knots.length - 2 && knots[segment + 1]!.f < target) segment++;
+    let cut = interpolate(knots[segment]!, knots[segment + 1]!, target);
+    if (cut > max) cut = max;
+    if (cut <= previous) continue; // a heavy key or a rounding tie: one partition fewer
+    cuts.push(cut);
+    previous = cut;
+  }
+  return cuts;
 }
 
 /** The key nearest to where the curve reaches `target` between knots a and b. */

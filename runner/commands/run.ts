@@ -1,0 +1,77 @@
+import type { Command } from 'commander';
+import { makeContext, withDatabase, type GlobalFlags } from '../cli/context.js';
+import { EXIT, UsageError } from '../errors.js';
+import type { RunReport } from '../run/report.js';
+import { runPipeline } from '../run/runPipeline.js';
+
+function whole(name: string, value: string | undefined, min = 1): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`${name} must be a whole number of at least ${min}, not ${JSON.stringify(value)}`);
+  return n;
+}
+
+export function formatReport(r: RunReport): string {
+  const lines = [`run ${r.runId}: ${r.status}${r.resumed ? ' (resumed)' : ''}, ${r.workers} worker(s), ${(r.durationMs / 1000).toFixed(1)} s`];
+  for (const p of r.phases) {
+    const rate = p.rowsIn ? ((p.staged / p.rowsIn) * 100).toFixed(1) : '0.0';
+    lines.push(
+      `  ${p.phase.padEnd(8)} ${p.rowsIn} rows in, ${p.staged} staged (${rate}%), ${p.quarantined} quarantined (${p.duplicates} duplicates); ` +
+        `${p.partitions.done}/${p.partitions.total} partitions${p.partitions.failed ? `, ${p.partitions.failed} FAILED` : ''}; ` +
+        `${p.rowsPerSec} rows/s; batch p50 ${p.batchMs.p50 ?? '-'} ms, p95 ${p.batchMs.p95 ?? '-'} ms; ${p.retries} retries`,
+    );
+  }
+  for (const f of r.failedPartitions) lines.push(`  FAILED partition ${f.id} of ${f.table} [${f.lo}..${f.hi}]: ${f.sqlstate} ${f.error}`);
+  if (r.blockedSteps.length) lines.push(`  not run (waiting on failed work): ${r.blockedSteps.join(', ')}`);
+  lines.push(`  peak RSS ${r.peakRssMb} MB, pool high-water ${r.poolHighWater} connections`);
+  return lines.join('\n');
+}
+
+export function registerRun(program: Command, setExit: (code: number) => void): void {
+  program
+    .command('run')
+    .argument('[phases...]', 'phases to run (default: all, in dependency order)')
+    .description('run data phases over key ranges in parallel; resumes the unfinished run unless --new')
+    .option('--workers <n>', 'parallel workers (default: this machine\'s cores, within the server\'s free connections)')
+    .option('--new', 'start a new run instead of resuming the unfinished one')
+    .option('--json', 'print the final report as JSON on stdout')
+    .option('--batch-min <n>', 'smallest batch, in keys', '100')
+    .option('--batch-max <n>', 'largest batch, in keys', '200000')
+    .option('--batch-initial <n>', 'first batch, in keys', '2000')
+    .option('--target-ms <n>', 'target duration of one batch', '1000')
+    .option('--per-record', 'force the procedures\' per-record (savepoint) path, for measurement')
+    .action(async (phases: string[], opts: Record<string, string | boolean | undefined>) => {
+      const ctx = makeContext(program.opts<GlobalFlags>());
+      const min = whole('--batch-min', opts.batchMin as string)!;
+      const max = whole('--batch-max', opts.batchMax as string)!;
+      if (max < min) throw new UsageError(`--batch-max (${max}) is below --batch-min (${min})`);
+      const abort = new AbortController();
+      const onSignal = () => {
+        ctx.log.warn('stopping after the current batches; run `pgphase run` again to resume');
+        abort.abort();
+      };
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        const report = await withDatabase(ctx, (db) =>
+          runPipeline({
+            url: db.url,
+            phases,
+            workers: whole('--workers', opts.workers as string | undefined),
+            fresh: Boolean(opts.new),
+            batch: { min, max, initial: Math.min(max, Math.max(min, whole('--batch-initial', opts.batchInitial as string)!)), targetMs: whole('--target-ms', opts.targetMs as string)! },
+            forcePerRecord: Boolean(opts.perRecord),
+            progress: opts.json ? (process.stderr.isTTY ? 'bar' : 'none') : process.stderr.isTTY ? 'bar' : 'log',
+            log: ctx.log,
+            signal: abort.signal,
+          }),
+        );
+        if (opts.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+        else process.stderr.write(`${formatReport(report)}\n`);
+        setExit(abort.signal.aborted ? 130 : report.status === 'done' ? EXIT.ok : EXIT.failed);
+      } finally {
+        process.removeListener('SIGINT', onSignal);
+        process.removeListener('SIGTERM', onSignal);
+      }
+    });
+}

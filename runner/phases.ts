@@ -1,0 +1,104 @@
+/**
+ * Phases as data. A phase is a list of steps, one per source table; each step names the
+ * procedure that processes a key range of that table, the key column, and the tables whose
+ * steps must finish first. Adding a phase is a procedure file plus an entry here: the runner
+ * has no code specific to any phase.
+ *
+ * Every phase procedure has the same shape (see procedures/):
+ *   PROCEDURE schema.name(p_run_id bigint, p_lo bigint, p_hi bigint,
+ *     INOUT rows_in bigint, INOUT staged bigint, INOUT quarantined bigint, INOUT duplicates bigint)
+ * and neither commits nor rolls back: the runner commits each call with its ledger update.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { UsageError } from './errors.js';
+
+export interface PhaseStep {
+  /** Source table, schema-qualified; its key range is what partitions cut. */
+  readonly source: string;
+  /** The procedure CALLed over a key range of `source`. */
+  readonly procedure: string;
+  /** Integer key column of `source` (a bigint id). */
+  readonly key: string;
+  /** Source tables (of this or earlier phases) whose steps must be done first. */
+  readonly after?: readonly string[];
+}
+
+export interface Phase {
+  readonly name: string;
+  readonly description: string;
+  readonly dependsOn: readonly string[];
+  readonly steps: readonly PhaseStep[];
+}
+
+export const PHASES: readonly Phase[] = [
+  {
+    name: 'staging',
+    description: 'validate, clean and type raw odds; quarantine every bad row with a reason',
+    dependsOn: [],
+    steps: [
+      { source: 'raw.games', procedure: 'staging.load_games', key: 'id' },
+      { source: 'raw.moneylines', procedure: 'staging.load_moneylines', key: 'id', after: ['raw.games'] },
+      { source: 'raw.spreads', procedure: 'staging.load_spreads', key: 'id', after: ['raw.games'] },
+      { source: 'raw.totals', procedure: 'staging.load_totals', key: 'id', after: ['raw.games'] },
+    ],
+  },
+  {
+    name: 'curated',
+    description: 'ML features per game and market: fair probabilities, movement, consensus, steam',
+    dependsOn: ['staging'],
+    steps: [
+      {
+        source: 'staging.games',
+        procedure: 'curated.build_features',
+        key: 'id',
+        after: ['raw.games', 'raw.moneylines', 'raw.spreads', 'raw.totals'],
+      },
+    ],
+  },
+];
+
+/** Resolves phase names (all phases when empty) in dependency order; unknown names throw. */
+export function selectPhases(names: readonly string[], phases: readonly Phase[] = PHASES): Phase[] {
+  const wanted = names.length === 0 ? phases.map((p) => p.name) : [...new Set(names)];
+  const unknown = wanted.filter((n) => !phases.some((p) => p.name === n));
+  if (unknown.length > 0) {
+    throw new Error(`unknown phase ${unknown.map((n) => JSON.stringify(n)).join(', ')}; known phases: ${phases.map((p) => p.name).join(', ')}`);
+  }
+  return phases.filter((p) => wanted.includes(p.name));
+}
+
+const IDENT = /^[a-z_][a-z0-9_$]*$/i;
+const qualifiedName = z.string().refine((v) => v.split('.').length === 2 && v.split('.').every((p) => IDENT.test(p)), 'must be schema.name');
+const phaseFile = z.array(
+  z
+    .object({
+      name: z.string().regex(/^[a-z][a-z0-9_-]*$/),
+      description: z.string().default(''),
+      dependsOn: z.array(z.string()).default([]),
+      steps: z
+        .array(z.object({ source: qualifiedName, procedure: qualifiedName, key: z.string().regex(IDENT), after: z.array(qualifiedName).optional() }).strict())
+        .min(1),
+    })
+    .strict(),
+);
+
+/**
+ * Phases from a JSON file (PGPHASE_PHASES), for projects that add their own phases without
+ * touching the runner: an array of `{ name, description, dependsOn, steps: [{ source,
+ * procedure, key, after }] }`. Without a file, the built-in PHASES above.
+ */
+export function loadPhases(path: string | undefined = process.env.PGPHASE_PHASES): readonly Phase[] {
+  if (!path) return PHASES;
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`cannot read the phases file ${path}: ${(error as Error).message}`);
+  }
+  const parsed = phaseFile.safeParse(data);
+  if (!parsed.success) {
+    throw new UsageError(`invalid phases file ${path}:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,257 @@
+/**
+ * Batch-size controller: picks the next batch size (in rows) from how the last batches went.
+ * Pure: `observeBatch(state, observation)` returns a new state and never mutates the old one.
+ *
+ * 1. Duration (after GitLab's batched background migrations, `BatchOptimizer`): the cost per
+ *    row is smoothed with an exponential moving average (EMA, weight `alpha` on the newest
+ *    batch). Per row rather than per batch, so batches of different sizes are comparable.
+ *    efficiency = predicted duration of the current size / targetMs.
+ *      - below `efficiencyLow`: grow toward the middle of the band, by at most `maxGrowth`×;
+ *      - above `efficiencyHigh`: shrink proportionally toward the middle of the band;
+ *      - inside the band: keep the size.
+ *    (GitLab aims at the band's top; aiming at its middle keeps noise from flapping it out.)
+ * 2. Throughput (beyond GitLab, which only targets duration): sizes are grouped in regions a
+ *    factor `regionRatio` wide, each keeping an EMA of rows/s. If two batches in a row, in
+ *    regions larger than the best region, ran slower in rows/s than the best by more than
+ *    `tolerance` (and by more than twice the measured noise: the EMA of how far a batch's
+ *    rows/s strays from its region's EMA), growing stopped paying (lock contention, memory
+ *    spills, WAL pressure): the size steps back to the best region's size, and growth is
+ *    capped there for `holdBatches` batches, after which it may probe upward again. Duration
+ *    can still shrink below the cap.
+ * 3. Failures: a timed-out batch shrinks at once, to half its size or to what would have fit
+ *    in the target at the observed rate, whichever is smaller; it raises the per-row cost to at
+ *    least what it showed and caps growth one step below the size that timed out for
+ *    `holdBatches` batches. Any other failure halves the size (smaller batches hold fewer
+ *    locks) and leaves the estimates alone.
+ * Every size is an integer clamped to [min, max]. Observations of fewer than one row, or with
+ * non-finite or negative numbers, carry no information and leave the size as it is.
+ */
+
+export interface BatchControllerOptions {
+  /** Wanted duration of one batch, in milliseconds. Required. */
+  readonly targetMs: number;
+  /** Smallest batch size in rows, an integer ≥ 1. Required. */
+  readonly min: number;
+  /** Largest batch size in rows, ≥ min. Required. */
+  readonly max: number;
+  /** First batch size. Default: `min`, clamped to [min, max]. */
+  readonly initial?: number;
+  /** Largest growth factor per batch, > 1. Default 1.2 (GitLab's MAX_MULTIPLIER). */
+  readonly maxGrowth?: number;
+  /** EMA weight of the newest observation, in (0, 1]. Default 0.4 (GitLab's EMA_ALPHA). */
+  readonly alpha?: number;
+  /** Grow when efficiency (duration / targetMs) is below this. Default 0.90 (GitLab). */
+  readonly efficiencyLow?: number;
+  /** Shrink when efficiency is above this. Default 0.95 (GitLab). */
+  readonly efficiencyHigh?: number;
+  /** Throughput loss against the best region that triggers a step back. Default 0.1; Infinity turns the throughput rule off. */
+  readonly tolerance?: number;
+  /** Width factor of a throughput region, > 1. Default 1.25. */
+  readonly regionRatio?: number;
+  /** Batches a growth cap (after a step back or a timeout) lasts. Default 50. */
+  readonly holdBatches?: number;
+}
+
+export type ResolvedBatchOptions = Required<BatchControllerOptions>;
+
+/** What one batch did. `rows` counts the rows the batch covered (attempted, if it failed). */
+export interface BatchObservation {
+  readonly rows: number;
+  readonly ms: number;
+  readonly timedOut?: boolean;
+  readonly failed?: boolean;
+}
+
+/** Why the size changed (or did not), for logs and progress output. */
+export type BatchDecision =
+  | 'start'
+  | 'grow'
+  | 'shrink'
+  | 'steady'
+  | 'capped'
+  | 'step-back'
+  | 'timeout'
+  | 'failed'
+  | 'no-data';
+
+export interface RegionThroughput {
+  /** EMA of rows per second for batches in this region. */
+  readonly rowsPerSec: number;
+  /** The size of the latest batch seen in this region. */
+  readonly size: number;
+}
+
+export interface BatchState {
+  readonly options: ResolvedBatchOptions;
+  /** The size of the next batch: an integer in [min, max]. */
+  readonly size: number;
+  /** EMA of milliseconds per row; null until a batch with rows was seen. */
+  readonly msPerRow: number | null;
+  /** EMA of |rows/s / its region's EMA − 1| over batches in a region seen before: the noise. */
+  readonly noise: number;
+  /** Consecutive batches that ran slower than the best region (see STRIKES). */
+  readonly strikes: number;
+  /** Throughput per size region, keyed by floor(log(rows) / log(regionRatio)). */
+  readonly regions: ReadonlyMap<number, RegionThroughput>;
+  /** Growth cap while `holdLeft` > 0, or null. */
+  readonly ceiling: number | null;
+  readonly holdLeft: number;
+  readonly decision: BatchDecision;
+}
+
+/** Shortest duration taken at face value, so that a 0 ms batch yields finite rates. */
+const MIN_MS = 0.001;
+/** Consecutive slower batches needed before a step back, so one unlucky batch is not enough. */
+const STRIKES = 2;
+/** A throughput drop must also exceed this many times the measured noise to count. */
+const NOISE_MARGIN = 2;
+
+export function createBatchState(options: BatchControllerOptions): BatchState {
+  const resolved = resolveOptions(options);
+  return {
+    options: resolved,
+    size: clamp(resolved.initial, resolved),
+    msPerRow: null,
+    noise: 0,
+    strikes: 0,
+    regions: new Map(),
+    ceiling: null,
+    holdLeft: 0,
+    decision: 'start',
+  };
+}
+
+export function observeBatch(state: BatchState, observation: BatchObservation): BatchState {
+  const o = state.options;
+  const { rows, ms } = observation;
+  const valid = Number.isFinite(rows) && Number.isFinite(ms) && rows >= 1 && ms >= 0;
+  const holdLeft = Math.max(0, state.holdLeft - 1);
+  const ceiling = state.holdLeft > 0 ? state.ceiling : null;
+
+  if (observation.failed && !observation.timedOut) {
+    return { ...state, size: clamp(state.size / 2, o), ceiling, holdLeft, decision: 'failed' };
+  }
+  if (observation.timedOut) {
+    const attempted = valid ? rows : state.size;
+    const rate = valid && ms > 0 ? ms / attempted : null;
+    const fits = rate === null ? Infinity : (o.targetMs * bandMiddle(o)) / rate;
+    return {
+      ...state,
+      size: clamp(Math.min(state.size / 2, attempted / 2, fits), o),
+      msPerRow: rate === null ? state.msPerRow : Math.max(state.msPerRow ?? 0, rate),
+      ceiling: clamp(attempted / o.maxGrowth, o),
+      holdLeft: o.holdBatches,
+      decision: 'timeout',
+    };
+  }
+  if (!valid) return { ...state, ceiling, holdLeft, decision: 'no-data' };
+
+  const seconds = Math.max(ms, MIN_MS) / 1000;
+  const msPerRow = ema(state.msPerRow, ms / rows, o.alpha);
+  const rowsPerSec = rows / seconds;
+  const region = regionOf(rows, o);
+  const seen = state.regions.get(region);
+  const noise = seen ? ema(state.noise, Math.min(1, Math.abs(rowsPerSec / seen.rowsPerSec - 1)), o.alpha) : state.noise;
+  const regions = withThroughput(state.regions, rows, rowsPerSec, o);
+
+  // 1. Duration.
+  const efficiency = (msPerRow * state.size) / o.targetMs;
+  let factor = 1;
+  if (efficiency < o.efficiencyLow) {
+    factor = efficiency === 0 ? o.maxGrowth : Math.min(o.maxGrowth, bandMiddle(o) / efficiency);
+  } else if (efficiency > o.efficiencyHigh) {
+    factor = bandMiddle(o) / efficiency;
+  }
+  const proposed = factor > 1 ? Math.max(state.size + 1, state.size * factor) : state.size * factor;
+
+  // 2. Throughput.
+  const best = bestRegion(regions);
+  const current = regions.get(region)!;
+  const tolerance = Math.max(o.tolerance, NOISE_MARGIN * noise);
+  const slower = best !== undefined && region > best.key && current.rowsPerSec < best.value.rowsPerSec * (1 - tolerance);
+  const strikes = slower ? state.strikes + 1 : 0;
+  const stepBack = best !== undefined && strikes >= STRIKES;
+  const cap = stepBack ? { ceiling: best.value.size, holdLeft: o.holdBatches } : { ceiling, holdLeft };
+  const size = clamp(cap.ceiling === null ? proposed : Math.min(proposed, cap.ceiling), o);
+
+  let decision: BatchDecision = size > state.size ? 'grow' : size < state.size ? 'shrink' : 'steady';
+  if (stepBack && size < state.size) decision = 'step-back';
+  else if (cap.ceiling !== null && clamp(proposed, o) > size) decision = 'capped';
+  return { ...state, size, msPerRow, noise, strikes: stepBack ? 0 : strikes, regions, ...cap, decision };
+}
+
+function resolveOptions(options: BatchControllerOptions): ResolvedBatchOptions {
+  const resolved: ResolvedBatchOptions = {
+    initial: options.min,
+    maxGrowth: 1.2,
+    alpha: 0.4,
+    efficiencyLow: 0.9,
+    efficiencyHigh: 0.95,
+    tolerance: 0.1,
+    regionRatio: 1.25,
+    holdBatches: 50,
+    ...stripUndefined(options),
+  };
+  const { targetMs, min, max, maxGrowth, alpha, efficiencyLow, efficiencyHigh, tolerance, regionRatio } = resolved;
+  const problems: string[] = [];
+  if (!(targetMs > 0 && Number.isFinite(targetMs))) problems.push(`targetMs must be > 0 (got ${targetMs})`);
+  if (!(Number.isInteger(min) && min >= 1)) problems.push(`min must be an integer ≥ 1 (got ${min})`);
+  if (!(max >= min && Number.isFinite(max))) problems.push(`max must be ≥ min (got ${max})`);
+  if (!Number.isFinite(resolved.initial)) problems.push(`initial must be finite (got ${resolved.initial})`);
+  if (!(maxGrowth > 1 && Number.isFinite(maxGrowth))) problems.push(`maxGrowth must be > 1 (got ${maxGrowth})`);
+  if (!(alpha > 0 && alpha <= 1)) problems.push(`alpha must be in (0, 1] (got ${alpha})`);
+  if (!(efficiencyLow > 0 && efficiencyLow <= efficiencyHigh && Number.isFinite(efficiencyHigh))) {
+    problems.push(`need 0 < efficiencyLow ≤ efficiencyHigh (got ${efficiencyLow}, ${efficiencyHigh})`);
+  }
+  if (!(tolerance >= 0)) problems.push(`tolerance must be ≥ 0 (got ${tolerance})`);
+  if (!(regionRatio > 1 && Number.isFinite(regionRatio))) problems.push(`regionRatio must be > 1 (got ${regionRatio})`);
+  if (!(Number.isInteger(resolved.holdBatches) && resolved.holdBatches >= 0)) {
+    problems.push(`holdBatches must be an integer ≥ 0 (got ${resolved.holdBatches})`);
+  }
+  if (problems.length > 0) throw new RangeError(`invalid batch controller options: ${problems.join('; ')}`);
+  return resolved;
+}
+
+function stripUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+function bandMiddle(o: ResolvedBatchOptions): number {
+  return (o.efficiencyLow + o.efficiencyHigh) / 2;
+}
+
+function ema(previous: number | null, sample: number, alpha: number): number {
+  return previous === null ? sample : alpha * sample + (1 - alpha) * previous;
+}
+
+function clamp(size: number, o: ResolvedBatchOptions): number {
+  const whole = Number.isFinite(size) ? Math.floor(size) : o.max;
+  return Math.min(Math.floor(o.max), Math.max(o.min, whole));
+}
+
+function regionOf(rows: number, o: ResolvedBatchOptions): number {
+  return Math.floor(Math.log(Math.max(1, rows)) / Math.log(o.regionRatio));
+}
+
+function withThroughput(
+  regions: ReadonlyMap<number, RegionThroughput>,
+  rows: number,
+  rowsPerSec: number,
+  o: ResolvedBatchOptions,
+): ReadonlyMap<number, RegionThroughput> {
+  const key = regionOf(rows, o);
+  const previous = regions.get(key);
+  const next = new Map(regions);
+  next.set(key, { rowsPerSec: ema(previous?.rowsPerSec ?? null, rowsPerSec, o.alpha), size: Math.max(1, Math.floor(rows)) });
+  return next;
+}
+
+function bestRegion(
+  regions: ReadonlyMap<number, RegionThroughput>,
+): { key: number; value: RegionThroughput } | undefined {
+  let best: { key: number; value: RegionThroughput } | undefined;
+  for (const [key, value] of regions) {
+    if (!best || value.rowsPerSec > best.value.rowsPerSec) best = { key, value };
+  }
+  return best;
+}

@@ -1,0 +1,46 @@
+/**
+ * Progress: a cli-progress bar with rows/s and ETA on a terminal; a structured log line every
+ * few seconds elsewhere (CI logs, log collectors); nothing when asked to be quiet.
+ */
+import cliProgress from 'cli-progress';
+import type { Log } from '../log.js';
+import type { RunStats } from './stats.js';
+
+export interface Progress {
+  setTotal(total: number): void;
+  stop(): void;
+}
+
+export function startProgress(stats: RunStats, log: Log, mode: 'bar' | 'log' | 'none', label: string): Progress {
+  const started = Date.now();
+  let total = 0;
+  const rate = () => Math.round(stats.rows / Math.max(0.001, (Date.now() - started) / 1000));
+  if (mode === 'none') return { setTotal: () => {}, stop: () => {} };
+  if (mode === 'bar') {
+    const bar = new cliProgress.SingleBar(
+      { format: `${label} [{bar}] {percentage}% | {value}/{total} rows | {rate} rows/s | ETA {eta_formatted}`, stream: process.stderr, hideCursor: true },
+      cliProgress.Presets.shades_classic,
+    );
+    bar.start(1, 0, { rate: 0 });
+    stats.onRows(() => bar.update(Math.min(stats.rows, Math.max(total, stats.rows)), { rate: rate() }));
+    return {
+      setTotal: (t) => {
+        total = t;
+        bar.setTotal(Math.max(1, t, stats.rows));
+      },
+      stop: () => bar.stop(),
+    };
+  }
+  const timer = setInterval(() => {
+    const r = rate();
+    const eta = total > stats.rows && r > 0 ? Math.round((total - stats.rows) / r) : null;
+    log.info('progress', { rows: stats.rows, total, rowsPerSec: r, etaSeconds: eta, retries: stats.retries });
+  }, 5_000);
+  timer.unref();
+  return {
+    setTotal: (t) => {
+      total = t;
+    },
+    stop: () => clearInterval(timer),
+  };
+}

@@ -1,0 +1,87 @@
+/**
+ * The quarantine: every raw row a phase rejected, with its reason. `listQuarantine` summarises
+ * it by reason and table and shows sample rows; `replayQuarantine` runs the quarantined rows
+ * through their step's procedure again (after a fix in raw, or in a procedure), in the steps'
+ * order (games before markets, so that a fixed game brings its orphaned markets back too).
+ * Rows that are still bad stay quarantined with their attempts counted.
+ */
+import type pg from 'pg';
+import { loadPhases, type Phase } from '../phases.js';
+import { qualified } from './ledger.js';
+
+export interface QuarantineSummary {
+  readonly total: number;
+  readonly byReason: { reason: string; table: string; rows: number }[];
+  readonly rows: { id: string; table: string; sourceId: string; reason: string; sqlstate: string | null; message: string | null; attempts: number; raw: unknown }[];
+}
+
+export async function listQuarantine(client: pg.ClientBase, options: { reason?: string; limit?: number } = {}): Promise<QuarantineSummary> {
+  const reason = options.reason ?? null;
+  const { rows: groups } = await client.query<{ reason: string; table: string; rows: number }>(
+    `SELECT reason_code AS reason, source_table AS table, count(*)::int AS rows FROM staging.quarantine
+      WHERE $1::text IS NULL OR reason_code = $1 GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2`,
+    [reason],
+  );
+  const { rows } = await client.query<QuarantineSummary['rows'][number]>(
+    `SELECT id::text, source_table AS table, source_id::text AS "sourceId", reason_code AS reason, sqlstate, message, attempts, raw_row AS raw
+       FROM staging.quarantine WHERE $1::text IS NULL OR reason_code = $1 ORDER BY id LIMIT $2`,
+    [reason, options.limit ?? 20],
+  );
+  return { total: groups.reduce((a, g) => a + g.rows, 0), byReason: groups, rows };
+}
+
+export interface ReplayResult {
+  readonly runId: string;
+  readonly replayed: number;
+  readonly staged: number;
+  readonly stillQuarantined: number;
+}
+
+/** Re-runs quarantined rows (optionally of one reason) through their procedures. */
+export async function replayQuarantine(
+  client: pg.ClientBase,
+  options: { reason?: string; chunk?: number; phases?: readonly Phase[] } = {},
+): Promise<ReplayResult> {
+  const reason = options.reason ?? null;
+  const chunk = options.chunk ?? 1_000;
+  const steps = (options.phases ?? loadPhases()).flatMap((p) => p.steps);
+  const { rows: before } = await client.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM staging.quarantine WHERE $1::text IS NULL OR reason_code = $1`,
+    [reason],
+  );
+  const { rows: run } = await client.query<{ id: string }>(
+    `INSERT INTO pipeline.runs (phases, options, created_by) VALUES ('{quarantine-replay}', $1, 'pgphase quarantine replay') RETURNING id`,
+    [{ reason }],
+  );
+  const runId = run[0]!.id;
+  for (const step of steps) {
+    const bare = step.source.split('.').pop()!;
+    const { rows: ids } = await client.query<{ id: string }>(
+      `SELECT source_id::text AS id FROM staging.quarantine
+        WHERE source_table IN ($1, $2) AND ($3::text IS NULL OR reason_code = $3) ORDER BY source_id`,
+      [step.source, bare, reason],
+    );
+    for (let i = 0; i < ids.length; i += chunk) {
+      const slice = ids.slice(i, i + chunk);
+      await client.query('BEGIN');
+      try {
+        await client.query(`CALL ${qualified(client, step.procedure)}($1::bigint, $2::bigint, $3::bigint, NULL, NULL, NULL, NULL)`, [
+          runId,
+          slice[0]!.id,
+          slice.at(-1)!.id,
+        ]);
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      }
+    }
+  }
+  const { rows: after } = await client.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM staging.quarantine WHERE $1::text IS NULL OR reason_code = $1`,
+    [reason],
+  );
+  const result = { runId, replayed: before[0]!.n, staged: Math.max(0, before[0]!.n - after[0]!.n), stillQuarantined: after[0]!.n };
+  await client.query(`UPDATE pipeline.runs SET status = 'done', finished_at = now(), report = $2 WHERE id = $1`, [runId, result]);
+  return result;
+}

@@ -1,0 +1,123 @@
+/**
+ * One worker: claims partitions of a run and walks each by key in batches, calling the step's
+ * procedure over `[cursor, cursor + size - 1]`. The batch size follows the adaptive controller;
+ * failures follow the retry policy: transient ones (lost connection, deadlock, serialization,
+ * lock timeout, server restart) are retried with backoff on a fresh connection if need be; a
+ * statement timeout shrinks the batch (the batch is split); anything else fails the partition,
+ * with its error recorded, and the worker goes on with the next one.
+ */
+import type pg from 'pg';
+import type { Log } from '../log.js';
+import { type BatchControllerOptions, type BatchState, createBatchState, observeBatch } from '../plan/batchController.js';
+import { nextBatch } from '../plan/planPartitions.js';
+import { decideRetry } from '../plan/retryPolicy.js';
+import {
+  claimPartition,
+  finishPartition,
+  LostPartitionError,
+  type PartitionRow,
+  recordRetry,
+  relockPartition,
+  runBatch,
+} from './ledger.js';
+import type { RunStats } from './stats.js';
+import { PinnedConnection, recordedState, type RetrySettings, sessionLost, withTransientRetry } from './connection.js';
+
+export interface WorkerOptions {
+  readonly runId: string;
+  readonly name: string;
+  readonly pool: pg.Pool;
+  readonly batch: BatchControllerOptions;
+  readonly retry: RetrySettings;
+  readonly stats: RunStats;
+  readonly log: Log;
+  /** Checked between batches: when true the worker stops after its current batch. */
+  readonly stopping: () => boolean;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+async function processPartition(conn: PinnedConnection, partition: PartitionRow, options: WorkerOptions, controller: BatchState): Promise<BatchState> {
+  const { log, stats } = options;
+  const hi = BigInt(partition.hi);
+  let cursor = BigInt(partition.next_key);
+  let state = controller;
+  let attempt = 0;
+  let deadlineAt = Date.now() + options.retry.deadlineMs;
+  if (partition.reclaimed) log.warn(`reclaimed partition ${partition.id} of ${partition.source_table} from a worker that is gone`);
+  while (cursor <= hi) {
+    if (options.stopping()) return state;
+    const range = nextBatch(cursor, hi, state.size)!;
+    const width = Number(range.hi - range.lo + 1n);
+    try {
+      const client = await conn.get();
+      const { counts, ms } = await runBatch(client, partition, options.runId, range, state.size);
+      state = observeBatch(state, { rows: width, ms });
+      stats.batch(partition.phase, Number(counts.rows_in), ms, state.size);
+      cursor = range.hi + 1n;
+      attempt = 0;
+      deadlineAt = Date.now() + options.retry.deadlineMs;
+    } catch (error) {
+      if (error instanceof LostPartitionError) {
+        log.warn(error.message);
+        conn.release();
+        return state;
+      }
+      const message = error instanceof Error ? error.message : String(error);
+      const sqlstate = recordedState(error);
+      const decision = decideRetry(error, { attempt: attempt + 1, maxAttempts: options.retry.maxAttempts, deadlineAt, now: Date.now(), backoff: options.retry, canSplit: state.size > state.options.min });
+      attempt++;
+      if (decision.action === 'split') {
+        state = observeBatch(state, { rows: width, ms: 0, timedOut: true });
+        log.warn(`batch ${range.lo}..${range.hi} of ${partition.source_table} timed out; batch size now ${state.size}`);
+        await withTransientRetry(conn, options.retry, options.stats, (c) => recordRetry(c, partition.id, sqlstate));
+        stats.retry(sqlstate);
+        continue;
+      }
+      if (decision.action === 'retry') {
+        const lost = sessionLost(error);
+        log.warn(`batch ${range.lo}..${range.hi} of ${partition.source_table} failed (${sqlstate}: ${message}); retry ${attempt} in ${decision.delayMs} ms`);
+        stats.retry(sqlstate);
+        await sleep(decision.delayMs);
+        if (lost) {
+          conn.discard();
+          // Our session, and with it the partition's lock, is gone: take the lock again or let it go.
+          const relocked = await withTransientRetry(conn, options.retry, options.stats, (c) => relockPartition(c, partition.id));
+          if (!relocked) {
+            log.warn(`partition ${partition.id} was claimed by another worker while we reconnected`);
+            conn.release();
+            return state;
+          }
+        }
+        await withTransientRetry(conn, options.retry, options.stats, (c) => recordRetry(c, partition.id, sqlstate));
+        continue;
+      }
+      log.error(`partition ${partition.id} of ${partition.source_table} (${partition.lo}..${partition.hi}) failed at ${range.lo}..${range.hi}: ${sqlstate} ${message}`);
+      stats.failure(sqlstate);
+      await withTransientRetry(conn, options.retry, options.stats, (c) => finishPartition(c, partition.id, { status: 'failed', error: message, sqlstate }));
+      return state;
+    }
+  }
+  await withTransientRetry(conn, options.retry, options.stats, (c) => finishPartition(c, partition.id, { status: 'done' }));
+  return state;
+}
+
+/** Claims and processes partitions until none is claimable; returns how many it processed. */
+export async function runWorker(options: WorkerOptions): Promise<number> {
+  const conn = new PinnedConnection(options.pool, options.stats);
+  const controllers = new Map<string, BatchState>();
+  let processed = 0;
+  try {
+    while (!options.stopping()) {
+      const partition = await withTransientRetry(conn, options.retry, options.stats, (c) => claimPartition(c, options.runId, options.name));
+      if (!partition) break;
+      const state = controllers.get(partition.step_id) ?? createBatchState(options.batch);
+      controllers.set(partition.step_id, await processPartition(conn, partition, options, state));
+      options.stats.finalBatchSize(partition.phase, controllers.get(partition.step_id)!.size);
+      processed++;
+    }
+  } finally {
+    conn.release();
+  }
+  return processed;
+}

@@ -1,0 +1,265 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  createBatchState,
+  observeBatch,
+  type BatchControllerOptions,
+  type BatchState,
+} from '../../runner/plan/batchController.js';
+
+type CostModel = (rows: number) => number;
+
+/** Runs `batches` batches whose duration follows `cost`; returns every state, the first included. */
+function simulate(options: BatchControllerOptions, cost: CostModel, batches: number): BatchState[] {
+  const states = [createBatchState(options)];
+  for (let i = 0; i < batches; i++) {
+    const state = states[states.length - 1]!;
+    states.push(observeBatch(state, { rows: state.size, ms: cost(state.size) }));
+  }
+  return states;
+}
+
+const throughput = (cost: CostModel, rows: number): number => rows / cost(rows);
+
+describe('batch controller: duration', () => {
+  it('converges near targetMs under a linear cost (ms = a + b*rows)', () => {
+    const cost: CostModel = (rows) => 5 + 0.01 * rows;
+    const states = simulate({ targetMs: 1000, min: 100, max: 1_000_000 }, cost, 150);
+    for (const s of states.slice(-50)) {
+      const ms = cost(s.size);
+      expect(ms).toBeGreaterThan(0.85 * 1000);
+      expect(ms).toBeLessThanOrEqual(1000);
+    }
+  });
+
+  it('grows by at most maxGrowth per batch when batches are fast', () => {
+    let state = createBatchState({ targetMs: 1000, min: 1, max: 1e9, initial: 1000 });
+    state = observeBatch(state, { rows: 1000, ms: 1 });
+    expect(state.size).toBe(1200);
+    expect(state.decision).toBe('grow');
+  });
+
+  it('grows by at least one row, so a size of 1 is not stuck', () => {
+    const state = observeBatch(createBatchState({ targetMs: 1000, min: 1, max: 10 }), { rows: 1, ms: 1 });
+    expect(state.size).toBe(2);
+  });
+
+  it('shrinks proportionally toward the middle of the band when batches are slow', () => {
+    const state = observeBatch(createBatchState({ targetMs: 1000, min: 1, max: 1e6, initial: 1000 }), {
+      rows: 1000,
+      ms: 2000,
+    });
+    expect(state.size).toBe(Math.floor((1000 * 0.925) / 2));
+    expect(state.decision).toBe('shrink');
+  });
+
+  it('keeps the size while efficiency is inside the 0.90–0.95 band', () => {
+    const state = observeBatch(createBatchState({ targetMs: 1000, min: 1, max: 1e6, initial: 1000 }), {
+      rows: 1000,
+      ms: 920,
+    });
+    expect(state.size).toBe(1000);
+    expect(state.decision).toBe('steady');
+  });
+
+  it('smooths the per-row cost with an EMA (alpha 0.4 by default)', () => {
+    let state = createBatchState({ targetMs: 1000, min: 1, max: 1e6, initial: 1000 });
+    state = observeBatch(state, { rows: 1000, ms: 1000 });
+    state = observeBatch(state, { rows: 1000, ms: 2000 });
+    expect(state.msPerRow).toBeCloseTo(0.4 * 2 + 0.6 * 1, 10);
+  });
+});
+
+describe('batch controller: throughput', () => {
+  // Cost per batch: fixed overhead, linear work, and a quadratic penalty (e.g. a sort spilling
+  // to disk): throughput rows/ms peaks at sqrt(20 / 1e-7) ≈ 14_142 rows, while the duration
+  // target alone would be met only at ≈ 90_000 rows.
+  const sweet: CostModel = (rows) => 20 + 0.001 * rows + 1e-7 * rows * rows;
+  const sweetSpot = Math.sqrt(20 / 1e-7);
+  const options: BatchControllerOptions = { targetMs: 1000, min: 100, max: 1_000_000 };
+
+  it('settles near the throughput sweet spot instead of growing to the duration target', () => {
+    const states = simulate(options, sweet, 300);
+    const late = states.slice(-150);
+    const peak = throughput(sweet, sweetSpot);
+    const mean = late.reduce((sum, s) => sum + throughput(sweet, s.size), 0) / late.length;
+    expect(mean).toBeGreaterThan(0.9 * peak);
+    // Mostly parked near the sweet spot; now and then a short probe upward.
+    const near = late.filter((s) => s.size > sweetSpot / 2 && s.size < sweetSpot * 1.5);
+    expect(near.length).toBeGreaterThan(0.9 * late.length);
+    for (const s of late) expect(s.size).toBeLessThan(sweetSpot * 3);
+  });
+
+  it('grows past the sweet spot when the throughput rule is off (tolerance Infinity)', () => {
+    const states = simulate({ ...options, tolerance: Infinity }, sweet, 300);
+    expect(states[states.length - 1]!.size).toBeGreaterThan(sweetSpot * 4);
+  });
+
+  it('steps back below a sharp cliff (work_mem spill past 20_000 rows)', () => {
+    const cliff: CostModel = (rows) => 10 + 0.01 * rows + (rows > 20_000 ? 0.05 * (rows - 20_000) : 0);
+    const states = simulate(options, cliff, 300);
+    expect(states.some((s) => s.decision === 'step-back')).toBe(true);
+    const late = states.slice(-150);
+    const below = late.filter((s) => s.size > 10_000 && s.size <= 20_000);
+    expect(below.length).toBeGreaterThan(0.9 * late.length);
+    for (const s of late) expect(s.size).toBeLessThan(30_000);
+  });
+
+  it('probes upward again once the hold has passed', () => {
+    const cliff: CostModel = (rows) => 10 + 0.01 * rows + (rows > 20_000 ? 0.05 * (rows - 20_000) : 0);
+    const states = simulate({ ...options, holdBatches: 10 }, cliff, 300);
+    const stepBacks = states.filter((s) => s.decision === 'step-back').length;
+    expect(stepBacks).toBeGreaterThan(3);
+  });
+});
+
+describe('batch controller: noise', () => {
+  /** Small deterministic PRNG (mulberry32). */
+  function prng(seed: number): () => number {
+    let a = seed >>> 0;
+    return () => {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = a;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+
+  /** Mean true throughput of the last 200 of 400 batches whose timings are off by ±noise. */
+  function noisyThroughput(cost: CostModel, noise: number, seed: number): number {
+    const random = prng(seed);
+    let state = createBatchState({ targetMs: 1000, min: 100, max: 1_000_000 });
+    let sum = 0;
+    for (let i = 0; i < 400; i++) {
+      const ms = cost(state.size) * (1 + noise * (2 * random() - 1));
+      state = observeBatch(state, { rows: state.size, ms });
+      if (i >= 200) sum += throughput(cost, state.size);
+    }
+    return sum / 200;
+  }
+
+  it('keeps throughput when ±20% timing noise makes larger batches look slower by chance', () => {
+    const linear: CostModel = (rows) => 5 + 0.01 * rows;
+    const sweet: CostModel = (rows) => 20 + 0.001 * rows + 1e-7 * rows * rows;
+    for (let seed = 1; seed <= 4; seed++) {
+      expect(noisyThroughput(linear, 0.2, seed)).toBeGreaterThan(0.95 * throughput(linear, 92_000));
+      expect(noisyThroughput(sweet, 0.2, seed)).toBeGreaterThan(0.9 * throughput(sweet, Math.sqrt(20 / 1e-7)));
+    }
+  });
+});
+
+describe('batch controller: failures', () => {
+  const options: BatchControllerOptions = { targetMs: 1000, min: 10, max: 100_000, initial: 1000 };
+
+  it('shrinks at once on a timeout, to what would have fit when that is smaller than half', () => {
+    const state = observeBatch(createBatchState(options), { rows: 1000, ms: 5000, timedOut: true });
+    expect(state.size).toBe(Math.floor((1000 * 0.925) / 5));
+    expect(state.decision).toBe('timeout');
+    expect(state.msPerRow).toBe(5);
+  });
+
+  it('halves on a timeout without timing', () => {
+    const state = observeBatch(createBatchState(options), { rows: 0, ms: 0, timedOut: true });
+    expect(state.size).toBe(500);
+  });
+
+  it('does not grow back to the size that timed out while the hold lasts', () => {
+    let state = observeBatch(createBatchState({ ...options, holdBatches: 20 }), { rows: 1000, ms: 1200, timedOut: true });
+    const sizes: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      state = observeBatch(state, { rows: state.size, ms: 1 });
+      sizes.push(state.size);
+    }
+    expect(Math.max(...sizes.slice(0, 20))).toBeLessThanOrEqual(Math.floor(1000 / 1.2));
+    expect(Math.max(...sizes)).toBeGreaterThan(1000);
+  });
+
+  it('halves on another failure and keeps its estimates', () => {
+    const before = observeBatch(createBatchState(options), { rows: 1000, ms: 920 });
+    const after = observeBatch(before, { rows: 1000, ms: 30, failed: true });
+    expect(after.size).toBe(500);
+    expect(after.decision).toBe('failed');
+    expect(after.msPerRow).toBe(before.msPerRow);
+    expect(after.regions).toBe(before.regions);
+  });
+});
+
+describe('batch controller: bounds and degenerate input', () => {
+  it('clamps the initial size and every later size to [min, max]', () => {
+    expect(createBatchState({ targetMs: 100, min: 10, max: 20, initial: 5 }).size).toBe(10);
+    expect(createBatchState({ targetMs: 100, min: 10, max: 20, initial: 50 }).size).toBe(20);
+    let state = createBatchState({ targetMs: 100, min: 10, max: 20, initial: 15 });
+    state = observeBatch(state, { rows: 15, ms: 0.5 });
+    state = observeBatch(state, { rows: 18, ms: 0.5 });
+    expect(state.size).toBe(20);
+    state = observeBatch(state, { rows: 20, ms: 1e9 });
+    expect(state.size).toBe(10);
+  });
+
+  it('never yields NaN or 0 from zero-ms, zero-row or non-finite observations', () => {
+    let state = createBatchState({ targetMs: 100, min: 1, max: 1000, initial: 10 });
+    state = observeBatch(state, { rows: 10, ms: 0 });
+    expect(state.size).toBe(12);
+    expect(Number.isFinite(state.msPerRow)).toBe(true);
+    const before = state.size;
+    for (const observation of [
+      { rows: 0, ms: 0 },
+      { rows: 0, ms: 50 },
+      { rows: Number.NaN, ms: 5 },
+      { rows: 5, ms: Number.POSITIVE_INFINITY },
+      { rows: -1, ms: 5 },
+    ]) {
+      state = observeBatch(state, observation);
+      expect(state.size).toBe(before);
+      expect(state.decision).toBe('no-data');
+    }
+  });
+
+  it('does not mutate the state it is given', () => {
+    const state = observeBatch(createBatchState({ targetMs: 100, min: 1, max: 1000, initial: 10 }), { rows: 10, ms: 5 });
+    const snapshot = { ...state, regions: new Map(state.regions) };
+    observeBatch(state, { rows: 10, ms: 500 });
+    observeBatch(state, { rows: 10, ms: 500, timedOut: true });
+    expect({ ...state, regions: new Map(state.regions) }).toEqual(snapshot);
+  });
+
+  it('rejects invalid options, naming every problem', () => {
+    expect(() => createBatchState({ targetMs: 0, min: 0, max: 10 })).toThrow(/targetMs.*min/);
+    expect(() => createBatchState({ targetMs: 1, min: 10, max: 5 })).toThrow(RangeError);
+    expect(() => createBatchState({ targetMs: 1, min: 1, max: 5, maxGrowth: 1 })).toThrow(RangeError);
+    expect(() => createBatchState({ targetMs: 1, min: 1, max: 5, alpha: 0 })).toThrow(RangeError);
+    expect(() => createBatchState({ targetMs: 1, min: 1, max: 5, efficiencyLow: 0.96 })).toThrow(RangeError);
+  });
+
+  it('keeps every size an integer in [min, max] that grows by at most maxGrowth (property)', () => {
+    const observation = fc.record({
+      rows: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 1_000_000 }), fc.double({ min: 0, max: 1e6, noNaN: true })),
+      ms: fc.oneof(fc.constant(0), fc.double({ min: 0, max: 1e6, noNaN: true })),
+      timedOut: fc.boolean(),
+      failed: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 1000 }),
+        fc.integer({ min: 0, max: 100_000 }),
+        fc.integer({ min: 1, max: 1_000_000 }),
+        fc.array(observation, { maxLength: 80 }),
+        (min, extra, initial, observations) => {
+          const max = min + extra;
+          let state = createBatchState({ targetMs: 500, min, max, initial });
+          for (const o of observations) {
+            const next = observeBatch(state, o);
+            expect(Number.isInteger(next.size)).toBe(true);
+            expect(next.size).toBeGreaterThanOrEqual(min);
+            expect(next.size).toBeLessThanOrEqual(max);
+            expect(next.size).toBeLessThanOrEqual(Math.max(state.size + 1, state.size * 1.2));
+            if (next.msPerRow !== null) expect(Number.isFinite(next.msPerRow)).toBe(true);
+            state = next;
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
