@@ -29,6 +29,8 @@ export interface EmbeddedOptions {
   readonly durable: boolean;
   /** Extra `-c name=value` server settings. */
   readonly settings?: Readonly<Record<string, string>>;
+  /** A fixed port (so that a restarted server keeps its URL); default: a free one. */
+  readonly port?: number;
 }
 
 export interface EmbeddedServer {
@@ -193,7 +195,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
   const needsUser = isRoot() && postgresIds() === undefined;
 
   for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
+    const port = options.port ?? (await freePort());
     const pg = new EmbeddedPostgres({
       databaseDir: dataDir,
       port,
@@ -229,7 +231,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
         return { url: urlFor(password, other), port: other, dataDir, owned: false, stop: async () => {} };
       }
       const portTaken = logLines.some((l) => /could not bind|Address already in use/i.test(l));
-      if (portTaken && attempt < 5) continue;
+      if (portTaken && attempt < 5 && options.port === undefined) continue;
       const tail = logLines.slice(-8).join('').trim();
       throw new ConnectionError(
         `could not start the embedded PostgreSQL in ${dataDir}: ${error instanceof Error ? error.message : 'the server exited'}${tail ? `\n${tail}` : ''}`,

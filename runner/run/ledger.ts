@@ -33,6 +33,7 @@ export interface PartitionRow {
   readonly phase: string;
   readonly source_table: string;
   readonly procedure: string;
+  readonly key_column: string;
   readonly lo: string;
   readonly hi: string;
   readonly next_key: string;
@@ -198,7 +199,7 @@ export async function claimPartition(client: pg.ClientBase, runId: string, worke
             SET status = 'running', claimed_by = $2, claimed_at = now(), started_at = coalesce(p.started_at, now()), attempts = p.attempts + 1
            FROM pipeline.run_steps s
           WHERE p.id = $1 AND s.id = p.step_id
-          RETURNING p.id, p.step_id, p.phase, p.source_table, s.procedure, p.lo::text, p.hi::text, p.next_key::text, p.attempts,
+          RETURNING p.id, p.step_id, p.phase, p.source_table, s.procedure, s.key_column, p.lo::text, p.hi::text, p.next_key::text, p.attempts,
                     ($3 = 'running') AS reclaimed`,
         [candidate.id, worker, candidate.status],
       );
@@ -217,15 +218,27 @@ export async function relockPartition(client: pg.ClientBase, partitionId: string
 /**
  * Processes one batch exactly once: the procedure's writes and the partition's cursor and counts
  * commit in one transaction, and the cursor update is guarded by the expected cursor value.
+ * A batch holds `batchSize` rows, not keys: its upper key is read from the key's index, so
+ * that sparse stretches of a skewed key space do not cost thousands of near-empty calls.
  */
 export async function runBatch(
   client: pg.ClientBase,
   partition: PartitionRow,
   runId: string,
-  range: KeyRange,
+  cursor: bigint,
   batchSize: number,
-): Promise<{ counts: BatchCounts; ms: number }> {
+): Promise<{ range: KeyRange; counts: BatchCounts; ms: number }> {
   return transaction(client, async () => {
+    const key = client.escapeIdentifier(partition.key_column);
+    const { rows: upper } = await client.query<{ hi: string | null }>(
+      `SELECT max(k)::text AS hi FROM (SELECT ${key} AS k FROM ${qualified(client, partition.source_table)}
+        WHERE ${key} >= $1::bigint AND ${key} <= $2::bigint ORDER BY ${key} LIMIT $3) t`,
+      [cursor.toString(), partition.hi, Math.max(1, batchSize)],
+    );
+    const hi = BigInt(partition.hi);
+    const found = upper[0]?.hi;
+    // The last batch of a partition runs to its end, so the ledger's cursor always reaches hi.
+    const range: KeyRange = { lo: cursor, hi: found === null || found === undefined || BigInt(found) >= hi ? hi : BigInt(found) };
     const started = performance.now();
     const { rows } = await client.query<BatchCounts>(
       `CALL ${qualified(client, partition.procedure)}($1::bigint, $2::bigint, $3::bigint, NULL, NULL, NULL, NULL)`,
@@ -241,7 +254,7 @@ export async function runBatch(
       [partition.id, range.lo.toString(), range.hi.toString(), counts.rows_in ?? 0, counts.staged ?? 0, counts.quarantined ?? 0, counts.duplicates ?? 0, ms, batchSize],
     );
     if (rowCount !== 1) throw new LostPartitionError(partition.id);
-    return { counts, ms };
+    return { range, counts, ms };
   });
 }
 
@@ -267,7 +280,7 @@ export async function finishPartition(
   outcome: { status: 'done' } | { status: 'failed'; error: string; sqlstate: string },
 ): Promise<void> {
   if (outcome.status === 'done') {
-    await client.query(`UPDATE pipeline.partitions SET status = 'done', finished_at = now(), claimed_by = NULL WHERE id = $1`, [partitionId]);
+    await client.query(`UPDATE pipeline.partitions SET status = 'done', finished_at = now() WHERE id = $1`, [partitionId]);
   } else {
     await client.query(
       `UPDATE pipeline.partitions

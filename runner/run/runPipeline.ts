@@ -3,6 +3,7 @@
  * ledger, so this function can be called by several processes on several hosts at once (they
  * share the partitions) and again after a crash (it resumes the unfinished run unless `fresh`).
  */
+import { randomBytes } from 'node:crypto';
 import { availableParallelism, hostname } from 'node:os';
 import pg from 'pg';
 import { UsageError, wrapError } from '../errors.js';
@@ -72,6 +73,8 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
     throw error instanceof UsageError ? error : new UsageError((error as Error).message);
   }
   const stats = new RunStats();
+  /** Names this runner in the ledger (claimed_by): host, pid and an instance tag. */
+  const runner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const probe = new pg.Client({ connectionString: options.url });
   let workers: number;
   try {
@@ -107,7 +110,7 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
       createOrResumeRun(c, phases, {
         fresh: options.fresh ?? false,
         settings: { workers, batch, forcePerRecord: options.forcePerRecord ?? false },
-        createdBy: `${hostname()}:${process.pid}`,
+        createdBy: runner,
       }),
     );
     log.info(`${resumed ? 'resuming' : 'starting'} run ${runId} (${phases.map((p) => p.name).join(', ')}) with ${workers} worker(s)`);
@@ -126,7 +129,7 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
       const settled = await ledger((c) => advanceRun(c, runId, partitionTarget(workers)));
       if (settled || stopping()) break;
       const processed = await Promise.all(
-        Array.from({ length: workers }, (_, i) => runWorker({ runId, name: `${hostname()}:${process.pid}:w${i + 1}`, pool, batch, retry, stats, log, stopping })),
+        Array.from({ length: workers }, (_, i) => runWorker({ runId, name: `${runner}:w${i + 1}`, pool, batch, retry, stats, log, stopping })),
       );
       if (processed.reduce((a, b) => a + b, 0) === 0) {
         // Nothing claimable: another process holds the remaining partitions. Poll with backoff.

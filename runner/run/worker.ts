@@ -9,7 +9,6 @@
 import type pg from 'pg';
 import type { Log } from '../log.js';
 import { type BatchControllerOptions, type BatchState, createBatchState, observeBatch } from '../plan/batchController.js';
-import { nextBatch } from '../plan/planPartitions.js';
 import { decideRetry } from '../plan/retryPolicy.js';
 import {
   claimPartition,
@@ -47,14 +46,13 @@ async function processPartition(conn: PinnedConnection, partition: PartitionRow,
   if (partition.reclaimed) log.warn(`reclaimed partition ${partition.id} of ${partition.source_table} from a worker that is gone`);
   while (cursor <= hi) {
     if (options.stopping()) return state;
-    const range = nextBatch(cursor, hi, state.size)!;
-    const width = Number(range.hi - range.lo + 1n);
+    const at = `batch of ${state.size} rows from key ${cursor} of ${partition.source_table}`;
     try {
       const client = await conn.get();
-      const { counts, ms } = await runBatch(client, partition, options.runId, range, state.size);
-      state = observeBatch(state, { rows: width, ms });
+      const { range: done, counts, ms } = await runBatch(client, partition, options.runId, cursor, state.size);
+      state = observeBatch(state, { rows: Math.max(1, Number(counts.rows_in)), ms });
       stats.batch(partition.phase, Number(counts.rows_in), ms, state.size);
-      cursor = range.hi + 1n;
+      cursor = done.hi + 1n;
       attempt = 0;
       deadlineAt = Date.now() + options.retry.deadlineMs;
     } catch (error) {
@@ -68,15 +66,15 @@ async function processPartition(conn: PinnedConnection, partition: PartitionRow,
       const decision = decideRetry(error, { attempt: attempt + 1, maxAttempts: options.retry.maxAttempts, deadlineAt, now: Date.now(), backoff: options.retry, canSplit: state.size > state.options.min });
       attempt++;
       if (decision.action === 'split') {
-        state = observeBatch(state, { rows: width, ms: 0, timedOut: true });
-        log.warn(`batch ${range.lo}..${range.hi} of ${partition.source_table} timed out; batch size now ${state.size}`);
+        state = observeBatch(state, { rows: state.size, ms: 0, timedOut: true });
+        log.warn(`${at} timed out; batch size now ${state.size}`);
         await withTransientRetry(conn, options.retry, options.stats, (c) => recordRetry(c, partition.id, sqlstate));
         stats.retry(sqlstate);
         continue;
       }
       if (decision.action === 'retry') {
         const lost = sessionLost(error);
-        log.warn(`batch ${range.lo}..${range.hi} of ${partition.source_table} failed (${sqlstate}: ${message}); retry ${attempt} in ${decision.delayMs} ms`);
+        log.warn(`${at} failed (${sqlstate}: ${message}); retry ${attempt} in ${decision.delayMs} ms`);
         stats.retry(sqlstate);
         await sleep(decision.delayMs);
         if (lost) {
@@ -92,7 +90,7 @@ async function processPartition(conn: PinnedConnection, partition: PartitionRow,
         await withTransientRetry(conn, options.retry, options.stats, (c) => recordRetry(c, partition.id, sqlstate));
         continue;
       }
-      log.error(`partition ${partition.id} of ${partition.source_table} (${partition.lo}..${partition.hi}) failed at ${range.lo}..${range.hi}: ${sqlstate} ${message}`);
+      log.error(`partition ${partition.id} of ${partition.source_table} (${partition.lo}..${partition.hi}) failed at key ${cursor}: ${sqlstate} ${message}`);
       stats.failure(sqlstate);
       await withTransientRetry(conn, options.retry, options.stats, (c) => finishPartition(c, partition.id, { status: 'failed', error: message, sqlstate }));
       return state;

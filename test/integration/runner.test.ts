@@ -76,7 +76,7 @@ describe('runner', () => {
 
   it('retries a batch whose backend was terminated mid-run, and finishes exactly once', async () => {
     await db.query(`ALTER DATABASE ${db.name} SET fixture.sleep_ms = 20`);
-    const pending = run(2);
+    const pending = run(2, { batch: { initial: 100, min: 50, max: 100, targetMs: 100 } });
     let killed = 0;
     for (let i = 0; i < 40 && killed < 3; i++) {
       await new Promise((r) => setTimeout(r, 150));
@@ -94,10 +94,16 @@ describe('runner', () => {
   });
 
   it('two runner processes on one run share the partitions and never process one twice', async () => {
-    await db.query(`ALTER DATABASE ${db.name} SET fixture.sleep_ms = 5`);
-    const first = runPipeline({ url: db.url, phaseList: fixturePhases(), workers: 2, fresh: true, batch: { initial: 300, min: 50, max: 2_000, targetMs: 100 } });
-    await new Promise((r) => setTimeout(r, 300));
-    const second = runPipeline({ url: db.url, phaseList: fixturePhases(), workers: 2, batch: { initial: 300, min: 50, max: 2_000, targetMs: 100 } });
+    await db.query(`ALTER DATABASE ${db.name} SET fixture.sleep_ms = 20`);
+    const batch = { initial: 100, min: 50, max: 100, targetMs: 100 };
+    const first = runPipeline({ url: db.url, phaseList: fixturePhases(), workers: 2, fresh: true, batch });
+    // Start the second process once the first is under way (its run exists and has progress).
+    for (let i = 0; i < 200; i++) {
+      const [r] = await db.query<{ n: number }>(`SELECT coalesce(sum(rows_in), 0)::int AS n FROM pipeline.partitions p JOIN pipeline.runs r ON r.id = p.run_id WHERE r.status = 'running'`);
+      if (r!.n > 0) break;
+      await new Promise((res) => setTimeout(res, 25));
+    }
+    const second = runPipeline({ url: db.url, phaseList: fixturePhases(), workers: 2, batch });
     const [a, b] = await Promise.all([first, second]);
     expect(b.resumed).toBe(true);
     expect(b.runId).toBe(a.runId);
@@ -107,6 +113,7 @@ describe('runner', () => {
        UNION ALL SELECT count(DISTINCT run_id)::int FROM fixture.dst`,
       [a.runId],
     );
+    expect(claimers[0]!.n).toBe(2); // both processes claimed partitions
     expect(claimers.at(-1)!.n).toBe(1);
     const [sum] = await db.query<{ n: string }>(`SELECT sum(rows_in)::text AS n FROM pipeline.partitions WHERE run_id = $1`, [a.runId]);
     expect(Number(sum!.n)).toBe(ROWS);

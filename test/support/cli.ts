@@ -1,5 +1,5 @@
 /** Runs the real `pgphase` CLI in a child process, as a deploy pipeline would. */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 
 export interface CliResult {
@@ -11,15 +11,21 @@ export interface CliResult {
 export const CLI = join(process.cwd(), 'runner', 'cli', 'main.ts');
 
 export function runCli(args: string[], env: Record<string, string | undefined> = {}, timeoutMs = 120_000): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+  return startCli(args, env, timeoutMs).done;
+}
+
+/** Starts the CLI and returns the child (to kill it) and a promise of its result. */
+export function startCli(args: string[], env: Record<string, string | undefined> = {}, timeoutMs = 120_000): { child: ChildProcess; done: Promise<CliResult> } {
+  let child!: ChildProcess;
+  const done = new Promise<CliResult>((resolve, reject) => {
+    child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
       env: { ...process.env, PGPHASE_LOG: 'json', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('error', reject);
     child.on('close', (code) => {
@@ -27,4 +33,5 @@ export function runCli(args: string[], env: Record<string, string | undefined> =
       resolve({ code, stdout, stderr });
     });
   });
+  return { child, done };
 }
