@@ -1,9 +1,28 @@
 import type { Command } from 'commander';
 import { makeContext, withDatabase, type GlobalFlags } from '../cli/context.js';
 import { EXIT } from '../errors.js';
-import { type MigrationStatus, status } from '../migrate/status.js';
+import { withClient } from '../db/database.js';
+import { type MigrationStatus, migrationStatus } from '../migrate/status.js';
+import { recentRuns, type RunSummary } from '../run/runStatus.js';
 
-export function formatStatus(s: MigrationStatus): string {
+export interface FullStatus extends MigrationStatus {
+  readonly runs: RunSummary[];
+}
+
+function formatRuns(runs: RunSummary[]): string[] {
+  const lines = [`runs: ${runs.length ? '' : 'none yet'}`];
+  for (const r of runs) {
+    const p = r.partitions;
+    const rows = r.report ? `, ${r.report.rowsIn} rows in, ${r.report.rowsPerSec} rows/s` : '';
+    lines.push(`  run ${r.id} [${r.phases.join(', ')}] ${r.status.toUpperCase()} started ${r.startedAt}: ${p.done}/${p.total} partitions done${p.failed ? `, ${p.failed} failed` : ''}${p.running ? `, ${p.running} running` : ''}${rows}`);
+    for (const ph of r.report?.phases ?? []) {
+      lines.push(`    ${ph.phase.padEnd(8)} ${ph.rowsIn} in, ${ph.staged} staged, ${ph.quarantined} quarantined, ${ph.retries} retries, batch p50 ${ph.batchMs.p50 ?? '-'} ms`);
+    }
+  }
+  return lines;
+}
+
+export function formatStatus(s: FullStatus): string {
   const lines = [`migrations: ${s.applied.length} applied, ${s.pending.length} pending`];
   for (const name of s.pending) lines.push(`  pending   ${name}`);
   for (const name of s.changed) lines.push(`  CHANGED   ${name} (edited after it was applied; migrate will refuse it)`);
@@ -13,6 +32,7 @@ export function formatStatus(s: MigrationStatus): string {
   for (const file of s.procedures.orphaned) lines.push(`  orphaned  ${file} (applied, file removed; the object is still in the database)`);
   lines.push(`invalid indexes: ${s.invalidIndexes.length}`);
   for (const ix of s.invalidIndexes) lines.push(`  INVALID   ${ix.schema}.${ix.name} on ${ix.table}${ix.migration ? ` (from ${ix.migration}; migrate rebuilds it)` : ' (not built by a migration)'}`);
+  lines.push(...formatRuns(s.runs));
   lines.push(s.ok ? 'status: ok' : 'status: action needed');
   return lines.join('\n');
 }
@@ -20,11 +40,17 @@ export function formatStatus(s: MigrationStatus): string {
 export function registerStatus(program: Command, setExit: (code: number) => void): void {
   program
     .command('status')
-    .description('applied and pending migrations, changed procedures, invalid indexes (exit 1 when anything is pending or broken)')
+    .description('migrations applied and pending, changed procedures, invalid indexes, latest runs (exit 1 when anything is pending or broken, or the latest run failed)')
     .option('--json', 'print the status as JSON on stdout')
     .action(async (opts: { json?: boolean }) => {
       const ctx = makeContext(program.opts<GlobalFlags>());
-      const s = await withDatabase(ctx, (db) => status(db.url, ctx.config));
+      const s = await withDatabase(ctx, (db) =>
+        withClient(db.url, 'pgphase status', async (c): Promise<FullStatus> => {
+          const m = await migrationStatus(c, ctx.config);
+          const runs = await recentRuns(c);
+          return { ...m, ok: m.ok && runs[0]?.status !== 'failed', runs };
+        }),
+      );
       process.stdout.write(opts.json ? `${JSON.stringify(s)}\n` : `${formatStatus(s)}\n`);
       setExit(s.ok ? EXIT.ok : EXIT.failed);
     });

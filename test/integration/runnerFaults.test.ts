@@ -56,6 +56,13 @@ describe('a runner killed with SIGKILL mid-run', () => {
     expect(await copyDefects(db)).toEqual({ missing: 0, duplicated: 0, copied: ROWS });
     const runs = await db.query(`SELECT id FROM pipeline.runs`);
     expect(runs).toHaveLength(1);
+
+    // The stored report is what `pgphase status` shows.
+    const status = await startCli(['status', '--json'], env).done;
+    const s = JSON.parse(status.stdout) as { runs: { status: string; partitions: { running: number }; report: { rowsIn: number } }[] };
+    expect(s.runs[0]).toMatchObject({ status: 'done', partitions: { running: 0 }, report: { rowsIn: ROWS } });
+    const text = await startCli(['status'], env).done;
+    expect(text.stdout).toMatch(/run \d+ \[copy\] DONE/);
   });
 });
 
