@@ -1,0 +1,19 @@
+/**
+ * pgphase's programmatic API: every CLI command is one of these typed functions. None of them
+ * calls process.exit; failures are thrown as PgphaseError subclasses carrying an exit code.
+ */
+export { type Config, type ConfigInput, configFromEnv, parseConfig, parseDuration } from './config.js';
+export { type Database, openDatabase, connect, withClient } from './db/database.js';
+export { startEmbedded, stopAllEmbedded, type EmbeddedServer } from './db/embedded.js';
+export * from './errors.js';
+export { createLog, type Log } from './log.js';
+export { down, migrate, type MigrateOptions, type MigrateResult } from './migrate/migrate.js';
+export { migrationStatus, status, type MigrationStatus } from './migrate/status.js';
+export { loadPhases, PHASES, selectPhases, type Phase, type PhaseStep } from './phases.js';
+export { planPartitions, type KeyRange } from './plan/planPartitions.js';
+export { createBatchState, observeBatch, type BatchControllerOptions } from './plan/batchController.js';
+export { decideRetry, backoffMs } from './plan/retryPolicy.js';
+export { listQuarantine, replayQuarantine, type QuarantineSummary, type ReplayResult } from './run/quarantine.js';
+export { buildReport, type RunReport, type PhaseReport } from './run/report.js';
+export { runPipeline, defaultWorkers, type RunOptions } from './run/runPipeline.js';
+export { recentRuns, type RunSummary } from './run/runStatus.js';
