@@ -1,0 +1,51 @@
+-- The curated phase over staging.games ids [p_lo, p_hi]: deletes the range's curated rows, then
+-- rebuilds them in five set-based steps (snapshots, book features, consensus, steam, game
+-- features), so that recomputing a game replaces its rows. Deterministic: no clock, no randomness,
+-- float aggregates ordered, so reruns and any partitioning of the ids give identical rows.
+-- Counts for the runner's report:
+--   rows_in     staging games in the range;
+--   staged      games whose curated.game_features row was written (every game of the range: a game
+--               without a pre-game snapshot gets a row with has_pregame = false and NULL markets);
+--   quarantined 0 (no game is refused; bad market rows were quarantined by the staging phase);
+--   duplicates  0.
+-- Neither commits nor rolls back: the runner commits each CALL with its ledger update. Calls on
+-- disjoint ranges touch disjoint rows and may run concurrently. p_run_id is not stored: curated
+-- rows are a function of staging alone (the ledger records which run built which range).
+CREATE OR REPLACE PROCEDURE curated.build_features (
+  p_run_id bigint,
+  p_lo bigint,
+  p_hi bigint,
+  INOUT rows_in bigint DEFAULT NULL,
+  INOUT staged bigint DEFAULT NULL,
+  INOUT quarantined bigint DEFAULT NULL,
+  INOUT duplicates bigint DEFAULT NULL
+) LANGUAGE plpgsql AS $$
+BEGIN
+  IF p_lo IS NULL OR p_hi IS NULL THEN
+    RAISE EXCEPTION 'curated.build_features needs a game id range, got [%, %]', p_lo, p_hi
+      USING ERRCODE = '22004', HINT = 'CALL curated.build_features(run_id, lo, hi) with non-null bounds.';
+  END IF;
+  IF (SELECT count(*) FROM curated.settings) <> 1 THEN
+    RAISE EXCEPTION 'curated.settings must hold exactly one row'
+      USING ERRCODE = 'P0001', HINT = 'INSERT INTO curated.settings DEFAULT VALUES restores the defaults.';
+  END IF;
+
+  SELECT count(*) INTO rows_in FROM staging.games WHERE id BETWEEN p_lo AND p_hi;
+
+  DELETE FROM curated.game_features WHERE game_id BETWEEN p_lo AND p_hi;
+  DELETE FROM curated.game_market_features WHERE game_id BETWEEN p_lo AND p_hi;
+  DELETE FROM curated.steam_moves WHERE game_id BETWEEN p_lo AND p_hi;
+  DELETE FROM curated.market_consensus WHERE game_id BETWEEN p_lo AND p_hi;
+  DELETE FROM curated.book_market_features WHERE game_id BETWEEN p_lo AND p_hi;
+  DELETE FROM curated.market_snapshots WHERE game_id BETWEEN p_lo AND p_hi;
+
+  CALL curated.build_snapshots(p_lo, p_hi);
+  CALL curated.build_book_features(p_lo, p_hi);
+  CALL curated.build_consensus(p_lo, p_hi);
+  CALL curated.build_steam(p_lo, p_hi);
+  CALL curated.build_game_features(p_lo, p_hi, staged);
+
+  quarantined := 0;
+  duplicates := 0;
+END
+$$;
