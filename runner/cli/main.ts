@@ -13,6 +13,8 @@ import { registerStatus } from '../commands/status.js';
 import { registerLintSql } from '../commands/lintSql.js';
 import { registerQuarantine } from '../commands/quarantine.js';
 import { registerRun } from '../commands/run.js';
+import { registerGenerate } from '../commands/generate.js';
+import { registerDemo } from '../commands/demo.js';
 
 export async function main(argv: string[]): Promise<number> {
   let exitCode: number = EXIT.ok;
@@ -27,6 +29,8 @@ export async function main(argv: string[]): Promise<number> {
   registerMigrate(program, setExit);
   registerStatus(program, setExit);
   registerRun(program, setExit);
+  registerGenerate(program, setExit);
+  registerDemo(program, setExit);
   registerQuarantine(program, setExit);
   registerLintSql(program, setExit);
   try {

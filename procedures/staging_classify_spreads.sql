@@ -1,0 +1,132 @@
+-- The staging judgement of the raw.spreads rows (MLB run lines) with id in [p_lo, p_hi], one
+-- output row per raw row, in one pass and without writing anything: the cleaned, typed values
+-- and a quality score (reason_code NULL), or a reason_code, a message and the raw row as jsonb.
+-- Rules, first failing first: staging.snapshot_reason (fields, sportsbook, time, game), the two
+-- prices (staging.american_odds_reason), the two lines (missing_field, invalid_line,
+-- line_not_half_step, line_out_of_range: |line| in 0.5..5.5, line_mismatch: home_line must be
+-- -away_line), the overround (staging.overround_reason), then duplicates: of valid rows with the
+-- same game, sportsbook key, capture time (as written, trimmed), lines and prices,
+-- the lowest raw id is staged and the others are duplicate_snapshot. Duplicates are looked up in
+-- the whole of raw.spreads (raw_spreads_snapshot_hash_idx), so the outcome of a row does
+-- not depend on how the key space was cut into ranges nor on the order they ran in. Every rule
+-- is a function of the columns that key compares, so an equal lower row is also a valid one.
+CREATE OR REPLACE FUNCTION staging.classify_spreads (p_lo bigint, p_hi bigint) RETURNS TABLE (
+  source_raw_id bigint,
+  game_id bigint,
+  sportsbook text,
+  home_line numeric,
+  home_odds integer,
+  away_line numeric,
+  away_odds integer,
+  captured_at timestamptz,
+  is_live boolean,
+  data_quality_score numeric,
+  validation_status text,
+  reason_code text,
+  message text,
+  raw_row jsonb
+) LANGUAGE sql STABLE PARALLEL SAFE AS $$
+SELECT v.id,
+       v.game_id,
+       coalesce(v.canonical, v.book),
+       v.line_a,
+       v.price_a,
+       v.line_b,
+       v.price_b,
+       v.captured,
+       v.captured >= v.game_start,
+       k.score,
+       CASE WHEN k.score IS NULL THEN NULL
+            WHEN v.canonical IS NULL OR v.overround NOT BETWEEN 0.01 AND 0.10 THEN 'warning'
+            ELSE 'validated' END,
+       k.code,
+       CASE WHEN k.code IS NOT NULL THEN staging.reject_message(k.code, k.field, CASE k.field
+         WHEN 'external_game_id' THEN v.external_game_id
+         WHEN 'sportsbook' THEN v.sportsbook
+         WHEN 'captured_at' THEN v.captured_at
+         WHEN 'home_odds' THEN v.home_odds
+         WHEN 'away_odds' THEN v.away_odds
+         WHEN 'home_line' THEN v.home_line
+         WHEN 'away_line' THEN v.away_line
+         WHEN 'lines' THEN v.home_line || ' / ' || v.away_line
+         WHEN 'overround' THEN to_char(v.overround, 'FM0.0000')
+         WHEN 'raw.spreads' THEN d.id::text END) END,
+       CASE WHEN k.code IS NOT NULL THEN jsonb_build_object(
+         'id', v.id, 'external_game_id', v.external_game_id, 'sportsbook', v.sportsbook,
+         'home_line', v.home_line, 'home_odds', v.home_odds, 'away_line', v.away_line, 'away_odds', v.away_odds, 'captured_at', v.captured_at,
+         'ingested_at', v.ingested_at) END
+  FROM (SELECT p.*,
+               g.id AS game_id,
+               g.game_start,
+               staging.overround(p.price_a, p.price_b) AS overround,
+               CASE
+                 WHEN s.reason IS NOT NULL THEN s.reason
+                 WHEN p.price_a IS NULL THEN staging.american_odds_reason(p.home_odds) || ':home_odds'
+                 WHEN p.price_b IS NULL THEN staging.american_odds_reason(p.away_odds) || ':away_odds'
+                 WHEN coalesce(btrim(p.home_line), '') = '' THEN 'missing_field:home_line'
+                 WHEN coalesce(btrim(p.away_line), '') = '' THEN 'missing_field:away_line'
+                 WHEN p.line_a IS NULL THEN 'invalid_line:home_line'
+                 WHEN p.line_b IS NULL THEN 'invalid_line:away_line'
+                 WHEN p.line_a % 0.5 <> 0 THEN 'line_not_half_step:home_line'
+                 WHEN p.line_b % 0.5 <> 0 THEN 'line_not_half_step:away_line'
+                 WHEN abs(p.line_a) NOT BETWEEN 0.5 AND 5.5 THEN 'line_out_of_range:home_line'
+                 WHEN abs(p.line_b) NOT BETWEEN 0.5 AND 5.5 THEN 'line_out_of_range:away_line'
+                 WHEN p.line_a <> -p.line_b THEN 'line_mismatch:lines'
+                 ELSE staging.overround_reason(p.price_a, p.price_b) || ':overround'
+               END AS reason
+          FROM (SELECT r.*,
+                       bk.book,
+                       bk.canonical,
+                       bk.reliability_points,
+                       staging.parse_american_odds(r.home_odds) AS price_a,
+                       staging.parse_american_odds(r.away_odds) AS price_b,
+                       staging.parse_line(r.home_line) AS line_a,
+                       staging.parse_line(r.away_line) AS line_b,
+                       staging.parse_timestamp(r.captured_at) AS captured
+                  FROM raw.spreads r
+                  -- a range names a few dozen books: normalise each distinct name once
+                  LEFT JOIN (SELECT n.name, n.book, a.sportsbook AS canonical, b.reliability_points
+                               FROM (SELECT x.name, staging.normalize_sportsbook(x.name) AS book
+                                       FROM (SELECT DISTINCT sportsbook AS name FROM raw.spreads
+                                              WHERE id BETWEEN p_lo AND p_hi) x) n
+                               LEFT JOIN staging.sportsbook_aliases a ON a.alias = n.book
+                               LEFT JOIN staging.sportsbooks b ON b.name = a.sportsbook) bk ON bk.name = r.sportsbook
+                 WHERE r.id BETWEEN p_lo AND p_hi
+                OFFSET 0) p
+          -- an index lookup per row (staging.games is keyed by external_game_id): as cheap as a
+          -- hash join over a large range, and no scan of every game for a one-row range
+          LEFT JOIN LATERAL (SELECT sg.id, sg.game_start FROM staging.games sg
+                              WHERE sg.external_game_id = btrim(p.external_game_id) LIMIT 1) g ON TRUE
+         CROSS JOIN LATERAL (SELECT staging.snapshot_reason(p.external_game_id, p.sportsbook, p.book,
+                                      p.captured_at, p.captured, g.game_start) AS reason) s
+        OFFSET 0) v
+  LEFT JOIN LATERAL (
+        SELECT o.id
+          FROM raw.spreads o
+         WHERE v.reason IS NULL
+           AND raw.snapshot_hash(o.external_game_id, o.sportsbook, o.captured_at)
+               = raw.snapshot_hash(v.external_game_id, v.book, v.captured_at)
+           AND o.id < v.id
+           AND btrim(o.external_game_id) = btrim(v.external_game_id)
+           AND btrim(o.captured_at) = btrim(v.captured_at)
+           AND staging.normalize_sportsbook(o.sportsbook) = v.book
+           AND staging.parse_american_odds(o.home_odds) = v.price_a
+           AND staging.parse_american_odds(o.away_odds) = v.price_b
+           AND staging.parse_line(o.home_line) = v.line_a
+           AND staging.parse_line(o.away_line) = v.line_b
+         ORDER BY o.id
+         LIMIT 1) d ON TRUE
+ CROSS JOIN LATERAL (
+        SELECT nullif(split_part(x.reason, ':', 1), '') AS code,
+               split_part(x.reason, ':', 2) AS field,
+               CASE WHEN x.reason IS NULL THEN staging.market_quality_score(v.overround, v.captured, v.game_start,
+                   v.reliability_points,
+                   (v.external_game_id <> btrim(v.external_game_id) OR v.sportsbook <> btrim(v.sportsbook)
+                    OR v.home_odds <> btrim(v.home_odds) OR v.away_odds <> btrim(v.away_odds)
+                    OR v.home_line <> btrim(v.home_line) OR v.away_line <> btrim(v.away_line)
+                    OR v.captured_at <> btrim(v.captured_at))::integer
+                   + coalesce(v.book <> v.canonical, FALSE)::integer
+                   + (rtrim(substr(btrim(v.captured_at), 17), '0123456789:.') = '')::integer) END AS score
+          FROM (SELECT coalesce(v.reason, CASE WHEN d.id IS NOT NULL THEN 'duplicate_snapshot:raw.spreads' END) AS reason) x
+        OFFSET 0) k
+$$;

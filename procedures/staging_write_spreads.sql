@@ -1,0 +1,62 @@
+-- The set-based write of the staging phase for raw.spreads ids in [p_lo, p_hi]: one
+-- statement that classifies the range once (staging.classify_spreads) and then
+--   - upserts the valid rows into staging.spreads on source_raw_id, writing only rows whose
+--     values changed (a second call over the same range rewrites nothing);
+--   - upserts the rejected rows into staging.quarantine on (source_table, source_id), counting
+--     attempts;
+--   - deletes the staged rows of the range that are now rejected (or gone from raw), and the
+--     quarantined rows of the range that are now staged: a fix in raw moves a row across.
+-- Returns the range's counts. Any error aborts the whole statement; staging.load_range then
+-- retries the range one record at a time.
+CREATE OR REPLACE FUNCTION staging.write_spreads (p_run_id bigint, p_lo bigint, p_hi bigint) RETURNS TABLE (
+  rows_in bigint,
+  staged bigint,
+  quarantined bigint,
+  duplicates bigint
+) LANGUAGE plpgsql AS $$
+BEGIN
+  WITH c AS MATERIALIZED (
+    SELECT * FROM staging.classify_spreads(p_lo, p_hi)
+  ), unstage AS (
+    DELETE FROM staging.spreads s
+     WHERE s.source_raw_id BETWEEN p_lo AND p_hi
+       AND NOT EXISTS (SELECT 1 FROM c WHERE c.source_raw_id = s.source_raw_id AND c.reason_code IS NULL)
+  ), stage AS (
+    INSERT INTO staging.spreads AS s (source_raw_id, game_id, sportsbook, home_line, home_odds, away_line, away_odds, captured_at,
+                                         is_live, data_quality_score, validation_status, run_id)
+    SELECT c.source_raw_id, c.game_id, c.sportsbook, c.home_line, c.home_odds, c.away_line, c.away_odds, c.captured_at,
+           c.is_live, c.data_quality_score, c.validation_status, p_run_id
+      FROM c
+     WHERE c.reason_code IS NULL
+        ON CONFLICT (source_raw_id) DO UPDATE
+       SET game_id = excluded.game_id, sportsbook = excluded.sportsbook,
+           home_line = excluded.home_line, home_odds = excluded.home_odds, away_line = excluded.away_line, away_odds = excluded.away_odds,
+           captured_at = excluded.captured_at, is_live = excluded.is_live,
+           data_quality_score = excluded.data_quality_score, validation_status = excluded.validation_status,
+           run_id = excluded.run_id, processed_at = now()
+     WHERE (s.game_id, s.sportsbook, s.home_line, s.home_odds, s.away_line, s.away_odds, s.captured_at, s.is_live, s.data_quality_score,
+            s.validation_status)
+           IS DISTINCT FROM
+           (excluded.game_id, excluded.sportsbook, excluded.home_line, excluded.home_odds, excluded.away_line, excluded.away_odds, excluded.captured_at,
+            excluded.is_live, excluded.data_quality_score, excluded.validation_status)
+  ), reject AS (
+    INSERT INTO staging.quarantine AS q (source_table, source_id, reason_code, message, sqlstate, raw_row, run_id)
+    SELECT 'raw.spreads', c.source_raw_id, c.reason_code, c.message, NULL, c.raw_row, p_run_id
+      FROM c
+     WHERE c.reason_code IS NOT NULL
+        ON CONFLICT (source_table, source_id) DO UPDATE
+       SET reason_code = excluded.reason_code, message = excluded.message, sqlstate = NULL,
+           raw_row = excluded.raw_row, run_id = excluded.run_id, attempts = q.attempts + 1, last_seen_at = now()
+  ), release AS (
+    DELETE FROM staging.quarantine q
+     WHERE q.source_table = 'raw.spreads'
+       AND q.source_id BETWEEN p_lo AND p_hi
+       AND NOT EXISTS (SELECT 1 FROM c WHERE c.source_raw_id = q.source_id AND c.reason_code IS NOT NULL)
+  )
+  SELECT count(*), count(*) FILTER (WHERE c.reason_code IS NULL), count(*) FILTER (WHERE c.reason_code IS NOT NULL),
+         count(*) FILTER (WHERE c.reason_code = 'duplicate_snapshot')
+    INTO rows_in, staged, quarantined, duplicates
+    FROM c;
+  RETURN NEXT;
+END
+$$;

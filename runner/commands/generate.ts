@@ -1,0 +1,101 @@
+/**
+ * `generate`: fills the raw tables with deterministic sample odds, for demos, tests and the
+ * benchmark. The work is one CALL of `pipeline.generate_sample` (set-based SQL, see
+ * procedures/pipeline_generate_sample.sql and docs/staging.md for the model); this command only
+ * validates the options, optionally empties the raw tables first, and reports the row counts.
+ */
+import type { Command } from 'commander';
+import { makeContext, withDatabase, type GlobalFlags } from '../cli/context.js';
+import { withClient } from '../db/database.js';
+import { EXIT, UsageError, wrapError } from '../errors.js';
+
+export interface GenerateOptions {
+  /** Total rows across raw.games, raw.moneylines, raw.spreads and raw.totals (>= 1). */
+  readonly rows: number;
+  /** Any integer: the same seed gives the same rows. */
+  readonly seed: number;
+  /** Share of rows with a defect staging must reject, in [0, 1]. */
+  readonly badRatio: number;
+  /** Empty the raw tables (and the steam truth) first, restarting their ids. Default: append. */
+  readonly truncate?: boolean;
+}
+
+export interface GenerateResult {
+  /** Rows added per raw table, keyed by table name (games, moneylines, spreads, totals). */
+  readonly rows: Record<string, number>;
+  readonly seconds: number;
+}
+
+/** The defaults of the CLI: the plan's data set (23,391 records, 8.3% failing), rounded. */
+export const GENERATE_DEFAULTS = { rows: 23_400, seed: 1, badRatio: 0.08 } as const;
+
+export function checkGenerateOptions(opts: GenerateOptions): void {
+  const problems: string[] = [];
+  if (!Number.isSafeInteger(opts.rows) || opts.rows < 1) problems.push(`rows must be a whole number >= 1, not ${opts.rows}`);
+  if (!Number.isSafeInteger(opts.seed)) problems.push(`seed must be a whole number, not ${opts.seed}`);
+  if (!Number.isFinite(opts.badRatio) || opts.badRatio < 0 || opts.badRatio > 1) problems.push(`bad ratio must be within [0, 1], not ${opts.badRatio}`);
+  if (problems.length > 0) throw new UsageError(problems.join('; '));
+}
+
+export async function generate(url: string, opts: GenerateOptions): Promise<GenerateResult> {
+  checkGenerateOptions(opts);
+  return withClient(url, 'pgphase generate', async (client) => {
+    const started = performance.now();
+    await client.query('BEGIN');
+    try {
+      if (opts.truncate) {
+        await client.query('TRUNCATE raw.games, raw.moneylines, raw.spreads, raw.totals, raw.generator_steam_truth RESTART IDENTITY');
+      }
+      const { rows } = await client.query<{ games: string; moneylines: string; spreads: string; totals: string }>(
+        'CALL pipeline.generate_sample($1::bigint, $2::bigint, $3::double precision)',
+        [opts.rows, opts.seed, opts.badRatio],
+      );
+      await client.query('COMMIT');
+      const counts = rows[0]!;
+      return {
+        rows: Object.fromEntries(Object.entries(counts).map(([table, n]) => [table, Number(n)])),
+        seconds: (performance.now() - started) / 1000,
+      };
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw wrapError(error, 'generate failed');
+    }
+  });
+}
+
+function numberOption(name: string, value: string, integer: boolean): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || (integer && !Number.isSafeInteger(n))) {
+    throw new UsageError(`--${name} must be a ${integer ? 'whole ' : ''}number, not ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
+export function registerGenerate(program: Command, setExit: (code: number) => void): void {
+  program
+    .command('generate')
+    .description('fill the raw tables with deterministic sample odds, a share of them bad (see docs/staging.md)')
+    .option('--rows <n>', 'total rows across the four raw tables', String(GENERATE_DEFAULTS.rows))
+    .option('--seed <n>', 'the same seed gives the same rows', String(GENERATE_DEFAULTS.seed))
+    .option('--bad-ratio <r>', 'share of rows staging must reject, 0 to 1', String(GENERATE_DEFAULTS.badRatio))
+    .option('--truncate', 'empty the raw tables first (default: append)')
+    .option('--json', 'print the result as JSON on stdout')
+    .action(async (opts: { rows: string; seed: string; badRatio: string; truncate?: boolean; json?: boolean }) => {
+      const ctx = makeContext(program.opts<GlobalFlags>());
+      const options: GenerateOptions = {
+        rows: numberOption('rows', opts.rows, true),
+        seed: numberOption('seed', opts.seed, true),
+        badRatio: numberOption('bad-ratio', opts.badRatio, false),
+        truncate: Boolean(opts.truncate),
+      };
+      checkGenerateOptions(options);
+      const result = await withDatabase(ctx, (db) => generate(db.url, options));
+      if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+      else {
+        const total = Object.values(result.rows).reduce((a, b) => a + b, 0);
+        const parts = Object.entries(result.rows).map(([t, n]) => `${t} ${n}`).join(', ');
+        ctx.log.info(`generated ${total} raw rows (${parts}) in ${result.seconds.toFixed(1)}s`);
+      }
+      setExit(EXIT.ok);
+    });
+}
