@@ -181,19 +181,29 @@ async function planStep(client: pg.ClientBase, runId: string, step: StepRow, tar
   });
 }
 
-/** Claims the next partition of a planned step, reclaiming one whose worker's session is gone. */
+/**
+ * Claims the next partition of a planned step, reclaiming one whose worker's session is gone.
+ * Candidates are read without locks; for each, the worker takes the partition's advisory lock
+ * (held while it works on it) and then the row itself with `FOR UPDATE SKIP LOCKED`, re-checking
+ * its status. Locking a whole page of candidates at once would hide them all from a worker that
+ * claims at the same moment (the benchmark caught one worker doing 99.8% of a run that way).
+ */
 export async function claimPartition(client: pg.ClientBase, runId: string, worker: string): Promise<PartitionRow | null> {
-  return transaction(client, async () => {
-    const { rows: candidates } = await client.query<{ id: string; status: string }>(
-      `SELECT p.id, p.status FROM pipeline.partitions p JOIN pipeline.run_steps s ON s.id = p.step_id
-        WHERE p.run_id = $1 AND s.status = 'planned' AND p.status IN ('pending', 'running')
-        ORDER BY s.ordinal, p.status DESC, p.id
-        FOR UPDATE OF p SKIP LOCKED LIMIT 32`,
-      [runId],
-    );
-    for (const candidate of candidates) {
-      const { rows: lock } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2::int) AS ok', [PARTITION_LOCK_CLASS, candidate.id]);
-      if (!lock[0]!.ok) continue; // a live worker has it
+  const { rows: candidates } = await client.query<{ id: string }>(
+    `SELECT p.id FROM pipeline.partitions p JOIN pipeline.run_steps s ON s.id = p.step_id
+      WHERE p.run_id = $1 AND s.status = 'planned' AND p.status IN ('pending', 'running')
+      ORDER BY s.ordinal, p.status DESC, p.id LIMIT 64`,
+    [runId],
+  );
+  for (const candidate of candidates) {
+    const { rows: lock } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2::int) AS ok', [PARTITION_LOCK_CLASS, candidate.id]);
+    if (!lock[0]!.ok) continue; // a live worker has it
+    const claimed = await transaction(client, async () => {
+      const { rows: row } = await client.query<{ status: string }>(
+        `SELECT status FROM pipeline.partitions WHERE id = $1 AND status IN ('pending', 'running') FOR UPDATE SKIP LOCKED`,
+        [candidate.id],
+      );
+      if (!row[0]) return null; // finished meanwhile
       const { rows } = await client.query<PartitionRow>(
         `UPDATE pipeline.partitions p
             SET status = 'running', claimed_by = $2, claimed_at = now(), started_at = coalesce(p.started_at, now()), attempts = p.attempts + 1
@@ -201,12 +211,14 @@ export async function claimPartition(client: pg.ClientBase, runId: string, worke
           WHERE p.id = $1 AND s.id = p.step_id
           RETURNING p.id, p.step_id, p.phase, p.source_table, s.procedure, s.key_column, p.lo::text, p.hi::text, p.next_key::text, p.attempts,
                     ($3 = 'running') AS reclaimed`,
-        [candidate.id, worker, candidate.status],
+        [candidate.id, worker, row[0].status],
       );
       return rows[0]!;
-    }
-    return null;
-  });
+    });
+    if (claimed) return claimed;
+    await client.query('SELECT pg_advisory_unlock($1, $2::int)', [PARTITION_LOCK_CLASS, candidate.id]);
+  }
+  return null;
 }
 
 /** Takes a partition's lock again on a new connection (after a lost one); false if someone else has it. */

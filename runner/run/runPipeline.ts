@@ -44,7 +44,6 @@ export interface RunOptions {
 
 const DEFAULT_BATCH: BatchControllerOptions = { targetMs: 1_000, min: 100, max: 200_000, initial: 2_000 };
 const DEFAULT_RETRY = { maxAttempts: 8, baseMs: 100, capMs: 10_000, deadlineMs: 120_000 };
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
  * Default worker count: the cores of this machine (the procedures are CPU-bound in the server;
@@ -124,17 +123,11 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
     });
     progress.setTotal(Math.round(total));
 
-    let idle = 0;
-    for (;;) {
-      const settled = await ledger((c) => advanceRun(c, runId, partitionTarget(workers)));
-      if (settled || stopping()) break;
-      const processed = await Promise.all(
-        Array.from({ length: workers }, (_, i) => runWorker({ runId, name: `${runner}:w${i + 1}`, pool, batch, retry, stats, log, stopping })),
+    const advance = (c: pg.PoolClient) => advanceRun(c, runId, partitionTarget(workers));
+    if (!(await ledger(advance))) {
+      await Promise.all(
+        Array.from({ length: workers }, (_, i) => runWorker({ runId, name: `${runner}:w${i + 1}`, pool, batch, retry, stats, log, stopping, advance })),
       );
-      if (processed.reduce((a, b) => a + b, 0) === 0) {
-        // Nothing claimable: another process holds the remaining partitions. Poll with backoff.
-        await sleep(Math.min(1_000, 50 * 2 ** Math.min(idle++, 5)));
-      } else idle = 0;
     }
     const settled = !stopping();
     const report = await ledger(async (c) => {

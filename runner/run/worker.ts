@@ -32,6 +32,8 @@ export interface WorkerOptions {
   readonly log: Log;
   /** Checked between batches: when true the worker stops after its current batch. */
   readonly stopping: () => boolean;
+  /** Moves the run forward (plans steps that became runnable); true once every step is settled. */
+  readonly advance: (client: pg.PoolClient) => Promise<boolean>;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -100,15 +102,29 @@ async function processPartition(conn: PinnedConnection, partition: PartitionRow,
   return state;
 }
 
-/** Claims and processes partitions until none is claimable; returns how many it processed. */
+/**
+ * Claims and processes partitions until every step of the run is settled. When nothing is
+ * claimable it moves the run forward (a step may have become runnable) and otherwise polls with
+ * capped backoff: the remaining partitions are being processed by others, any of whom may die.
+ */
 export async function runWorker(options: WorkerOptions): Promise<number> {
   const conn = new PinnedConnection(options.pool, options.stats);
   const controllers = new Map<string, BatchState>();
+  const ledger = <T>(op: (c: pg.PoolClient) => Promise<T>) => withTransientRetry(conn, options.retry, options.stats, op);
   let processed = 0;
+  let idle = 0;
   try {
     while (!options.stopping()) {
-      const partition = await withTransientRetry(conn, options.retry, options.stats, (c) => claimPartition(c, options.runId, options.name));
-      if (!partition) break;
+      let partition = await ledger((c) => claimPartition(c, options.runId, options.name));
+      if (!partition) {
+        if (await ledger(options.advance)) break;
+        partition = await ledger((c) => claimPartition(c, options.runId, options.name));
+      }
+      if (!partition) {
+        await sleep(Math.min(1_000, 25 * 2 ** Math.min(idle++, 6)));
+        continue;
+      }
+      idle = 0;
       const state = controllers.get(partition.step_id) ?? createBatchState(options.batch);
       controllers.set(partition.step_id, await processPartition(conn, partition, options, state));
       options.stats.finalBatchSize(partition.phase, controllers.get(partition.step_id)!.size);

@@ -30,6 +30,12 @@ describe('runner', () => {
       await db.query('TRUNCATE fixture.dst');
       const report = await run(workers);
       expect(report.status).toBe('done');
+      // Every worker gets work: claiming must not hide partitions from the other workers.
+      const [claimers] = await db.query<{ n: number }>(
+        `SELECT count(DISTINCT claimed_by)::int AS n FROM pipeline.partitions WHERE run_id = $1`,
+        [report.runId],
+      );
+      expect(claimers!.n).toBe(workers);
       expect(report.phases[0]).toMatchObject({ rowsIn: ROWS, staged: ROWS, partitions: { failed: 0 } });
       expect(await copyDefects(db)).toEqual({ missing: 0, duplicated: 0, copied: ROWS });
       const [h] = await db.query<{ h: string }>(`SELECT md5(string_agg(src_id || ':' || v, ',' ORDER BY src_id)) AS h FROM fixture.dst`);
