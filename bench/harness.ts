@@ -1,0 +1,60 @@
+/**
+ * Runs the selected modes one after the other over the same data: before each, the state it
+ * starts from (clean staging, or staging filled by a runner's staging run, which is then done
+ * untimed), a CHECKPOINT, and the load average; each mode is run `repeat` times and the fastest
+ * kept. A mode that throws is reported as failed with its message; the others still run.
+ */
+import { load } from './machine.js';
+import type { Mode, ModeContext } from './modes/types.js';
+import { timeRunner } from './modes/timeRunner.js';
+import { resetStaging } from './reset.js';
+import type { RssSampler } from './rss.js';
+import type { ModeOutput } from './result.js';
+
+/** Modes that leave staging exactly as a runner's staging phase does (unless run on a subset). */
+const LEAVES_STAGED = new Set(['record', 'pgphase_1', 'pgphase_n', 'pgphase_n_shared']);
+
+export async function runModes(modes: readonly Mode[], ctx: ModeContext, repeat: number, rss: RssSampler): Promise<Record<string, ModeOutput>> {
+  const out: Record<string, ModeOutput> = {};
+  let staged = false;
+  for (const mode of modes) {
+    const samples: number[] = [];
+    let best: ModeOutput | undefined;
+    for (let i = 0; i < repeat; i++) {
+      if (mode.start === 'clean') {
+        await resetStaging(ctx.url);
+        staged = false;
+      } else if (!staged) {
+        ctx.say(`${mode.name}: running the staging phase first (untimed)`);
+        await resetStaging(ctx.url);
+        await timeRunner(ctx.url, 'staging', ctx.workers);
+        await resetStaging(ctx.url, 'curated');
+        staged = true;
+      } else await resetStaging(ctx.url, 'curated');
+      ctx.say(`${mode.name}${repeat > 1 ? ` (${i + 1}/${repeat})` : ''}: running`);
+      const before = load()[0]!;
+      rss.nextWindow();
+      try {
+        const result = await mode.run(ctx);
+        const output: ModeOutput = { ...result, seconds: Math.round(result.seconds * 1000) / 1000, load: [before, load()[0]!], peakRssMb: rss.nextWindow() };
+        if (result.skipped) {
+          ctx.say(`${mode.name}: skipped (${result.skipped})`);
+          best = output;
+          break;
+        }
+        samples.push(output.seconds);
+        ctx.say(`${mode.name}: ${output.seconds.toFixed(2)} s, ${output.rowsPerSec.toLocaleString('en-US')} rows/s${output.extrapolated ? ' (extrapolated)' : ''}`);
+        if (!best || output.seconds < best.seconds) best = output;
+        if (mode.start === 'clean') staged = LEAVES_STAGED.has(mode.name) && !result.extrapolated;
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        ctx.say(`${mode.name}: FAILED: ${message}`);
+        best = { seconds: 0, rowsPerSec: 0, rows: 0, what: 'failed', skipped: `failed: ${message}`, load: [before, load()[0]!] };
+        staged = false;
+        break;
+      }
+    }
+    out[mode.name] = samples.length > 1 ? { ...best!, samples } : best!;
+  }
+  return out;
+}

@@ -1,0 +1,23 @@
+/** The modes by name. */
+import type { ModeName } from '../options.js';
+import { clientLoopMode } from './clientLoop.js';
+import { curatedMode } from './curated.js';
+import { limitMode } from './limit.js';
+import { pgphaseMode } from './pgphase.js';
+import { pgphaseSharedMode } from './pgphaseShared.js';
+import { recordMode } from './record.js';
+import type { Mode } from './types.js';
+
+const MODES: Record<ModeName, Mode> = {
+  limit: limitMode,
+  record: recordMode,
+  pgphase_1: pgphaseMode('pgphase_1'),
+  pgphase_n: pgphaseMode('pgphase_n'),
+  pgphase_n_shared: pgphaseSharedMode,
+  client_loop: clientLoopMode,
+  curated: curatedMode,
+};
+
+export function modeByName(name: ModeName): Mode {
+  return MODES[name];
+}

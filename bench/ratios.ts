@@ -1,0 +1,90 @@
+/**
+ * Ratios between modes and the targets the benchmark must show, from measured figures only.
+ * Pure: a missing or skipped mode gives a null ratio and a target marked unknown, never a guess.
+ */
+export interface Figure {
+  readonly seconds: number;
+  readonly rowsPerSec: number;
+  readonly skipped?: string;
+  readonly staged?: number;
+  readonly extrapolated?: unknown;
+}
+
+export interface ScalePoint {
+  readonly rows: number;
+  readonly seconds: number;
+  readonly secondsPerRow: number;
+}
+
+export interface Ratios {
+  readonly pgphase_vs_limit: number | null;
+  readonly pgphase_vs_record: number | null;
+  readonly pgphase_vs_client_loop: number | null;
+  readonly parallel_speedup: number | null;
+  /** Same core count as the limit (1 connection each): pgphase_1 over limit. */
+  readonly pgphase_1_vs_limit: number | null;
+  /** Diagnostic: N runner instances of 1 worker sharing a run, over pgphase_1. */
+  readonly shared_parallel_speedup: number | null;
+}
+
+export interface Target {
+  readonly name: string;
+  readonly goal: string;
+  readonly value: number | null;
+  /** null when the figure was not measured in this run. */
+  readonly met: boolean | null;
+}
+
+const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+function ratio(a: Figure | undefined, b: Figure | undefined): number | null {
+  if (!a || !b || a.skipped || b.skipped || !(a.rowsPerSec > 0) || !(b.rowsPerSec > 0)) return null;
+  return round(a.rowsPerSec / b.rowsPerSec, 3);
+}
+
+export function computeRatios(modes: Readonly<Record<string, Figure>>): Ratios {
+  return {
+    pgphase_vs_limit: ratio(modes.pgphase_n, modes.limit),
+    pgphase_vs_record: ratio(modes.pgphase_n, modes.record),
+    pgphase_vs_client_loop: ratio(modes.pgphase_n, modes.client_loop),
+    parallel_speedup: ratio(modes.pgphase_n, modes.pgphase_1),
+    pgphase_1_vs_limit: ratio(modes.pgphase_1, modes.limit),
+    shared_parallel_speedup: ratio(modes.pgphase_n_shared, modes.pgphase_1),
+  };
+}
+
+/**
+ * Rows staged by each mode that ran over the whole data (not the curated phase), and whether
+ * they agree: every staging mode must accept exactly the same rows.
+ */
+export function stagedCheck(modes: Readonly<Record<string, Figure>>): { readonly staged: Record<string, number>; readonly consistent: boolean } {
+  const staged = Object.fromEntries(
+    Object.entries(modes)
+      .filter(([name, m]) => name !== 'curated' && !m.skipped && !m.extrapolated && m.staged !== undefined)
+      .map(([name, m]) => [name, m.staged!]),
+  );
+  return { staged, consistent: new Set(Object.values(staged)).size <= 1 };
+}
+
+/** Seconds per row at the largest size over that at the smallest: 1.0 is perfectly linear. */
+export function linearity(points: readonly ScalePoint[]): number | null {
+  if (points.length < 2) return null;
+  const sorted = [...points].sort((a, b) => a.rows - b.rows);
+  return round(sorted.at(-1)!.secondsPerRow / sorted[0]!.secondsPerRow, 3);
+}
+
+export function checkTargets(ratios: Ratios, peakRssMb: number, scaleLinearity: number | null): Target[] {
+  const atLeast = (name: string, value: number | null, min: number): Target => ({ name, goal: `>= ${min}`, value, met: value === null ? null : value >= min });
+  return [
+    atLeast('pgphase_vs_limit', ratios.pgphase_vs_limit, 0.8),
+    atLeast('pgphase_vs_record', ratios.pgphase_vs_record, 2),
+    atLeast('pgphase_vs_client_loop', ratios.pgphase_vs_client_loop, 20),
+    { name: 'peakRssMb', goal: '< 150', value: peakRssMb, met: peakRssMb < 150 },
+    {
+      name: 'scale_linearity',
+      goal: 'within 10% (0.90..1.10)',
+      value: scaleLinearity,
+      met: scaleLinearity === null ? null : Math.abs(scaleLinearity - 1) <= 0.1,
+    },
+  ];
+}

@@ -1,0 +1,32 @@
+/**
+ * Puts the bench database back to a clean staging state between modes: staging tables,
+ * quarantine, curated output tables and the runner's ledger truncated (identities restarted, so
+ * every mode gives the same game ids), then a CHECKPOINT so that no mode pays for flushing the
+ * previous one's dirty pages. Raw data is untouched. Scope `curated` empties only the curated
+ * output tables (to repeat the curated phase over the same staging rows).
+ */
+import pg from 'pg';
+
+export async function resetStaging(url: string, scope: 'staging' | 'curated' = 'staging'): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ t: string }>(
+      `SELECT format('%I.%I', schemaname, tablename) AS t FROM pg_tables
+        WHERE schemaname = 'curated' AND tablename NOT IN ('settings', 'sportsbook_tiers')
+           OR $1 AND schemaname = 'staging' AND tablename IN ('games', 'moneylines', 'spreads', 'totals', 'quarantine')
+           OR $1 AND schemaname = 'pipeline' AND tablename IN ('runs', 'run_steps', 'partitions')
+        ORDER BY 1`,
+      [scope === 'staging'],
+    );
+    await client.query(`TRUNCATE ${rows.map((r) => r.t).join(', ')} RESTART IDENTITY CASCADE`);
+    await checkpoint(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** CHECKPOINT needs superuser or pg_checkpoint; on a server where we lack it, go on without. */
+export async function checkpoint(client: pg.ClientBase): Promise<void> {
+  await client.query('CHECKPOINT').catch(() => {});
+}
