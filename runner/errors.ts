@@ -75,6 +75,14 @@ export const TRANSIENT_SQLSTATES: ReadonlySet<string> = new Set([
 ]);
 export const QUERY_CANCELED = '57014'; // statement_timeout or pg_cancel_backend
 export const LOCK_NOT_AVAILABLE = '55P03';
+export const TOO_MANY_CONNECTIONS = '53300';
+export const INSUFFICIENT_PRIVILEGE = '42501';
+export const READ_ONLY_TRANSACTION = '25006';
+
+/** Node's `new URL()` failure, e.g. a port out of range in DATABASE_URL (its message holds no URL). */
+function isInvalidUrl(error: unknown): boolean {
+  return error instanceof TypeError && (error as { code?: unknown }).code === 'ERR_INVALID_URL';
+}
 
 /** Node errors that mean the connection was lost rather than that the query was wrong. */
 const CONNECTION_LOST_CODES: ReadonlySet<string> = new Set([
@@ -118,6 +126,11 @@ export function isTransient(error: unknown): boolean {
   return isConnectionLost(error);
 }
 
+/** A value from the command line, quoted for an error message and cut to `max` characters. */
+export function showInput(value: string, max = 40): string {
+  return JSON.stringify(value.length > max ? `${value.slice(0, max)}…` : value) + (value.length > max ? ` (${value.length} characters)` : '');
+}
+
 /** Removes passwords from anything that might carry a connection string. */
 export function redact(text: string): string {
   return text
@@ -151,6 +164,29 @@ export function wrapError(error: unknown, context?: string): PgphaseError {
       cause: error,
       hint: 'Another session holds a conflicting lock; find it in pg_locks / pg_stat_activity, or raise the lock timeout.',
     });
+  }
+  if (state === TOO_MANY_CONNECTIONS) {
+    return new ConnectionError(message, {
+      cause: error,
+      hint: 'The server (or this role) has no connection slot left: close idle sessions, pass fewer --workers, or raise max_connections / the role\'s CONNECTION LIMIT.',
+    });
+  }
+  if (state === INSUFFICIENT_PRIVILEGE) {
+    return new PgphaseError(message, {
+      cause: error,
+      exitCode: EXIT.usage,
+      hint: 'The role in DATABASE_URL lacks this privilege. `migrate` needs the owner of the schemas (a member of pgphase_migrator); `run` and `quarantine` need a member of pgphase_runner; `status` reads schema pgphase. See migrations/0008_roles.sql.',
+    });
+  }
+  if (state === READ_ONLY_TRANSACTION) {
+    return new PgphaseError(message, {
+      cause: error,
+      exitCode: EXIT.usage,
+      hint: 'DATABASE_URL points at a read-only server (a standby?) or a read-only default transaction: point it at the primary.',
+    });
+  }
+  if (isInvalidUrl(error)) {
+    return new UsageError('DATABASE_URL is not a valid connection URL (postgres://user:password@host:port/database)', 'Percent-encode special characters in the user and password (encodeURIComponent).');
   }
   if (state === '3F000' || state === '42P01') {
     return new PgphaseError(message, {

@@ -40,13 +40,27 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    const wrapped = error instanceof PgphaseError ? error : wrapError(error);
-    const verbose = program.opts<{ verbose?: boolean }>().verbose || process.env.PGPHASE_VERBOSE === '1';
-    process.stderr.write(`error: ${redact(wrapped.message)}\n`);
-    if (wrapped.hint) process.stderr.write(`hint: ${wrapped.hint}\n`);
-    if (verbose) process.stderr.write(`${redact(String((wrapped.cause as Error | undefined)?.stack ?? wrapped.stack))}\n`);
-    return wrapped.exitCode;
+    return report(error, program.opts<{ verbose?: boolean }>().verbose);
   }
+}
+
+/** Prints an error as a DBA reads it: one `error:` line, a `hint:`, the stack only when verbose. */
+function report(error: unknown, verboseFlag?: boolean): number {
+  const wrapped = error instanceof PgphaseError ? error : wrapError(error);
+  const verbose = verboseFlag || process.argv.includes('--verbose') || process.env.PGPHASE_VERBOSE === '1' || process.env.PGPHASE_VERBOSE === 'true';
+  process.stderr.write(`error: ${redact(wrapped.message)}\n`);
+  if (wrapped.hint) process.stderr.write(`hint: ${wrapped.hint}\n`);
+  if (verbose) process.stderr.write(`${redact(String((wrapped.cause as Error | undefined)?.stack ?? wrapped.stack))}\n`);
+  return wrapped.exitCode;
+}
+
+// An error that escapes every await (a stray socket error, a rejected promise nobody awaited)
+// gets the same treatment instead of Node's default stack trace.
+for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
+  process.on(event, (error: unknown) => {
+    const code = report(error);
+    void stopAllEmbedded().finally(() => process.exit(code === EXIT.ok ? EXIT.failed : code));
+  });
 }
 
 // Ctrl-C or a TERM from a deploy tool: stop the embedded server we started, then exit 130/143.
