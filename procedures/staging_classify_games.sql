@@ -44,7 +44,7 @@ SELECT v.id,
        END,
        CASE WHEN k.reason IS NOT NULL THEN jsonb_build_object(
          'id', v.id, 'external_game_id', v.external_game_id, 'home_team', v.home_team,
-         'away_team', v.away_team, 'game_start', v.game_start, 'ingested_at', v.ingested_at) END
+         'away_team', v.away_team, 'game_start', v.game_start, 'ingested_at', to_char(v.ingested_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')) END
   FROM (SELECT r.*,
                btrim(r.external_game_id) AS gid,
                staging.clean_team(r.home_team) AS home,

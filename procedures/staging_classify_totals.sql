@@ -50,7 +50,7 @@ SELECT v.id,
        CASE WHEN k.code IS NOT NULL THEN jsonb_build_object(
          'id', v.id, 'external_game_id', v.external_game_id, 'sportsbook', v.sportsbook,
          'total_line', v.total_line, 'over_odds', v.over_odds, 'under_odds', v.under_odds, 'captured_at', v.captured_at,
-         'ingested_at', v.ingested_at) END
+         'ingested_at', to_char(v.ingested_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')) END
   FROM (SELECT p.*,
                g.id AS game_id,
                g.game_start,

@@ -61,6 +61,15 @@ BEGIN
   staged := 0;
   quarantined := 0;
   duplicates := 0;
+  -- Every record's foreign-key check locks its game FOR KEY SHARE. Taken by a new savepoint
+  -- each time, those locks turn into multixacts that grow by one member per record of the game
+  -- (quadratic); taken once here, by the enclosing transaction, the later checks are no-ops.
+  IF p_source <> 'games' THEN
+    EXECUTE format('SELECT count(*) FROM (SELECT g.id FROM staging.games g
+                     WHERE g.external_game_id IN (SELECT btrim(r.external_game_id) FROM raw.%I r WHERE r.id BETWEEN $1 AND $2)
+                     ORDER BY g.id FOR KEY SHARE OF g) AS locked', p_source)
+      USING p_lo, p_hi;
+  END IF;
   -- One-id ranges all want the same plan: keep the generic one rather than planning the write
   -- statement again for every record (milliseconds each). Restored after the loop.
   v_plan_mode := current_setting('plan_cache_mode');
@@ -82,7 +91,10 @@ BEGIN
       EXECUTE format('DELETE FROM staging.%I WHERE source_raw_id = $1', p_source) USING v_id;
       EXECUTE format($sql$
         INSERT INTO staging.quarantine AS q (source_table, source_id, reason_code, message, sqlstate, raw_row, run_id)
-        SELECT $1, r.id, 'db_error', $2, $3, to_jsonb(r), $4 FROM raw.%I r WHERE r.id = $5
+        SELECT $1, r.id, 'db_error', $2, $3,
+               to_jsonb(r) || jsonb_build_object('ingested_at', to_char(r.ingested_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')),
+               $4
+          FROM raw.%I r WHERE r.id = $5
             ON CONFLICT (source_table, source_id) DO UPDATE
            SET reason_code = excluded.reason_code, message = excluded.message, sqlstate = excluded.sqlstate,
                raw_row = excluded.raw_row, run_id = excluded.run_id, attempts = q.attempts + 1, last_seen_at = now()

@@ -9,12 +9,23 @@
 --      a fix), that row is quarantined as what it now is (duplicate_game), so that no raw row
 --      is left neither staged nor quarantined;
 --   3. rejected rows are upserted into the quarantine, and rows now staged leave it.
+-- Plans: the staging tables grow fast during a run while their statistics lag, and plpgsql
+-- keeps a generic plan once it has one, planned when the tables were small. So its
+-- statements run with enable_nestloop off (a nested loop over the materialised
+-- classification the planner thinks holds one row is quadratic; hash joins degrade
+-- gracefully; the lookups that must be nested loops, LATERAL ... LIMIT 1 by index, stay so)
+-- and enable_seqscan off (every table it reads or writes is reached through the id range
+-- or a key, by index, so its cost follows the range, never the size of a growing table).
 CREATE OR REPLACE FUNCTION staging.write_games (p_run_id bigint, p_lo bigint, p_hi bigint) RETURNS TABLE (
   rows_in bigint,
   staged bigint,
   quarantined bigint,
   duplicates bigint
-) LANGUAGE plpgsql AS $$
+) LANGUAGE plpgsql
+SET
+  enable_nestloop = off
+SET
+  enable_seqscan = off AS $$
 BEGIN
   DELETE FROM staging.games s
    WHERE s.source_raw_id BETWEEN p_lo AND p_hi

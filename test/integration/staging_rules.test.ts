@@ -327,15 +327,19 @@ describe('staging rules', () => {
       await client.query(`SET DateStyle = 'SQL, DMY'`);
       const { rows } = await client.query(
         `INSERT INTO raw.moneylines (external_game_id, sportsbook, home_odds, away_odds, captured_at)
-         VALUES ('G1', 'circa', '-120', '+110', '2024-06-01 21:10:00'), ('G1', 'circa', '-120', '+110', '2024-06-01T21:11:00-01:00')
+         VALUES ('G1', 'circa', '-120', '+110', '2024-06-01 21:10:00'), ('G1', 'circa', '-120', '+110', '2024-06-01T21:11:00-01:00'),
+                ('G1', 'circa', 'x', '+110', '2024-06-01 21:12:00')
          RETURNING id`,
       );
-      const [a, b] = rows.map((r) => r.id as string);
+      const [a, a2, b] = rows.map((r) => r.id as string);
       await client.query(`CALL staging.load_moneylines(1, $1, $2)`, [a, b]);
       await client.query(`SET TimeZone = 'UTC'`);
       await client.query(`SET DateStyle = 'ISO'`);
-      const { rows: staged } = await client.query(`SELECT captured_at::text AS t FROM staging.moneylines WHERE source_raw_id IN ($1, $2) ORDER BY source_raw_id`, [a, b]);
+      const { rows: staged } = await client.query(`SELECT captured_at::text AS t FROM staging.moneylines WHERE source_raw_id IN ($1, $2) ORDER BY source_raw_id`, [a, a2]);
       expect(staged.map((r) => r.t)).toEqual(['2024-06-01 21:10:00+00', '2024-06-01 22:11:00+00']);
+      // the quarantined row's jsonb does not take the session's zone either
+      const { rows: q } = await client.query(`SELECT raw_row->>'ingested_at' AS t FROM staging.quarantine WHERE source_id = $1 AND source_table = 'raw.moneylines'`, [b]);
+      expect(q[0].t).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
     } finally {
       await client.end();
     }
