@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { makeContext, withDatabase, type GlobalFlags } from '../cli/context.js';
-import { EXIT } from '../errors.js';
+import { EXIT, showInput, UsageError } from '../errors.js';
 import { down, migrate } from '../migrate/migrate.js';
 
 export function registerMigrate(program: Command, setExit: (code: number) => void): void {
@@ -30,8 +30,10 @@ export function registerMigrate(program: Command, setExit: (code: number) => voi
     .option('--all', 'revert every applied migration')
     .action(async (opts: { count: string; all?: boolean }) => {
       const ctx = makeContext(program.opts<GlobalFlags>());
-      const count = opts.all ? Number.POSITIVE_INFINITY : Number(opts.count);
-      if (!Number.isInteger(count) && count !== Number.POSITIVE_INFINITY) throw new Error(`--count must be a whole number, not ${opts.count}`);
+      // Digits only, at least 1: node-pg-migrate reverts everything for a count of 0, and
+      // Number() would read 'Infinity', '1e3' or ' 2 ' as counts too. --all is the only way to say all.
+      const count = opts.all ? Number.POSITIVE_INFINITY : /^[0-9]{1,6}$/.test(opts.count) ? Number(opts.count) : 0;
+      if (count < 1) throw new UsageError(`--count must be a whole number of at least 1 (or use --all), not ${showInput(opts.count)}`);
       const result = await withDatabase(ctx, (db) => down({ url: db.url, config: ctx.config, log: ctx.log, count }));
       ctx.log.info(result.reverted.length ? `reverted: ${result.reverted.join(', ')}` : 'nothing to revert');
       setExit(EXIT.ok);

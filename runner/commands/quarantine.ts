@@ -1,14 +1,16 @@
 import type { Command } from 'commander';
 import { makeContext, withDatabase, type GlobalFlags } from '../cli/context.js';
 import { withClient } from '../db/database.js';
-import { EXIT, UsageError } from '../errors.js';
+import { EXIT, showInput, UsageError } from '../errors.js';
 import { listQuarantine, replayQuarantine } from '../run/quarantine.js';
 
 const REASON = /^[a-z][a-z0-9_]{0,62}$/;
+/** Most sample rows `quarantine list` prints. */
+const MAX_LIMIT = 100_000;
 
 function reasonOf(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  if (!REASON.test(value)) throw new UsageError(`--reason takes a reason code such as invalid_odds, not ${JSON.stringify(value)}`);
+  if (!REASON.test(value)) throw new UsageError(`--reason takes a reason code such as invalid_odds, not ${showInput(value)}`);
   return value;
 }
 
@@ -23,8 +25,8 @@ export function registerQuarantine(program: Command, setExit: (code: number) => 
     .action(async (opts: { reason?: string; limit: string; json?: boolean }) => {
       const ctx = makeContext(program.opts<GlobalFlags>());
       const reason = reasonOf(opts.reason);
-      const limit = Number(opts.limit);
-      if (!Number.isInteger(limit) || limit < 0) throw new UsageError(`--limit must be a whole number, not ${JSON.stringify(opts.limit)}`);
+      const limit = /^[0-9]{1,6}$/.test(opts.limit) ? Number(opts.limit) : Number.NaN;
+      if (!(limit <= MAX_LIMIT)) throw new UsageError(`--limit must be a whole number from 0 to ${MAX_LIMIT}, not ${showInput(opts.limit)}`);
       const summary = await withDatabase(ctx, (db) => withClient(db.url, 'pgphase quarantine', (c) => listQuarantine(c, { ...(reason ? { reason } : {}), limit })));
       if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
       else {

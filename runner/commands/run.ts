@@ -1,14 +1,30 @@
 import type { Command } from 'commander';
 import { makeContext, withDatabase, type GlobalFlags } from '../cli/context.js';
-import { EXIT, UsageError } from '../errors.js';
+import { EXIT, showInput, UsageError } from '../errors.js';
+import { loadPhases } from '../phases.js';
 import type { RunReport } from '../run/report.js';
 import { runPipeline } from '../run/runPipeline.js';
 
-function whole(name: string, value: string | undefined, min = 1): number | undefined {
+/** Upper bounds of the numeric flags: beyond them a value is a typo or an attack, not a setting. */
+const MAX_WORKERS = 1_024;
+const MAX_KEYS = 2_147_483_647;
+const MAX_TARGET_MS = 3_600_000;
+
+/** A flag's value as a whole number in [min, max]: ASCII digits only (no sign, exponent, hex or spaces). */
+function whole(name: string, value: string | undefined, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`${name} must be a whole number of at least ${min}, not ${JSON.stringify(value)}`);
+  const n = /^[0-9]{1,10}$/.test(value) ? Number(value) : Number.NaN;
+  if (!(n >= min && n <= max)) throw new UsageError(`${name} must be a whole number from ${min} to ${max}, not ${showInput(value)}`);
   return n;
+}
+
+/** Phase names are checked before any connection: an unknown or malformed one is a usage error. */
+function checkPhaseNames(names: readonly string[]): void {
+  const known = loadPhases().map((p) => p.name);
+  const bad = names.filter((n) => !known.includes(n));
+  if (bad.length > 0) {
+    throw new UsageError(`unknown phase ${bad.slice(0, 3).map((n) => showInput(n)).join(', ')}${bad.length > 3 ? ` and ${bad.length - 3} more` : ''}; known phases: ${known.join(', ')}`);
+  }
 }
 
 export function formatReport(r: RunReport): string {
@@ -42,8 +58,12 @@ export function registerRun(program: Command, setExit: (code: number) => void): 
     .option('--per-record', 'force the procedures\' per-record (savepoint) path, for measurement')
     .action(async (phases: string[], opts: Record<string, string | boolean | undefined>) => {
       const ctx = makeContext(program.opts<GlobalFlags>());
-      const min = whole('--batch-min', opts.batchMin as string)!;
-      const max = whole('--batch-max', opts.batchMax as string)!;
+      checkPhaseNames(phases);
+      const workers = whole('--workers', opts.workers as string | undefined, 1, MAX_WORKERS);
+      const min = whole('--batch-min', opts.batchMin as string, 1, MAX_KEYS)!;
+      const max = whole('--batch-max', opts.batchMax as string, 1, MAX_KEYS)!;
+      const initial = whole('--batch-initial', opts.batchInitial as string, 1, MAX_KEYS)!;
+      const targetMs = whole('--target-ms', opts.targetMs as string, 1, MAX_TARGET_MS)!;
       if (max < min) throw new UsageError(`--batch-max (${max}) is below --batch-min (${min})`);
       const abort = new AbortController();
       const onSignal = () => {
@@ -57,9 +77,9 @@ export function registerRun(program: Command, setExit: (code: number) => void): 
           runPipeline({
             url: db.url,
             phases,
-            workers: whole('--workers', opts.workers as string | undefined),
+            workers,
             fresh: Boolean(opts.new),
-            batch: { min, max, initial: Math.min(max, Math.max(min, whole('--batch-initial', opts.batchInitial as string)!)), targetMs: whole('--target-ms', opts.targetMs as string)! },
+            batch: { min, max, initial: Math.min(max, Math.max(min, initial)), targetMs },
             forcePerRecord: Boolean(opts.perRecord),
             progress: opts.json ? (process.stderr.isTTY ? 'bar' : 'none') : process.stderr.isTTY ? 'bar' : 'log',
             log: ctx.log,
