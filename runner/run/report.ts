@@ -48,6 +48,8 @@ export interface RunReport {
   readonly poolHighWater: number;
 }
 
+const round1 = (ms: number | null) => (ms === null ? null : Math.round(ms * 10) / 10);
+
 export async function buildReport(
   client: pg.ClientBase,
   runId: string,
@@ -104,7 +106,7 @@ export async function buildReport(
       errorsBySqlstate: Object.fromEntries(errors.filter((e) => e.phase === p.phase).map((e) => [e.sqlstate, Number(e.n)])),
       durationMs: Math.round(p.ms),
       rowsPerSec: p.ms > 0 ? Math.round(rowsIn / (p.ms / 1000)) : 0,
-      batchMs: { p50: p.p50, p95: p.p95 },
+      batchMs: { p50: round1(p.p50), p95: round1(p.p95) },
       finalBatchSize: context.stats.finalBatchSizes.get(p.phase) ?? null,
     };
   });
