@@ -2,7 +2,7 @@
 -- curated.market_snapshots (one statement over the three staging market tables).
 -- Pre-game: not is_live and captured before game_start. Snapshots whose odds are not American odds
 -- (|odds| < 100) are skipped; of two snapshots of one (game, market, book, captured_at) the later
--- staging row wins. Every price depends only on the (odds_a, odds_b) pair, so prices are computed
+-- raw row wins (by raw id: staging ids depend on the order staging ran its ranges in). Every price depends only on the (odds_a, odds_b) pair, so prices are computed
 -- once per distinct pair (hundreds per range) and joined back: the power method's Newton solve runs
 -- per pair, not per row (implied and priced are MATERIALIZED: the formula functions see plain
 -- columns, which lets the planner inline the LANGUAGE sql ones, and run once per pair).
@@ -17,19 +17,19 @@ BEGIN
     fair_mult_a, fair_add_a, fair_power_a, power_k, fair_shin_a, shin_z, fair_a,
     fair_move, line_move, data_quality_score)
   WITH src AS (
-    SELECT 'moneyline' AS market, m.id AS source_id, m.game_id, m.sportsbook, m.captured_at,
+    SELECT 'moneyline' AS market, m.source_raw_id AS source_id, m.game_id, m.sportsbook, m.captured_at,
            NULL::numeric(4, 1) AS line, m.home_odds AS odds_a, m.away_odds AS odds_b, m.data_quality_score, g.game_start
       FROM staging.moneylines m
       JOIN staging.games g ON g.id = m.game_id
      WHERE m.game_id BETWEEN p_lo AND p_hi AND NOT m.is_live AND m.captured_at < g.game_start
     UNION ALL
-    SELECT 'spread', s.id, s.game_id, s.sportsbook, s.captured_at,
+    SELECT 'spread', s.source_raw_id, s.game_id, s.sportsbook, s.captured_at,
            s.home_line, s.home_odds, s.away_odds, s.data_quality_score, g.game_start
       FROM staging.spreads s
       JOIN staging.games g ON g.id = s.game_id
      WHERE s.game_id BETWEEN p_lo AND p_hi AND NOT s.is_live AND s.captured_at < g.game_start
     UNION ALL
-    SELECT 'total', t.id, t.game_id, t.sportsbook, t.captured_at,
+    SELECT 'total', t.source_raw_id, t.game_id, t.sportsbook, t.captured_at,
            t.total_line, t.over_odds, t.under_odds, t.data_quality_score, g.game_start
       FROM staging.totals t
       JOIN staging.games g ON g.id = t.game_id

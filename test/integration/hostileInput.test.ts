@@ -77,7 +77,6 @@ describe('hostile command-line input', () => {
   const cases: Case[] = [
     { args: ['run', SQL, '$$', 'ステージング', 'staging; DROP SCHEMA raw CASCADE', LONG], says: /^error: unknown phase "x'; DROP TABLE raw\.games; --", "\$\$", "ステージング" and 2 more; known phases: staging, curated$/ },
     { args: ['run', 'staging', '--workers', SQL], says: /--workers must be a whole number from 1 to 1024, not "x'; DROP/ },
-    { args: ['run', '--workers', '0'], says: /--workers must be a whole number from 1 to/ },
     { args: ['run', '--workers', '1e3'], says: /--workers .* not "1e3"/ },
     { args: ['run', '--workers', '99999999999'], says: /--workers .* not "99999999999"/ },
     { args: ['run', '--workers', 'Infinity'], says: /--workers .* not "Infinity"/ },
@@ -96,7 +95,6 @@ describe('hostile command-line input', () => {
     { args: ['down', '--count', `1; ${SQL}`], says: /--count .* not "1; x'; DROP/ },
     { args: ['generate', '--rows', `10; ${SQL}`], says: /--rows must be a whole number/ },
     { args: ['generate', '--seed', '$$'], says: /--seed must be a whole number/ },
-    { args: ['run', 'evil'], env: { PGPHASE_PHASES: '' }, says: /unknown phase "evil"/ },
     { args: ['run', 'evil'], env: { PGPHASE_PHASES: 'PHASES_FILE' }, says: /invalid phases file .*phases\.json/ },
     { args: ['migrate'], env: { PGPHASE_LOCK_TIMEOUT: `5s'; ${SQL}` }, says: /invalid configuration/ },
   ];
