@@ -40,7 +40,10 @@
 -- list and AS:  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 -- (every name in them is schema-qualified), the procedures must be owned by pgphase_migrator
 -- (see above), and a later migration then revokes INSERT, UPDATE, DELETE on those tables from
--- the runner and EXECUTE on those procedures from PUBLIC, granting it to the runner.
+-- the runner and EXECUTE on those procedures from PUBLIC, granting it to the runner. Mind that
+-- on a fresh database the procedures are created after this migration by the role running
+-- `pgphase migrate`: a SECURITY DEFINER procedure owned by a superuser runs as one, so apply them
+-- as pgphase_migrator (PGOPTIONS above) before making any of them SECURITY DEFINER.
 -- Up Migration
 CREATE TABLE pipeline.security_roles (
   purpose text PRIMARY KEY CHECK (purpose IN ('migrator', 'runner')),

@@ -12,6 +12,7 @@
  * table), --client-loop-rows in all. Each table's measured rate is extrapolated to its full row
  * count, and the mode's seconds are the sum.
  */
+import { transaction } from '../../runner/db/transaction.js';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { isTransient, sqlstateOf } from '../../runner/errors.js';
@@ -28,24 +29,12 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 type RawRecord = Record<string, string | null>;
 type Outcome = 'staged' | 'rejected';
 
-async function inTransaction<T>(client: pg.Client, fn: () => Promise<T>): Promise<T> {
-  await client.query('BEGIN');
-  try {
-    const result = await fn();
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw error;
-  }
-}
-
 /** One record, one transaction, retried through transient errors; false when not inserted. */
 async function writeRecord(client: pg.Client, table: string, sql: string, record: RawRecord): Promise<{ outcome: Outcome; sqlstate?: string; message?: string }> {
   const values = RAW_COLUMNS[table]!.map((c) => record[c] ?? null);
   for (let attempt = 0; ; attempt++) {
     try {
-      const result = await inTransaction(client, () => client.query({ name: `bench_cl_${table}`, text: sql, values }));
+      const result = await transaction(client, () => client.query({ name: `bench_cl_${table}`, text: sql, values }));
       return { outcome: result.rowCount === 1 ? 'staged' : 'rejected' };
     } catch (error) {
       if (isTransient(error) && attempt < RETRIES) {
@@ -58,7 +47,7 @@ async function writeRecord(client: pg.Client, table: string, sql: string, record
 }
 
 async function quarantine(client: pg.Client, table: string, record: RawRecord, failure: { sqlstate?: string; message?: string }): Promise<void> {
-  await inTransaction(client, () =>
+  await transaction(client, () =>
     client.query({
       name: 'bench_cl_quarantine',
       text: `INSERT INTO staging.quarantine AS q (source_table, source_id, reason_code, message, sqlstate, raw_row)

@@ -9,6 +9,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type pg from 'pg';
+import { transaction } from '../db/transaction.js';
 import { MigrationError, sqlstateOf } from '../errors.js';
 import type { Log } from '../log.js';
 import { checksum } from './checksum.js';
@@ -70,8 +71,7 @@ export function describeSqlError(path: string, text: string, error: unknown): st
 }
 
 async function applyOne(client: pg.Client, proc: ProcedureFile, lockTimeoutMs: number): Promise<void> {
-  await client.query('BEGIN');
-  try {
+  await transaction(client, async () => {
     await client.query(`SELECT set_config('lock_timeout', $1, true)`, [`${lockTimeoutMs}ms`]);
     await client.query(proc.text);
     await client.query(
@@ -79,11 +79,7 @@ async function applyOne(client: pg.Client, proc: ProcedureFile, lockTimeoutMs: n
        ON CONFLICT (file) DO UPDATE SET checksum = EXCLUDED.checksum, applied_at = now()`,
       [proc.file, proc.checksum],
     );
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw error;
-  }
+  });
 }
 
 /** Applies the changed procedure files; returns the names of those applied. */

@@ -9,6 +9,7 @@
  *   lost its worker (its session is gone) and is claimed again.
  */
 import type pg from 'pg';
+import { transaction } from '../db/transaction.js';
 import { planPartitions, type KeyRange } from '../plan/planPartitions.js';
 import type { Phase, PhaseStep } from '../phases.js';
 
@@ -54,18 +55,6 @@ export function qualified(client: pg.ClientBase, name: string): string {
     .split('.')
     .map((part) => client.escapeIdentifier(part))
     .join('.');
-}
-
-async function transaction<T>(client: pg.ClientBase, fn: () => Promise<T>): Promise<T> {
-  await client.query('BEGIN');
-  try {
-    const result = await fn();
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw error;
-  }
 }
 
 /** Resumes the newest unfinished run of the same phases, or creates one (`fresh` always creates). */

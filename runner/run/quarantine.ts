@@ -7,6 +7,7 @@
  */
 import type pg from 'pg';
 import { loadPhases, type Phase } from '../phases.js';
+import { transaction } from '../db/transaction.js';
 import { qualified } from './ledger.js';
 
 export interface QuarantineSummary {
@@ -63,18 +64,13 @@ export async function replayQuarantine(
     );
     for (let i = 0; i < ids.length; i += chunk) {
       const slice = ids.slice(i, i + chunk);
-      await client.query('BEGIN');
-      try {
-        await client.query(`CALL ${qualified(client, step.procedure)}($1::bigint, $2::bigint, $3::bigint, NULL, NULL, NULL, NULL)`, [
+      await transaction(client, () =>
+        client.query(`CALL ${qualified(client, step.procedure)}($1::bigint, $2::bigint, $3::bigint, NULL, NULL, NULL, NULL)`, [
           runId,
           slice[0]!.id,
           slice.at(-1)!.id,
-        ]);
-        await client.query('COMMIT');
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw error;
-      }
+        ]),
+      );
     }
   }
   const { rows: after } = await client.query<{ n: number }>(

@@ -38,10 +38,9 @@ describe('chaos', () => {
  * Why the chaos loop compares curated rows by raw id and not only by values: found while building
  * it. Two staged snapshots of one (game, market, book, captured_at) — 'DK' and 'DraftKings' at the
  * same instant, different prices; staging keeps both, they are not exact duplicates — and
- * curated.build_snapshots keeps "the later staging row" by staging id, so the features depend on
+ * curated.build_snapshots kept "the later staging row" by staging id, so the features depended on
  * the order the staging ranges happened to run in (a resumed or retried run, other workers).
- * Pinned with it.fails until curated.build_snapshots breaks the tie on something stable (the raw
- * id: source_raw_id, or the prices).
+ * curated.build_snapshots now breaks the tie on the raw id; this case keeps it that way.
  */
 describe('curated features and the order staging ran in', () => {
   let db: TestDatabase;

@@ -9,24 +9,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../runner/config.js';
 import { down, migrate } from '../../runner/migrate/migrate.js';
 import { runCli } from '../support/cli.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { admin, createTestDatabase, type TestDatabase } from '../support/db.js';
 import { copyDefects, FIXTURE_PHASES_FILE, setUpFixture } from '../support/runnerFixture.js';
 
 const PASSWORD = randomBytes(12).toString('hex');
-
-async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: inject('pgAdminUrl') });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 function urlAs(base: string, user: string): string {
   const url = new URL(base);

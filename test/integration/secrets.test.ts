@@ -7,10 +7,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redact } from '../../runner/errors.js';
 import { runCli, type CliResult } from '../support/cli.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { admin, createTestDatabase, type TestDatabase } from '../support/db.js';
 import { FIXTURE_PHASES_FILE, setUpFixture } from '../support/runnerFixture.js';
 
 /** A unique marker inside a password that URL-encoding, JSON and SQL quoting all change. */
@@ -20,16 +20,6 @@ const FORMS = [PASSWORD, encodeURIComponent(PASSWORD), encodeURI(PASSWORD), MARK
 
 function expectNoSecret(label: string, text: string): void {
   for (const form of FORMS) expect(text.includes(form), `${label} leaks ${JSON.stringify(form)}:\n${text.slice(0, 2000)}`).toBe(false);
-}
-
-async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: inject('pgAdminUrl') });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
 }
 
 describe('the password in DATABASE_URL', () => {
