@@ -14,7 +14,7 @@ import { migrate } from '../migrate/migrate.js';
 import { listQuarantine } from '../run/quarantine.js';
 import type { RunReport } from '../run/report.js';
 import { runPipeline } from '../run/runPipeline.js';
-import { generate } from './generate.js';
+import { generate, MAX_ROWS } from './generate.js';
 import { formatReport } from './run.js';
 
 export interface DemoOptions {
@@ -138,9 +138,9 @@ export function registerDemo(program: Command, setExit: (code: number) => void):
       const rows = Number(opts.rows);
       const seed = Number(opts.seed);
       const workers = opts.workers === undefined ? undefined : Number(opts.workers);
-      if (!Number.isSafeInteger(rows) || rows < 1) throw new UsageError(`--rows must be a whole number of at least 1, not ${JSON.stringify(opts.rows)}`);
+      if (!Number.isSafeInteger(rows) || rows < 1 || rows > MAX_ROWS) throw new UsageError(`--rows must be a whole number from 1 to ${MAX_ROWS}, not ${JSON.stringify(opts.rows)}`);
       if (!Number.isSafeInteger(seed)) throw new UsageError(`--seed must be a whole number, not ${JSON.stringify(opts.seed)}`);
-      if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) throw new UsageError(`--workers must be a whole number of at least 1`);
+      if (workers !== undefined && (!Number.isInteger(workers) || workers < 1 || workers > 256)) throw new UsageError(`--workers must be a whole number from 1 to 256`);
       const report = await withDatabase(ctx, (db) => {
         ctx.log.info(db.kind === 'embedded' ? `PostgreSQL: embedded server, data in ${ctx.config.home}/pgdata` : 'PostgreSQL: DATABASE_URL');
         return demo(db.url, { rows, seed, workers, regenerate: Boolean(opts.regenerate) }, ctx, process.stderr.isTTY ? 'bar' : 'log');

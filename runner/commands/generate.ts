@@ -29,9 +29,12 @@ export interface GenerateResult {
 /** The defaults of the CLI: the plan's data set (23,391 records, 8.3% failing), rounded. */
 export const GENERATE_DEFAULTS = { rows: 23_400, seed: 1, badRatio: 0.08 } as const;
 
+/** Largest data set one call generates (100M rows take about half an hour here). */
+export const MAX_ROWS = 100_000_000;
+
 export function checkGenerateOptions(opts: GenerateOptions): void {
   const problems: string[] = [];
-  if (!Number.isSafeInteger(opts.rows) || opts.rows < 1) problems.push(`rows must be a whole number >= 1, not ${opts.rows}`);
+  if (!Number.isSafeInteger(opts.rows) || opts.rows < 1 || opts.rows > MAX_ROWS) problems.push(`rows must be a whole number from 1 to ${MAX_ROWS}, not ${opts.rows}`);
   if (!Number.isSafeInteger(opts.seed)) problems.push(`seed must be a whole number, not ${opts.seed}`);
   if (!Number.isFinite(opts.badRatio) || opts.badRatio < 0 || opts.badRatio > 1) problems.push(`bad ratio must be within [0, 1], not ${opts.badRatio}`);
   if (problems.length > 0) throw new UsageError(problems.join('; '));

@@ -29,7 +29,8 @@ export async function openDatabase(config: Config): Promise<Database> {
 
 /** Opens one client, turning connection failures into errors a DBA can act on. */
 export async function connect(url: string, applicationName: string): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: url, application_name: applicationName });
+  // A host that drops packets silently must not hang the command: give up after 10 s.
+  const client = new pg.Client({ connectionString: url, application_name: applicationName, connectionTimeoutMillis: 10_000 });
   client.on('error', () => {
     /* a lost connection surfaces on the next query; do not crash the process here */
   });

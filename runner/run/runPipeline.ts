@@ -74,7 +74,7 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
   const stats = new RunStats();
   /** Names this runner in the ledger (claimed_by): host, pid and an instance tag. */
   const runner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-  const probe = new pg.Client({ connectionString: options.url });
+  const probe = new pg.Client({ connectionString: options.url, connectionTimeoutMillis: 10_000 });
   let workers: number;
   try {
     await probe.connect();
@@ -89,6 +89,7 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
   const pool = new pg.Pool({
     connectionString: options.url,
     max: workers + 1,
+    connectionTimeoutMillis: 10_000,
     application_name: `pgphase run ${hostname()}:${process.pid}`,
     statement_timeout: options.statementTimeoutMs ?? 300_000,
     lock_timeout: options.lockTimeoutMs ?? 10_000,
