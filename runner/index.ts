@@ -17,3 +17,6 @@ export { listQuarantine, replayQuarantine, type QuarantineSummary, type ReplayRe
 export { buildReport, type RunReport, type PhaseReport } from './run/report.js';
 export { runPipeline, defaultWorkers, type RunOptions } from './run/runPipeline.js';
 export { recentRuns, type RunSummary } from './run/runStatus.js';
+export { generate, type GenerateOptions, type GenerateResult } from './commands/generate.js';
+export { demo, type DemoOptions } from './commands/demo.js';
+export { lintSql } from './commands/lintSql.js';
