@@ -15,6 +15,9 @@ import { registerQuarantine } from '../commands/quarantine.js';
 import { registerRun } from '../commands/run.js';
 import { registerGenerate } from '../commands/generate.js';
 import { registerDemo } from '../commands/demo.js';
+import { registerPromote } from '../commands/promote.js';
+import { registerRollback } from '../commands/rollback.js';
+import { registerPrune } from '../commands/prune.js';
 
 export async function main(argv: string[]): Promise<number> {
   let exitCode: number = EXIT.ok;
@@ -33,6 +36,9 @@ export async function main(argv: string[]): Promise<number> {
   registerDemo(program, setExit);
   registerQuarantine(program, setExit);
   registerLintSql(program, setExit);
+  registerPromote(program, setExit);
+  registerRollback(program, setExit);
+  registerPrune(program, setExit);
   try {
     await program.parseAsync(argv);
     return exitCode;

@@ -228,8 +228,13 @@ export async function runBatch(
   runId: string,
   cursor: bigint,
   batchSize: number,
+  outputSchema?: string,
 ): Promise<{ range: KeyRange; counts: BatchCounts; ms: number }> {
   return transaction(client, async () => {
+    if (outputSchema !== undefined) {
+      // The procedure names its output tables without a schema (they may be a blue-green shadow).
+      await client.query(`SELECT set_config('search_path', $1, true), set_config('pgphase.output_schema', $2, true)`, [client.escapeIdentifier(outputSchema), outputSchema]);
+    }
     const key = client.escapeIdentifier(partition.key_column);
     const { rows: upper } = await client.query<{ hi: string | null }>(
       `SELECT max(k)::text AS hi FROM (SELECT ${key} AS k FROM ${qualified(client, partition.source_table)}

@@ -10,6 +10,8 @@ import { UsageError, wrapError } from '../errors.js';
 import { silentLog, type Log } from '../log.js';
 import type { BatchControllerOptions } from '../plan/batchController.js';
 import { loadPhases, type Phase, selectPhases } from '../phases.js';
+import { preflight, prepareShadows, verifyBuilds } from '../bluegreen/build.js';
+import { targetOf } from '../bluegreen/names.js';
 import { advanceRun, createOrResumeRun, finishRun, qualified } from './ledger.js';
 import { startProgress } from './progress.js';
 import { buildReport, type RunReport } from './report.js';
@@ -40,6 +42,8 @@ export interface RunOptions {
   /** Set to stop gracefully after the current batches (the run stays resumable). */
   readonly signal?: AbortSignal;
   readonly phaseList?: readonly Phase[];
+  /** Write blue-green phases straight into their live tables instead of a shadow build. */
+  readonly inPlace?: boolean;
 }
 
 const DEFAULT_BATCH: BatchControllerOptions = { targetMs: 1_000, min: 100, max: 200_000, initial: 2_000 };
@@ -105,7 +109,10 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
   const conn = new PinnedConnection(pool, stats);
   const ledger = <T>(op: (client: pg.PoolClient) => Promise<T>) => withTransientRetry(conn, retry, stats, op);
   const progress = startProgress(stats, log, options.progress ?? 'none', phases.map((p) => p.name).join('+'));
+  const blueGreen = options.inPlace ? [] : phases.filter((p) => p.blueGreen);
+  const outputSchemas = new Map(phases.filter((p) => p.outputs?.length).map((p) => [p.name, targetOf(p).schema]));
   try {
+    if (blueGreen.length) await ledger((c) => preflight(c, blueGreen));
     const { runId, resumed } = await ledger((c) =>
       createOrResumeRun(c, phases, {
         fresh: options.fresh ?? false,
@@ -114,6 +121,10 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
       }),
     );
     log.info(`${resumed ? 'resuming' : 'starting'} run ${runId} (${phases.map((p) => p.name).join(', ')}) with ${workers} worker(s)`);
+    if (blueGreen.length) {
+      const shadows = await ledger((c) => prepareShadows(c, blueGreen, runId, options.lockTimeoutMs ?? 10_000, log));
+      for (const [phase, schema] of shadows) outputSchemas.set(phase, schema);
+    }
     const total = await ledger(async (c) => {
       let sum = 0;
       for (const source of new Set(phases.flatMap((p) => p.steps.map((s) => s.source)))) {
@@ -127,15 +138,20 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
     const advance = (c: pg.PoolClient) => advanceRun(c, runId, partitionTarget(workers));
     if (!(await ledger(advance))) {
       await Promise.all(
-        Array.from({ length: workers }, (_, i) => runWorker({ runId, name: `${runner}:w${i + 1}`, pool, batch, retry, stats, log, stopping, advance })),
+        Array.from({ length: workers }, (_, i) => runWorker({ runId, name: `${runner}:w${i + 1}`, pool, batch, retry, stats, log, stopping, advance, outputSchemas })),
       );
     }
     const settled = !stopping();
+    const builds = settled && blueGreen.length ? await ledger((c) => verifyBuilds(c, blueGreen, runId, log)) : undefined;
     const report = await ledger(async (c) => {
       const draft = await buildReport(c, runId, { stats, workers, resumed, status: 'running' });
       if (!settled) return draft;
-      const status = await finishRun(c, runId, draft);
-      const final = { ...draft, status };
+      let status = await finishRun(c, runId, draft);
+      if (builds?.some((b) => b.state === 'failed')) {
+        status = 'failed';
+        await c.query(`UPDATE pipeline.runs SET status = 'failed' WHERE id = $1`, [runId]);
+      }
+      const final = { ...draft, status, ...(builds ? { builds } : {}) };
       await c.query('UPDATE pipeline.runs SET report = $2 WHERE id = $1', [runId, JSON.stringify(final)]);
       return final;
     });

@@ -32,6 +32,8 @@ export interface WorkerOptions {
   readonly log: Log;
   /** Checked between batches: when true the worker stops after its current batch. */
   readonly stopping: () => boolean;
+  /** The schema a phase's procedure writes into (phases that declare outputs), by phase name. */
+  readonly outputSchemas?: ReadonlyMap<string, string>;
   /** Moves the run forward (plans steps that became runnable); true once every step is settled. */
   readonly advance: (client: pg.PoolClient) => Promise<boolean>;
 }
@@ -51,7 +53,7 @@ async function processPartition(conn: PinnedConnection, partition: PartitionRow,
     const at = `batch of ${state.size} rows from key ${cursor} of ${partition.source_table}`;
     try {
       const client = await conn.get();
-      const { range: done, counts, ms } = await runBatch(client, partition, options.runId, cursor, state.size);
+      const { range: done, counts, ms } = await runBatch(client, partition, options.runId, cursor, state.size, options.outputSchemas?.get(partition.phase));
       state = observeBatch(state, { rows: Math.max(1, Number(counts.rows_in)), ms });
       stats.batch(partition.phase, Number(counts.rows_in), ms, state.size);
       cursor = done.hi + 1n;
