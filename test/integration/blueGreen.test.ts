@@ -10,7 +10,7 @@ import { promote, pruneVersions, rollback } from '../../runner/bluegreen/operati
 import { phaseVersions } from '../../runner/bluegreen/versions.js';
 import { runPipeline } from '../../runner/run/runPipeline.js';
 import { checksums, definitions, featureChecksumSql } from '../support/blueGreen.js';
-import { runCli } from '../support/cli.js';
+import { runCli, startCli } from '../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 
 let db: TestDatabase;
@@ -151,5 +151,114 @@ describe('readers, rollback and prune', () => {
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/^error: phase curated has no previous version to roll back to/m);
     expect(await checksums(db)).toEqual(next);
+  });
+});
+
+describe('promote against a long reader', () => {
+  it('retries within its ladder, then fails cleanly with both versions intact; after the reader ends it succeeds', async () => {
+    await db.query(`UPDATE curated.settings SET fair_method = 'additive'`);
+    const report = await build();
+    const shadow = report.builds![0]!.schema;
+    const live = await checksums(db);
+    const next = await checksums(db, shadow);
+    expect(next).not.toEqual(live);
+    const reader = new pg.Client({ connectionString: db.url });
+    await reader.connect();
+    try {
+      await reader.query('BEGIN');
+      await reader.query('SELECT count(*) FROM curated.game_features');
+      const slept: number[] = [];
+      const config = db.config({ swapLockTimeoutMs: 150, lockRetries: 2, lockRetryBaseMs: 20 });
+      const error = await promote({ url: db.url, config, phase: 'curated', sleep: async (ms) => void slept.push(ms) }).then(
+        () => undefined,
+        (e: unknown) => e as Error & { sqlstate?: string },
+      );
+      expect(error?.message).toMatch(/^promote of phase curated could not lock its tables within 150 ms in 3 attempts; nothing was changed\. Holding locks: pid \d+/);
+      expect(error?.sqlstate).toBe('55P03');
+      expect(slept).toHaveLength(2);
+      expect(await checksums(db)).toEqual(live);
+      expect(await checksums(db, shadow)).toEqual(next);
+      expect((await versions()).pending?.state).toBe('verified');
+      await reader.query('COMMIT');
+      const r = await promote({ url: db.url, config, phase: 'curated' });
+      expect(r.live.runId).toBe(report.runId);
+      expect(await checksums(db)).toEqual(next);
+    } finally {
+      await reader.end();
+    }
+  });
+});
+
+describe('the check gate', () => {
+  it('a phase check that returns rows blocks promotion, names the check with a sample, and keeps the live version', async () => {
+    const live = await checksums(db);
+    const liveRun = (await versions()).live?.runId;
+    const curated = (await import('../../runner/phases.js')).PHASES.find((p) => p.name === 'curated')!;
+    const strict = { ...curated, checks: [...(curated.checks ?? []), { name: 'no game without a pre-game snapshot', sql: 'SELECT game_id, has_pregame FROM game_features WHERE game_id % 2 = 0 ORDER BY game_id' }] };
+    const phaseList = [strict];
+    const report = await runPipeline({ url: db.url, phases: ['curated'], workers: 2, fresh: true, phaseList });
+    expect(report.status).toBe('failed');
+    const failed = report.builds![0]!.checks.filter((k) => !k.passed);
+    expect(failed.map((k) => k.name)).toEqual(['no game without a pre-game snapshot']);
+    expect(failed[0]!.sample[0]).toEqual({ game_id: expect.any(Number), has_pregame: expect.any(Boolean) });
+    await expect(promote({ url: db.url, config: db.config(), phase: 'curated', phaseList })).rejects.toThrow(
+      /^the build of phase curated by run \d+ failed its check "no game without a pre-game snapshot": it cannot be promoted$/,
+    );
+    const cli = await runCli(['promote', 'curated'], { DATABASE_URL: db.url });
+    expect(cli.code).toBe(1);
+    expect(cli.stderr).toMatch(/^error: .*failed its check "no game without a pre-game snapshot"/m);
+    const status = await runCli(['status'], { DATABASE_URL: db.url });
+    expect(status.stdout).toMatch(/shadow +run \d+ in curated__run\d+: failed \(failed "no game without a pre-game snapshot"\)/);
+    expect(await checksums(db)).toEqual(live);
+    expect((await versions()).live?.runId).toBe(liveRun);
+  });
+});
+
+describe('crashes and what a swap would break', () => {
+  it('a runner killed mid-build (SIGKILL) resumes, and the promoted result equals an undisturbed build', async () => {
+    const undisturbed = await build();
+    const want = await checksums(db, undisturbed.builds![0]!.schema);
+    const args = ['run', 'curated', '--new', '--workers', '1', '--batch-initial', '1', '--batch-min', '1', '--batch-max', '1'];
+    const { child, done } = startCli(args, { DATABASE_URL: db.url });
+    let batches = 0;
+    for (let i = 0; i < 3_000 && batches < 3; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      const [row] = await db.query<{ n: number }>(
+        `SELECT coalesce(sum(p.batches), 0)::int AS n FROM pipeline.partitions p WHERE p.run_id = (SELECT max(id) FROM pipeline.runs) AND p.run_id > $1`,
+        [undisturbed.runId],
+      );
+      batches = row!.n;
+    }
+    expect(batches).toBeGreaterThan(0);
+    child.kill('SIGKILL');
+    const killed = await done;
+    expect(killed.code).toBeNull();
+    const [run] = await db.query<{ id: string; status: string }>(`SELECT id::text, status FROM pipeline.runs ORDER BY id DESC LIMIT 1`);
+    expect(run!.status).toBe('running');
+    expect((await versions()).pending).toMatchObject({ runId: run!.id, state: 'building' });
+    const resumed = await runCli(['run', 'curated', '--promote', '--json'], { DATABASE_URL: db.url });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const out = JSON.parse(resumed.stdout) as { runId: string; resumed: boolean; promoted: { live: { runId: string } }[] };
+    expect(out).toMatchObject({ runId: run!.id, resumed: true });
+    expect(out.promoted.map((p) => p.live.runId)).toEqual([run!.id]);
+    expect(await checksums(db)).toEqual(want);
+  });
+
+  it('refuses before the build, naming them, views over the outputs and foreign keys into them from other schemas', async () => {
+    await db.query(`CREATE SCHEMA reports; CREATE VIEW reports.favourites AS SELECT game_id FROM curated.game_features WHERE ml_fair_home > 0.7;
+                    CREATE TABLE reports.picks (game_id bigint REFERENCES curated.game_features (game_id))`);
+    try {
+      const [before] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pipeline.runs`);
+      const r = await runCli(['run', 'curated', '--new'], { DATABASE_URL: db.url });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(
+        /^error: phase curated cannot be built blue-green: foreign key picks_game_id_fkey on reports\.picks \(references curated\.game_features\); view reports\.favourites \(reads curated\.game_features\)$/m,
+      );
+      expect(r.stderr).toMatch(/^hint: A swap would leave these pointing at the old version/m);
+      expect(await db.query(`SELECT count(*)::int AS n FROM pipeline.runs`)).toEqual([before]);
+      expect((await versions()).pending).toBeUndefined();
+    } finally {
+      await db.query(`DROP SCHEMA reports CASCADE`);
+    }
   });
 });
