@@ -1,7 +1,8 @@
 /**
  * Least privilege (migrations/0008_roles.sql): a LOGIN role that is only a member of
  * pgphase_runner runs the pipeline — the fixture phase, then the real staging and curated phases
- * on generated rows, and the quarantine commands — and cannot do anything else: no DROP, ALTER,
+ * on generated rows (curated in place: a blue-green build needs the owner's rights, and the runner
+ * is refused one before anything is written), and the quarantine commands — and cannot do anything else: no DROP, ALTER,
  * TRUNCATE or CREATE, no writes to raw, no ledger deletes, no reads of schema pgphase or of
  * public, no SET ROLE to the owner. The role names can be changed with the settings
  * pgphase.migrator_role / pgphase.runner_role, and the down migration drops the roles it
@@ -83,7 +84,14 @@ describe('a member of pgphase_runner', () => {
     expect(fixture.code, fixture.stderr).toBe(0);
     expect(await copyDefects(db)).toEqual({ missing: 0, duplicated: 0, copied: 3_000 });
 
-    const run = await runCli(['run', '--json', '--workers', '2'], { DATABASE_URL: url });
+    // A blue-green build creates a shadow schema and swaps tables: the runner may not, and is told so
+    // before anything is written. In place, it may.
+    const blueGreen = await runCli(['run', '--json', '--workers', '2'], { DATABASE_URL: url });
+    expect(blueGreen.code).toBe(2);
+    expect(blueGreen.stderr).toMatch(/^error: a blue-green build of phase curated needs CREATE on the database \(for the shadow schema\) and ownership of curated\.market_snapshots \(owned by \S+\), .* which the current role lacks$/m);
+    expect(blueGreen.stderr).toMatch(/^hint: Run blue-green builds, promote, rollback and prune as the tables' owner .*--in-place/m);
+    expect(await db.query(`SELECT count(*)::int AS n FROM pipeline.runs WHERE phases @> '{curated}'`)).toEqual([{ n: 0 }]);
+    const run = await runCli(['run', '--json', '--workers', '2', '--in-place'], { DATABASE_URL: url });
     expect(run.code, run.stderr).toBe(0);
     const report = JSON.parse(run.stdout) as { status: string; phases: { phase: string; rowsIn: number; staged: number; quarantined: number }[] };
     expect(report.status).toBe('done');
