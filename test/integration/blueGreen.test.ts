@@ -6,7 +6,7 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { promote, pruneVersions, rollback } from '../../runner/bluegreen/operations.js';
+import { promote, rollback } from '../../runner/bluegreen/operations.js';
 import { phaseVersions } from '../../runner/bluegreen/versions.js';
 import { runPipeline } from '../../runner/run/runPipeline.js';
 import { checksums, definitions, featureChecksumSql } from '../support/blueGreen.js';
