@@ -19,6 +19,9 @@ import { type CheckOutcome, phaseVersions, setState, versionOfRun } from './vers
 export async function preflight(client: pg.ClientBase, phases: readonly Phase[]): Promise<void> {
   for (const phase of phases) {
     const target = targetOf(phase);
+    // Reading each output first turns a missing table or schema, or no access at all, into the
+    // error any run would give (42P01: migrate first; 42501: the role it needs).
+    for (const table of target.tables) await client.query(`SELECT FROM ${client.escapeIdentifier(target.schema)}.${client.escapeIdentifier(table)} LIMIT 0`);
     await refuseWithoutPrivileges(client, target);
     await refuseDependents(client, target);
   }
@@ -34,6 +37,8 @@ export async function prepareShadows(client: pg.ClientBase, phases: readonly Pha
     const target = targetOf(phase);
     const schema = await transaction(client, async () => {
       await client.query(`SELECT set_config('lock_timeout', $1, true)`, [`${lockTimeoutMs}ms`]);
+      // Runner processes sharing the run: the first creates the shadow, the others wait and find it.
+      await client.query(`SELECT pg_advisory_xact_lock(hashtext('pgphase.bluegreen'), hashtext($1))`, [phase.name]);
       const mine = await versionOfRun(client, phase.name, runId);
       if (mine?.state === 'dropped') {
         throw new PgphaseError(`the shadow build of ${phase.name} by run ${runId} was dropped (a newer build or prune replaced it): this run cannot be resumed`, { hint: `Start a new build with \`pgphase run --new\`.` });

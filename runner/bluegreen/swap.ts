@@ -73,6 +73,9 @@ async function attempt(client: pg.ClientBase, target: BlueGreenTarget, kind: 'pr
         const failed = (pending.checks ?? []).filter((k) => !k.passed).map((k) => k.name);
         throw new PgphaseError(`the build of phase ${target.phase} by run ${pending.runId} failed its check${failed.length > 1 ? 's' : ''} ${failed.map((n) => JSON.stringify(n)).join(', ')}: it cannot be promoted`, { hint: `See \`pgphase status\`; fix the cause and build again with \`pgphase run --new ${target.phase}\`.` });
       }
+      if (pending.outputSchema !== target.schema || pending.tables.join() !== target.tables.join()) {
+        throw new PgphaseError(`the build of phase ${target.phase} by run ${pending.runId} has tables ${pending.outputSchema}.{${pending.tables.join(',')}}, but the phase now declares ${target.schema}.{${target.tables.join(',')}}`, { hint: `Build again with \`pgphase run --new ${target.phase}\`.` });
+      }
       const parked = v.live ? v.live.parkedSchema : parkedSchema(target.schema, null);
       if (!v.live) {
         await client.query(
