@@ -42,7 +42,7 @@ const COLUMNS = `id::text, phase, run_id::text AS "runId", state, output_schema 
 /** Every version of a phase that still has tables, by role; `lock` takes their rows FOR UPDATE. */
 export async function phaseVersions(client: pg.ClientBase, phase: string, lock = false): Promise<PhaseVersions> {
   const { rows } = await client.query<Version>(
-    `SELECT ${COLUMNS} FROM pgphase.bluegreen_versions WHERE phase = $1 AND state <> 'dropped' ORDER BY id${lock ? ' FOR UPDATE' : ''}`,
+    `SELECT ${COLUMNS} FROM pgphase.bluegreen_versions WHERE phase = $1 AND state <> 'dropped' ORDER BY bluegreen_versions.id${lock ? ' FOR UPDATE' : ''}`,
     [phase],
   );
   return {

@@ -214,10 +214,59 @@ describe('the check gate', () => {
   });
 });
 
+describe('the built-in checks', () => {
+  it('a failed partition fails the build ("every partition done"), and the live version stays', async () => {
+    const live = await checksums(db);
+    await db.query(`CREATE TABLE public.settings_kept AS SELECT * FROM curated.settings; DELETE FROM curated.settings`);
+    try {
+      const report = await build();
+      expect(report.status).toBe('failed');
+      const checks = report.builds![0]!.checks;
+      expect(checks.find((k) => k.name === 'every partition done')).toMatchObject({ passed: false, sample: expect.arrayContaining([expect.objectContaining({ status: 'failed', last_sqlstate: 'P0001' })]) });
+      expect(report.builds![0]!.state).toBe('failed');
+      await expect(promote({ url: db.url, config: db.config(), phase: 'curated' })).rejects.toThrow(/failed its checks "every partition done", /);
+      expect(await checksums(db)).toEqual(live);
+    } finally {
+      await db.query(`INSERT INTO curated.settings SELECT * FROM public.settings_kept; DROP TABLE public.settings_kept`);
+    }
+  });
+
+  it('a source key the build did not cover fails "every source key accounted for", naming the key', async () => {
+    const report = await build();
+    expect(report.builds![0]!.state).toBe('verified');
+    const [game] = await db.query<{ id: string }>(
+      `INSERT INTO staging.games (source_raw_id, external_game_id, home_team, away_team, game_start, data_quality_score)
+       VALUES (-1, 'late-arrival', 'NYY', 'BOS', now(), 90) RETURNING id::text`,
+    );
+    try {
+      const { verifyBuild } = await import('../../runner/bluegreen/verify.js');
+      const curated = (await import('../../runner/phases.js')).PHASES.find((p) => p.name === 'curated')!;
+      const c = await db.pool.connect();
+      try {
+        const checks = await verifyBuild(c, curated, report.runId, report.builds![0]!.schema);
+        expect(checks.find((k) => k.name === 'every source key accounted for')).toEqual({
+          name: 'every source key accounted for',
+          passed: false,
+          violations: 1,
+          sample: [{ source_table: 'staging.games', key: game!.id, problem: 'not in a done partition' }],
+        });
+        expect(checks.find((k) => k.name === 'one feature row per staged game')).toMatchObject({ passed: false, sample: [{ game_id: Number(game!.id), external_game_id: 'late-arrival' }] });
+      } finally {
+        c.release();
+      }
+    } finally {
+      await db.query(`DELETE FROM staging.games WHERE id = $1`, [game!.id]);
+    }
+  });
+});
+
 describe('crashes and what a swap would break', () => {
   it('a runner killed mid-build (SIGKILL) resumes, and the promoted result equals an undisturbed build', async () => {
     const undisturbed = await build();
     const want = await checksums(db, undisturbed.builds![0]!.schema);
+    // Every ledger update commits 50 ms slower (as in the chaos loop), so the kill lands mid-build.
+    await db.query(`CREATE FUNCTION public.slow_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.05); RETURN NULL; END $$;
+                    CREATE TRIGGER slow_commit AFTER UPDATE ON pipeline.partitions FOR EACH STATEMENT EXECUTE FUNCTION public.slow_commit()`);
     const args = ['run', 'curated', '--new', '--workers', '1', '--batch-initial', '1', '--batch-min', '1', '--batch-max', '1'];
     const { child, done } = startCli(args, { DATABASE_URL: db.url });
     let batches = 0;
@@ -233,7 +282,8 @@ describe('crashes and what a swap would break', () => {
     child.kill('SIGKILL');
     const killed = await done;
     expect(killed.code).toBeNull();
-    const [run] = await db.query<{ id: string; status: string }>(`SELECT id::text, status FROM pipeline.runs ORDER BY id DESC LIMIT 1`);
+    await db.query(`DROP TRIGGER slow_commit ON pipeline.partitions; DROP FUNCTION public.slow_commit()`);
+    const [run] = await db.query<{ id: string; status: string }>(`SELECT r.id::text AS id, r.status FROM pipeline.runs r ORDER BY r.id DESC LIMIT 1`);
     expect(run!.status).toBe('running');
     expect((await versions()).pending).toMatchObject({ runId: run!.id, state: 'building' });
     const resumed = await runCli(['run', 'curated', '--promote', '--json'], { DATABASE_URL: db.url });
@@ -249,6 +299,7 @@ describe('crashes and what a swap would break', () => {
                     CREATE TABLE reports.picks (game_id bigint REFERENCES curated.game_features (game_id))`);
     try {
       const [before] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pipeline.runs`);
+      const pending = (await versions()).pending;
       const r = await runCli(['run', 'curated', '--new'], { DATABASE_URL: db.url });
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(
@@ -256,7 +307,7 @@ describe('crashes and what a swap would break', () => {
       );
       expect(r.stderr).toMatch(/^hint: A swap would leave these pointing at the old version/m);
       expect(await db.query(`SELECT count(*)::int AS n FROM pipeline.runs`)).toEqual([before]);
-      expect((await versions()).pending).toBeUndefined();
+      expect((await versions()).pending).toEqual(pending);
     } finally {
       await db.query(`DROP SCHEMA reports CASCADE`);
     }
