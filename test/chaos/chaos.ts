@@ -213,10 +213,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     let restarts = 0;
     const executed: string[] = [];
     const schedule: ChaosStep[] = chaosSchedule(options.seed, { kills: options.maxKills, terminations: options.maxTerminations, restarts: 1 });
-    const chaosEnd = Date.now() + options.chaosMs;
     for (let i = 0; i < options.runners; i++) spawn();
-    // Wait for the run to be planned before disturbing it (bounded).
+    // Wait for the run to be planned before disturbing it (bounded); the chaos window starts then.
     for (let i = 0; i < 300 && !(await progress()).planned; i++) await sleep(100);
+    const chaosEnd = Date.now() + options.chaosMs;
 
     for (const [index, step] of schedule.entries()) {
       await sleep(step.waitMs);
