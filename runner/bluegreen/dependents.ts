@@ -44,7 +44,7 @@ export async function refuseDependents(client: pg.ClientBase, target: BlueGreenT
     [oids],
   );
   if (rows.length > 0) {
-    throw new PgphaseError(`phase ${target.phase} cannot be built blue-green: ${rows.map((r) => r.what).join('; ')}`, {
+    throw new PgphaseError(`phase ${target.phase} cannot be built or swapped blue-green: ${rows.map((r) => r.what).join('; ')}`, {
       hint: 'A swap would leave these pointing at the old version. Drop them (recreate views over the live tables after a promote), or run the phase in place with `pgphase run --in-place`.',
     });
   }

@@ -11,6 +11,7 @@ import { transaction } from '../db/transaction.js';
 import { LOCK_NOT_AVAILABLE, LockTimeoutError, PgphaseError, sqlstateOf } from '../errors.js';
 import { silentLog, type Log } from '../log.js';
 import { lockBackoffMs } from '../migrate/migrate.js';
+import { refuseDependents } from './dependents.js';
 import { type BlueGreenTarget, parkedSchema } from './names.js';
 import { phaseVersions, setState, type Version } from './versions.js';
 
@@ -65,6 +66,8 @@ async function attempt(client: pg.ClientBase, target: BlueGreenTarget, kind: 'pr
   return transaction(client, async () => {
     await client.query(`SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true)`, [`${lockTimeoutMs}ms`, `${Math.max(30_000, lockTimeoutMs * 4)}ms`]);
     const v = await phaseVersions(client, target.phase, true);
+    // A view or foreign key created since the build started would be left on the old version.
+    await refuseDependents(client, target);
     if (kind === 'promote') {
       const pending = v.pending;
       if (!pending) throw new PgphaseError(`phase ${target.phase} has no build to promote (live: ${label(v.live)})`, { hint: `Build one with \`pgphase run ${target.phase}\`.` });

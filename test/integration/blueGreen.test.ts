@@ -303,11 +303,18 @@ describe('crashes and what a swap would break', () => {
       const r = await runCli(['run', 'curated', '--new'], { DATABASE_URL: db.url });
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(
-        /^error: phase curated cannot be built blue-green: foreign key picks_game_id_fkey on reports\.picks \(references curated\.game_features\); view reports\.favourites \(reads curated\.game_features\)$/m,
+        /^error: phase curated cannot be built or swapped blue-green: foreign key picks_game_id_fkey on reports\.picks \(references curated\.game_features\); view reports\.favourites \(reads curated\.game_features\)$/m,
       );
       expect(r.stderr).toMatch(/^hint: A swap would leave these pointing at the old version/m);
       expect(await db.query(`SELECT count(*)::int AS n FROM pipeline.runs`)).toEqual([before]);
       expect((await versions()).pending).toEqual(pending);
+      // Created after a build started, they stop its promote the same way.
+      await db.query(`DROP TABLE reports.picks`);
+      const live = await checksums(db);
+      const p = await runCli(['promote', 'curated'], { DATABASE_URL: db.url });
+      expect(p.code).toBe(1);
+      expect(p.stderr).toMatch(/^error: phase curated cannot be built or swapped blue-green: view reports\.favourites \(reads curated\.game_features\)$/m);
+      expect(await checksums(db)).toEqual(live);
     } finally {
       await db.query(`DROP SCHEMA reports CASCADE`);
     }
