@@ -294,6 +294,17 @@ describe('crashes and what a swap would break', () => {
     expect(await checksums(db)).toEqual(want);
   });
 
+  it('two runner processes on one run share one shadow build and record its verification once', async () => {
+    const [one, two] = await Promise.all([0, 1].map(() => runPipeline({ url: db.url, phases: ['curated'], workers: 1 })));
+    expect(two!.runId).toBe(one!.runId);
+    expect([one!.builds, two!.builds].map((b) => b?.map((x) => [x.schema, x.state]))).toEqual([
+      [[`curated__run${one!.runId}`, 'verified']],
+      [[`curated__run${one!.runId}`, 'verified']],
+    ]);
+    const [{ n }] = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pgphase.bluegreen_versions WHERE run_id = $1`, [one!.runId])) as [{ n: number }];
+    expect(n).toBe(1);
+  });
+
   it('refuses before the build, naming them, views over the outputs and foreign keys into them from other schemas', async () => {
     await db.query(`CREATE SCHEMA reports; CREATE VIEW reports.favourites AS SELECT game_id FROM curated.game_features WHERE ml_fair_home > 0.7;
                     CREATE TABLE reports.picks (game_id bigint REFERENCES curated.game_features (game_id))`);
