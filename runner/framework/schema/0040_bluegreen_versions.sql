@@ -17,11 +17,19 @@ CREATE TABLE pgphase.bluegreen_versions (
   phase text NOT NULL,
   run_id bigint,
   state text NOT NULL CHECK (
-    state IN ('building', 'verified', 'failed', 'live', 'previous', 'retired', 'dropped')
+    state IN (
+      'building',
+      'verified',
+      'failed',
+      'live',
+      'previous',
+      'retired',
+      'dropped'
+    )
   ),
   output_schema name NOT NULL,
   parked_schema name NOT NULL,
-  tables text[] NOT NULL,
+  tables TEXT[] NOT NULL,
   checks jsonb,
   created_at timestamptz NOT NULL DEFAULT now(),
   verified_at timestamptz,
