@@ -56,6 +56,9 @@ export function registerRun(program: Command, setExit: (code: number) => void): 
     .option('--batch-initial <n>', 'first batch, in keys', '2000')
     .option('--target-ms <n>', 'target duration of one batch', '1000')
     .option('--per-record', 'force the procedures\' per-record (savepoint) path, for measurement')
+    .option('--metrics-port <port>', 'serve Prometheus metrics at http://HOST:PORT/metrics while the run lasts')
+    .option('--metrics-host <address>', 'address to serve metrics on', '127.0.0.1')
+    .option('--metrics-linger <seconds>', 'keep serving the final metrics this long after the run ends', '0')
     .action(async (phases: string[], opts: Record<string, string | boolean | undefined>) => {
       const ctx = makeContext(program.opts<GlobalFlags>());
       checkPhaseNames(phases);
@@ -64,6 +67,8 @@ export function registerRun(program: Command, setExit: (code: number) => void): 
       const max = whole('--batch-max', opts.batchMax as string, 1, MAX_KEYS)!;
       const initial = whole('--batch-initial', opts.batchInitial as string, 1, MAX_KEYS)!;
       const targetMs = whole('--target-ms', opts.targetMs as string, 1, MAX_TARGET_MS)!;
+      const metricsPort = whole('--metrics-port', opts.metricsPort as string | undefined, 1, 65_535);
+      const metricsLinger = whole('--metrics-linger', opts.metricsLinger as string, 0, 86_400)!;
       if (max < min) throw new UsageError(`--batch-max (${max}) is below --batch-min (${min})`);
       const abort = new AbortController();
       const onSignal = () => {
@@ -84,6 +89,9 @@ export function registerRun(program: Command, setExit: (code: number) => void): 
             progress: opts.json ? (process.stderr.isTTY ? 'bar' : 'none') : process.stderr.isTTY ? 'bar' : 'log',
             log: ctx.log,
             signal: abort.signal,
+            metricsPort,
+            metricsHost: opts.metricsHost as string,
+            metricsLingerMs: metricsLinger * 1000,
           }),
         );
         if (opts.json) process.stdout.write(`${JSON.stringify(report)}\n`);
