@@ -34,7 +34,7 @@ export function createRunMetrics(stats: RunStats): RunMetrics {
   const errors = new Counter({ name: 'pgphase_partition_errors_total', help: 'Permanent errors that failed a partition, by SQLSTATE.', labelNames: [...byTable, 'sqlstate'], registers });
   const ledgerRetries = new Counter({ name: 'pgphase_ledger_retries_total', help: 'Ledger operations retried after a transient error, by SQLSTATE.', labelNames: ['sqlstate'], registers });
   const throttled = new Counter({ name: 'pgphase_throttled_seconds_total', help: 'Worker-seconds spent waiting on the health gate, by reason.', labelNames: ['reason'], registers });
-  const lastProgress = new Gauge({ name: 'pgphase_last_batch_timestamp_seconds', help: 'Unix time of the last committed batch (of this process).', registers });
+  const lastProgress = new Gauge({ name: 'pgphase_last_progress_timestamp_seconds', help: 'Unix time of the last batch this process committed, or of the run\'s start.', registers });
   const workers = new Gauge({ name: 'pgphase_workers', help: 'Workers of this runner process.', registers });
   new Gauge({ name: 'pgphase_workers_busy', help: 'Workers inside a batch right now.', registers, collect() { this.set(stats.busyWorkers); } });
   new Gauge({ name: 'pgphase_pool_connections_in_use', help: 'Database connections this runner holds.', registers, collect() { this.set(stats.openConnections); } });
@@ -73,6 +73,7 @@ export function createRunMetrics(stats: RunStats): RunMetrics {
   });
   const setState = (s: RunState) => {
     for (const name of STATES) state.set({ status: name }, name === s ? 1 : 0);
+    if (s === 'running') lastProgress.set(Date.now() / 1000);
   };
   setState('starting');
   return {
