@@ -20,3 +20,7 @@ export { recentRuns, type RunSummary } from './run/runStatus.js';
 export { generate, type GenerateOptions, type GenerateResult } from './commands/generate.js';
 export { demo, type DemoOptions } from './commands/demo.js';
 export { lintSql } from './commands/lintSql.js';
+export { writeHtmlReport, type HtmlReportResult } from './commands/report.js';
+export { loadReportData, type ReportData } from './report/reportData.js';
+export { buildCharts, type Charts } from './report/reportCharts.js';
+export { RunStats, type RunObserver } from './run/stats.js';

@@ -15,6 +15,7 @@ import { registerQuarantine } from '../commands/quarantine.js';
 import { registerRun } from '../commands/run.js';
 import { registerGenerate } from '../commands/generate.js';
 import { registerDemo } from '../commands/demo.js';
+import { registerReport } from '../commands/report.js';
 
 export async function main(argv: string[]): Promise<number> {
   let exitCode: number = EXIT.ok;
@@ -32,6 +33,7 @@ export async function main(argv: string[]): Promise<number> {
   registerGenerate(program, setExit);
   registerDemo(program, setExit);
   registerQuarantine(program, setExit);
+  registerReport(program, setExit);
   registerLintSql(program, setExit);
   try {
     await program.parseAsync(argv);
