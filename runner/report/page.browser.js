@@ -68,18 +68,24 @@
     made.push(new uPlot(opts, [[from, to], [null, null]], el));
   }
 
+  // Horizontal bars: one category per reason and table, one series (colour) per table.
   function quarantineChart(q, el) {
     var n = q.labels.length;
+    var longest = Math.max.apply(null, q.labels.map(function (l) { return l.length; }));
     var opts = {
-      width: width(), height: 300,
-      scales: { x: { time: false, range: [-0.5, n - 0.5] }, y: { range: function (u, min, max) { return [0, Math.max(1, max) * 1.1]; } } },
-      series: [{ label: 'reason · table', value: function (u, v) { return v == null ? '' : q.labels[v]; } },
-        { label: 'rows', stroke: '#d62728', fill: '#d6272899', paths: uPlot.paths.bars({ size: [0.6, 80] }), points: { show: false } }],
-      axes: [{ splits: function () { return q.labels.map(function (_, i) { return i; }); }, values: function (u, splits) { return splits.map(function (i) { return q.labels[i] || ''; }); }, size: 60 },
-        { label: 'rows', size: 70 }],
+      width: width(), height: Math.max(160, n * 18 + 80),
+      scales: { x: { time: false, ori: 1, dir: -1, range: [-0.5, n - 0.5] }, y: { ori: 0, dir: 1, range: function (u, min, max) { return [0, Math.max(1, max) * 1.05]; } } },
+      series: [{ label: 'reason · table', value: function (u, v) { return v == null ? '' : q.labels[v]; } }].concat(q.series.map(function (s) {
+        var color = colorOfTable(s.table);
+        return { label: s.table, stroke: color, fill: color + 'cc', paths: uPlot.paths.bars({ size: [0.8, 24] }), points: { show: false } };
+      })),
+      axes: [
+        { side: 3, size: Math.min(420, 12 + longest * 7), gap: 4, splits: function () { return q.labels.map(function (_, i) { return i; }); }, values: function (u, splits) { return splits.map(function (i) { return q.labels[i] || ''; }); }, grid: { show: false } },
+        { side: 2, label: 'rows', size: 50 },
+      ],
       hooks: { draw: [markDrawn] },
     };
-    made.push(new uPlot(opts, [q.labels.map(function (_, i) { return i; }), q.rows], el));
+    made.push(new uPlot(opts, [q.labels.map(function (_, i) { return i; })].concat(q.series.map(function (s) { return s.rows; })), el));
   }
 
   charts.time.forEach(function (spec) { timeChart(spec, document.getElementById('chart-' + spec.id)); });

@@ -17,15 +17,18 @@ export interface TimeChart {
 }
 
 export interface Charts {
+  /** Width of a time bucket, in seconds (at least 0.25 s; about 150 buckets over the run). */
   readonly bucketSeconds: number;
   readonly time: TimeChart[];
   /** Throttle periods merged per reason, Unix seconds. */
   readonly throttle: { readonly reason: string; readonly start: number; readonly end: number }[];
   readonly timeline: { readonly lanes: { readonly label: string; readonly table: string; readonly start: number; readonly end: number; readonly status: string }[] };
-  readonly quarantine: { readonly labels: string[]; readonly rows: number[] };
+  /** Quarantined rows per reason and table: one category per pair, one series per table (null elsewhere). */
+  readonly quarantine: { readonly labels: string[]; readonly series: { readonly table: string; readonly rows: (number | null)[] }[] };
 }
 
 const MAX_BUCKETS = 150;
+const MIN_BUCKET_MS = 250;
 const end = (s: ReportSample) => s.t + s.ms;
 
 /** Merges overlapping periods of the same reason (several workers wait at once). */
@@ -43,10 +46,12 @@ export function buildCharts(data: ReportData): Charts {
   const samples = [...data.samples].sort((a, b) => end(a) - end(b));
   const from = Math.min(data.run.start, ...samples.map((s) => s.t));
   const to = Math.max(from + 1_000, data.run.end ?? 0, ...samples.map(end), ...data.throttle.map((p) => p.end));
-  const width = Math.max(1, Math.ceil((to - from) / 1_000 / MAX_BUCKETS));
-  const buckets = Math.ceil((to - from) / 1_000 / width) + 1;
-  const x = Array.from({ length: buckets }, (_, i) => Math.floor(from / 1_000) + i * width);
-  const bucketOf = (t: number) => Math.min(buckets - 1, Math.floor((t - from) / 1_000 / width));
+  const widthMs = Math.max(MIN_BUCKET_MS, Math.ceil((to - from) / MAX_BUCKETS / MIN_BUCKET_MS) * MIN_BUCKET_MS);
+  const width = widthMs / 1_000;
+  const origin = Math.floor(from / widthMs) * widthMs;
+  const buckets = Math.floor((to - origin) / widthMs) + 1;
+  const x = Array.from({ length: buckets }, (_, i) => (origin + i * widthMs) / 1_000);
+  const bucketOf = (t: number) => Math.min(buckets - 1, Math.max(0, Math.floor((t - origin) / widthMs)));
   const keys = data.tables.map((t) => ({ label: `${t.phase} · ${t.table}`, phase: t.phase, table: t.table }));
 
   const perKey = (value: (inBucket: ReportSample[]) => number | null, gapsAreZero: boolean) =>
@@ -78,6 +83,15 @@ export function buildCharts(data: ReportData): Charts {
     time,
     throttle: mergeThrottle(data.throttle).map((p) => ({ reason: p.reason, start: p.start / 1_000, end: p.end / 1_000 })),
     timeline: { lanes },
-    quarantine: { labels: data.quarantine.map((q) => `${q.reason} · ${q.table}`), rows: data.quarantine.map((q) => q.rows) },
+    quarantine: quarantineBars(data.quarantine),
+  };
+}
+
+function quarantineBars(rows: ReportData['quarantine']): Charts['quarantine'] {
+  const tables = [...new Set(rows.map((q) => q.table))].sort();
+  const ordered = [...rows].sort((a, b) => tables.indexOf(a.table) - tables.indexOf(b.table) || b.rows - a.rows || a.reason.localeCompare(b.reason));
+  return {
+    labels: ordered.map((q) => `${q.reason} · ${q.table}`),
+    series: tables.map((table) => ({ table, rows: ordered.map((q) => (q.table === table ? q.rows : null)) })),
   };
 }
