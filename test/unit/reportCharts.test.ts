@@ -55,4 +55,10 @@ describe('report charts', () => {
     expect(charts.quarantine.labels).toEqual(['odd · raw.a', 'bad · raw.a', 'bad · raw.b']);
     expect(charts.quarantine.series).toEqual([{ table: 'raw.a', rows: [9, 3, null] }, { table: 'raw.b', rows: [null, null, 5] }]);
   });
+
+  it('a run without samples (older than them, or just started) still charts: empty series, no throw', () => {
+    const charts = buildCharts(data([], { run: { id: '1', status: 'running', phases: ['staging'], start: T0, end: null } }));
+    expect(charts.time.every((c) => c.x.length >= 1 && c.series.every((s) => s.values.every((v) => v === null)))).toBe(true);
+    expect(charts.timeline.lanes).toEqual([]);
+  });
 });
