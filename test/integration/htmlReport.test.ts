@@ -14,8 +14,9 @@ import type { ReportData } from '../../runner/report/reportData.js';
 import { runPipeline } from '../../runner/run/runPipeline.js';
 import { RunStats } from '../../runner/run/stats.js';
 import { findChromium, launchChromium } from '../support/chromium.js';
-import { runCli } from '../support/cli.js';
+import { runCli, startCli } from '../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { FIXTURE_PHASES_FILE, setUpFixture } from '../support/runnerFixture.js';
 
 const embedded = (html: string) => {
   const m = /<script type="application\/json" id="pgphase-report-data">([^<]*)<\/script>/.exec(html);
@@ -134,5 +135,48 @@ describe('the HTML report of a run', () => {
     } finally {
       await browser.close();
     }
+  });
+});
+
+describe('the HTML report of a run shared by two runner processes', () => {
+  let db: TestDatabase;
+  let dir: string;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    dir = await mkdtemp(join(tmpdir(), 'pgphase-report-'));
+    await setUpFixture(db, 20_000);
+    await db.query(`ALTER DATABASE ${db.name} SET fixture.sleep_ms = 30`);
+  });
+  afterAll(async () => {
+    await db.drop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('has the batches of both, from the ledger', async () => {
+    const env = { DATABASE_URL: db.url, PGPHASE_PHASES: FIXTURE_PHASES_FILE };
+    const args = ['run', '--json', '--workers', '1', '--batch-initial', '100', '--batch-max', '200'];
+    const first = startCli(args, env);
+    for (let i = 0; i < 600; i++) {
+      const [p] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pipeline.partitions WHERE status = 'running'`);
+      if (p!.n > 0) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const second = await runCli(args, env);
+    const done = await first.done;
+    expect([done.code, second.code], `${done.stderr}\n${second.stderr}`).toEqual([0, 0]);
+    const runIds = [done, second].map((r) => (JSON.parse(r.stdout) as { runId: string }).runId);
+    expect(runIds[1]).toBe(runIds[0]);
+    const file = join(dir, 'shared.html');
+    const cli = await runCli(['report', runIds[0]!, '--html', file], { DATABASE_URL: db.url });
+    expect(cli.code, cli.stderr).toBe(0);
+    const data = embedded(await readFile(file, 'utf8'));
+    const runners = new Set(data.samples.map((s) => s.worker.split(':').slice(0, 3).join(':')));
+    expect(runners.size).toBe(2);
+    const [ledger] = await db.query<{ batches: number; rows: number }>(
+      `SELECT sum(batches)::int AS batches, sum(rows_in)::int AS rows FROM pipeline.partitions WHERE run_id = $1`,
+      [runIds[0]],
+    );
+    expect({ batches: data.samples.length, rows: data.samples.reduce((a, s) => a + s.rows, 0) }).toEqual(ledger);
+    expect(ledger!.rows).toBe(20_000);
   });
 });
