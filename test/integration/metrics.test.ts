@@ -11,6 +11,7 @@ import { runPipeline } from '../../runner/run/runPipeline.js';
 import { RunStats } from '../../runner/run/stats.js';
 import { runCli } from '../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { fixturePhases, setUpFixture } from '../support/runnerFixture.js';
 import { freePort, metricNamesInRules, parseScrape, type Scrape, scrape } from '../support/prometheus.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -133,6 +134,33 @@ describe('Prometheus metrics of a run', () => {
     const typo = metricNamesInRules('groups: [{name: x, rules: [{alert: X, expr: "rate(pgphase_rows_staged[5m]) > 0"}]}]');
     expect([...typo.names].filter((n) => !final.names.has(n))).toEqual(['pgphase_rows_staged']);
     expect(() => parseScrape('pgphase_rows_in_total{phase="x" 1\n')).toThrow(/not Prometheus text/);
+  });
+
+  it('a failed run ends with pgphase_run_status{status="failed"} and its errors by SQLSTATE equal the ledger', async () => {
+    await setUpFixture(db, 3_000);
+    await db.query(`UPDATE fixture.src SET v = 'boom' WHERE id = 1234`);
+    const url = `http://127.0.0.1:${await freePort()}/metrics`;
+    const stop = new AbortController();
+    const run = runPipeline({
+      url: db.url, phaseList: fixturePhases(), workers: 2, fresh: true, signal: stop.signal,
+      metricsPort: Number(new URL(url).port), metricsLingerMs: 120_000, batch: { initial: 200, min: 50, max: 1_000, targetMs: 200 },
+    });
+    const end = await until('the run to fail', async () => {
+      const s = await scrape(url);
+      return s.value('pgphase_run_status', { status: 'failed' }) === 1 ? s : undefined;
+    });
+    stop.abort();
+    const report = await run;
+    expect(report.status).toBe('failed');
+    expect(end.value('pgphase_run_status', { status: 'running' })).toBe(0);
+    const failed = await db.query<{ sqlstate: string; n: number }>(
+      `SELECT last_sqlstate AS sqlstate, count(*)::int AS n FROM pipeline.partitions WHERE run_id = $1 AND status = 'failed' GROUP BY 1`,
+      [report.runId],
+    );
+    expect(failed).toEqual([{ sqlstate: 'P0001', n: 1 }]);
+    expect(end.samples('pgphase_partition_errors_total').map((s) => ({ ...s.labels, n: s.value }))).toEqual([{ phase: 'copy', table: 'fixture.src', sqlstate: 'P0001', n: 1 }]);
+    const [rows] = await db.query<{ n: number }>(`SELECT sum(rows_in)::int AS n FROM pipeline.partitions WHERE run_id = $1`, [report.runId]);
+    expect(end.value('pgphase_rows_in_total', { phase: 'copy', table: 'fixture.src' })).toBe(rows!.n);
   });
 
   it('a taken --metrics-port is a usage error before any work', async () => {
