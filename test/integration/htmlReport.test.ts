@@ -89,6 +89,13 @@ describe('the HTML report of a run', () => {
     expect(html).toMatch(/Content-Security-Policy" content="default-src 'none'/);
   });
 
+  it('without --html prints the run\'s stored summary', async () => {
+    const cli = await runCli(['report', runId], { DATABASE_URL: db.url });
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(cli.stdout).toMatch(new RegExp(`^run ${runId}: done, 2 worker\\(s\\)`));
+    expect(cli.stdout).toMatch(/^ {2}staging +\d+ rows in, \d+ staged/m);
+  });
+
   it('a run id that does not exist is a usage error', async () => {
     const cli = await runCli(['report', '987654321', '--html', join(dir, 'none.html')], { DATABASE_URL: db.url });
     expect(cli.code).toBe(2);

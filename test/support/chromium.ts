@@ -6,7 +6,8 @@
 import { existsSync } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
 
-export const CHROMIUM_CANDIDATES = [process.env.PGPHASE_CHROMIUM, '/usr/bin/chromium-headless-shell', '/usr/bin/chromium'].filter((p): p is string => Boolean(p));
+/** PGPHASE_CHROMIUM, when set, is the only candidate (a path to another build, or to nothing to test the skip). */
+export const CHROMIUM_CANDIDATES = process.env.PGPHASE_CHROMIUM ? [process.env.PGPHASE_CHROMIUM] : ['/usr/bin/chromium-headless-shell', '/usr/bin/chromium'];
 
 /** Flags for a browser that must not reach the network or need a display. */
 export const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
