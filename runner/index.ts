@@ -23,3 +23,7 @@ export { lintSql } from './commands/lintSql.js';
 export { promote, rollback, pruneVersions, blueGreenStatus, type BlueGreenOptions, type BlueGreenStatus } from './bluegreen/operations.js';
 export type { SwapResult } from './bluegreen/swap.js';
 export type { PruneResult } from './bluegreen/prune.js';
+export { writeHtmlReport, type HtmlReportResult } from './commands/report.js';
+export { loadReportData, type ReportData } from './report/reportData.js';
+export { buildCharts, type Charts } from './report/reportCharts.js';
+export { RunStats, type RunObserver } from './run/stats.js';

@@ -18,6 +18,7 @@ import { registerDemo } from '../commands/demo.js';
 import { registerPromote } from '../commands/promote.js';
 import { registerRollback } from '../commands/rollback.js';
 import { registerPrune } from '../commands/prune.js';
+import { registerReport } from '../commands/report.js';
 
 export async function main(argv: string[]): Promise<number> {
   let exitCode: number = EXIT.ok;
@@ -35,6 +36,7 @@ export async function main(argv: string[]): Promise<number> {
   registerGenerate(program, setExit);
   registerDemo(program, setExit);
   registerQuarantine(program, setExit);
+  registerReport(program, setExit);
   registerLintSql(program, setExit);
   registerPromote(program, setExit);
   registerRollback(program, setExit);

@@ -76,6 +76,9 @@ export function registerRun(program: Command, setExit: (code: number) => void): 
     .option('--per-record', 'force the procedures\' per-record (savepoint) path, for measurement')
     .option('--promote', 'promote each blue-green phase\'s build once it passes its checks')
     .option('--in-place', 'write blue-green phases straight into their live tables (no shadow build, nothing to roll back to)')
+    .option('--metrics-port <port>', 'serve Prometheus metrics at http://HOST:PORT/metrics while the run lasts')
+    .option('--metrics-host <address>', 'address to serve metrics on', '127.0.0.1')
+    .option('--metrics-linger <seconds>', 'keep serving the final metrics this long after the run ends', '0')
     .action(async (phases: string[], opts: Record<string, string | boolean | undefined>) => {
       const ctx = makeContext(program.opts<GlobalFlags>());
       checkPhaseNames(phases);
@@ -84,6 +87,8 @@ export function registerRun(program: Command, setExit: (code: number) => void): 
       const max = whole('--batch-max', opts.batchMax as string, 1, MAX_KEYS)!;
       const initial = whole('--batch-initial', opts.batchInitial as string, 1, MAX_KEYS)!;
       const targetMs = whole('--target-ms', opts.targetMs as string, 1, MAX_TARGET_MS)!;
+      const metricsPort = whole('--metrics-port', opts.metricsPort as string | undefined, 1, 65_535);
+      const metricsLinger = whole('--metrics-linger', opts.metricsLinger as string, 0, 86_400)!;
       if (max < min) throw new UsageError(`--batch-max (${max}) is below --batch-min (${min})`);
       if (opts.promote && opts.inPlace) throw new UsageError('--promote and --in-place exclude each other');
       const abort = new AbortController();
@@ -106,6 +111,9 @@ export function registerRun(program: Command, setExit: (code: number) => void): 
             progress: opts.json ? (process.stderr.isTTY ? 'bar' : 'none') : process.stderr.isTTY ? 'bar' : 'log',
             log: ctx.log,
             signal: abort.signal,
+            metricsPort,
+            metricsHost: opts.metricsHost as string,
+            metricsLingerMs: metricsLinger * 1000,
           });
           const promoted = opts.promote && report.status === 'done' && !abort.signal.aborted ? await promoteBuilds(ctx, db.url, report) : [];
           return { report, promoted };

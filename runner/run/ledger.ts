@@ -12,6 +12,7 @@ import type pg from 'pg';
 import { transaction } from '../db/transaction.js';
 import { planPartitions, type KeyRange } from '../plan/planPartitions.js';
 import type { Phase, PhaseStep } from '../phases.js';
+import { type BatchSample, insertBatchSample } from './batchSamples.js';
 
 /** Class id of the session-level advisory locks that mark a partition as being processed. */
 const PARTITION_LOCK_CLASS = 0x7067_7068;
@@ -229,6 +230,7 @@ export async function runBatch(
   cursor: bigint,
   batchSize: number,
   outputSchema?: string,
+  sample?: BatchSample,
 ): Promise<{ range: KeyRange; counts: BatchCounts; ms: number }> {
   return transaction(client, async () => {
     if (outputSchema !== undefined) {
@@ -260,6 +262,7 @@ export async function runBatch(
       [partition.id, range.lo.toString(), range.hi.toString(), counts.rows_in ?? 0, counts.staged ?? 0, counts.quarantined ?? 0, counts.duplicates ?? 0, ms, batchSize],
     );
     if (rowCount !== 1) throw new LostPartitionError(partition.id);
+    if (sample) await insertBatchSample(client, partition, runId, counts, ms, batchSize, sample);
     return { range, counts, ms };
   });
 }

@@ -18,6 +18,9 @@ import { buildReport, type RunReport } from './report.js';
 import { RunStats } from './stats.js';
 import { PinnedConnection, withTransientRetry } from './connection.js';
 import { runWorker } from './worker.js';
+import { canWriteSamples, insertThrottleEvent } from './batchSamples.js';
+import { recordThrottlePeriods } from './throttleRecorder.js';
+import { serveRunMetrics } from '../metrics/serveRunMetrics.js';
 
 export interface RunOptions {
   readonly url: string;
@@ -44,6 +47,14 @@ export interface RunOptions {
   readonly phaseList?: readonly Phase[];
   /** Write blue-green phases straight into their live tables instead of a shadow build. */
   readonly inPlace?: boolean;
+  /** Serve Prometheus metrics at http://metricsHost:metricsPort/metrics while the run lasts. */
+  readonly metricsPort?: number;
+  /** Address the metrics are served on. Default: 127.0.0.1 (this host only). */
+  readonly metricsHost?: string;
+  /** Keep serving the final metrics this long after the run ends (the signal cuts it short). Default 0. */
+  readonly metricsLingerMs?: number;
+  /** The run's event counters; pass one to observe a run (RunStats.observe) or to feed it (throttled). */
+  readonly stats?: RunStats;
 }
 
 const DEFAULT_BATCH: BatchControllerOptions = { targetMs: 1_000, min: 100, max: 200_000, initial: 2_000 };
@@ -75,7 +86,8 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
   } catch (error) {
     throw error instanceof UsageError ? error : new UsageError((error as Error).message);
   }
-  const stats = new RunStats();
+  const stats = options.stats ?? new RunStats();
+  const metrics = await serveRunMetrics(stats, { port: options.metricsPort, host: options.metricsHost, lingerMs: options.metricsLingerMs, signal: options.signal }, log);
   /** Names this runner in the ledger (claimed_by): host, pid and an instance tag. */
   const runner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const probe = new pg.Client({ connectionString: options.url, connectionTimeoutMillis: 10_000 });
@@ -83,7 +95,9 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
   try {
     await probe.connect();
     workers = options.workers ?? (await defaultWorkers(probe));
+    metrics?.setMaxConnections(Number((await probe.query<{ n: string }>(`SELECT current_setting('max_connections') AS n`)).rows[0]!.n));
   } catch (error) {
+    await metrics?.close();
     throw wrapError(error, 'could not connect to the database');
   } finally {
     await probe.end().catch(() => {});
@@ -120,6 +134,12 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
         createdBy: runner,
       }),
     );
+    metrics?.setRun(runId, phases.map((p) => p.name).join(','));
+    metrics?.setWorkers(workers);
+    metrics?.setState('running');
+    const samples = await ledger(canWriteSamples);
+    if (!samples) log.warn('this role cannot write pgphase.batch_samples / throttle_events: the run goes on, but `pgphase report --html` will have no series for it (see migrations/0009_grant_report_samples.sql)');
+    const throttle = recordThrottlePeriods(stats, (reason, endedAt, ms) => (samples ? ledger((c) => insertThrottleEvent(c, runId, runner, reason, endedAt, ms)) : Promise.resolve()), log);
     log.info(`${resumed ? 'resuming' : 'starting'} run ${runId} (${phases.map((p) => p.name).join(', ')}) with ${workers} worker(s)`);
     if (blueGreen.length) {
       const shadows = await ledger((c) => prepareShadows(c, blueGreen, runId, options.lockTimeoutMs ?? 10_000, log));
@@ -138,9 +158,10 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
     const advance = (c: pg.PoolClient) => advanceRun(c, runId, partitionTarget(workers));
     if (!(await ledger(advance))) {
       await Promise.all(
-        Array.from({ length: workers }, (_, i) => runWorker({ runId, name: `${runner}:w${i + 1}`, pool, batch, retry, stats, log, stopping, advance, outputSchemas })),
+        Array.from({ length: workers }, (_, i) => runWorker({ runId, name: `${runner}:w${i + 1}`, pool, batch, retry, stats, log, stopping, advance, outputSchemas, samples })),
       );
     }
+    await throttle.flush();
     const settled = !stopping();
     const builds = settled && blueGreen.length ? await ledger((c) => verifyBuilds(c, blueGreen, runId, log)) : undefined;
     const report = await ledger(async (c) => {
@@ -155,10 +176,15 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
       await c.query('UPDATE pipeline.runs SET report = $2 WHERE id = $1', [runId, JSON.stringify(final)]);
       return final;
     });
+    metrics?.setState(report.status === 'running' ? 'stopped' : report.status);
     return report;
+  } catch (error) {
+    metrics?.setState('failed');
+    throw error;
   } finally {
     progress.stop();
     conn.release();
     await pool.end().catch(() => {});
+    await metrics?.close();
   }
 }

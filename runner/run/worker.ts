@@ -36,6 +36,8 @@ export interface WorkerOptions {
   readonly outputSchemas?: ReadonlyMap<string, string>;
   /** Moves the run forward (plans steps that became runnable); true once every step is settled. */
   readonly advance: (client: pg.PoolClient) => Promise<boolean>;
+  /** Record each batch in pgphase.batch_samples (false when the role may not). */
+  readonly samples?: boolean;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -46,6 +48,8 @@ async function processPartition(conn: PinnedConnection, partition: PartitionRow,
   let cursor = BigInt(partition.next_key);
   let state = controller;
   let attempt = 0;
+  let lastState: string | null = null;
+  const place = { phase: partition.phase, table: partition.source_table };
   let deadlineAt = Date.now() + options.retry.deadlineMs;
   if (partition.reclaimed) log.warn(`reclaimed partition ${partition.id} of ${partition.source_table} from a worker that is gone`);
   while (cursor <= hi) {
@@ -53,11 +57,14 @@ async function processPartition(conn: PinnedConnection, partition: PartitionRow,
     const at = `batch of ${state.size} rows from key ${cursor} of ${partition.source_table}`;
     try {
       const client = await conn.get();
-      const { range: done, counts, ms } = await runBatch(client, partition, options.runId, cursor, state.size, options.outputSchemas?.get(partition.phase));
+      const sample = options.samples ? { worker: options.name, retries: attempt, retrySqlstate: lastState } : undefined;
+      stats.workerBusy(true);
+      const { range: done, counts, ms } = await runBatch(client, partition, options.runId, cursor, state.size, options.outputSchemas?.get(partition.phase), sample).finally(() => stats.workerBusy(false));
       state = observeBatch(state, { rows: Math.max(1, Number(counts.rows_in)), ms });
-      stats.batch(partition.phase, Number(counts.rows_in), ms, state.size);
+      stats.batch(partition.phase, Number(counts.rows_in), ms, state.size, { table: partition.source_table, staged: Number(counts.staged), quarantined: Number(counts.quarantined) });
       cursor = done.hi + 1n;
       attempt = 0;
+      lastState = null;
       deadlineAt = Date.now() + options.retry.deadlineMs;
     } catch (error) {
       if (error instanceof LostPartitionError) {
@@ -69,17 +76,18 @@ async function processPartition(conn: PinnedConnection, partition: PartitionRow,
       const sqlstate = recordedState(error);
       const decision = decideRetry(error, { attempt: attempt + 1, maxAttempts: options.retry.maxAttempts, deadlineAt, now: Date.now(), backoff: options.retry, canSplit: state.size > state.options.min });
       attempt++;
+      lastState = sqlstate;
       if (decision.action === 'split') {
         state = observeBatch(state, { rows: state.size, ms: 0, timedOut: true });
         log.warn(`${at} timed out; batch size now ${state.size}`);
         await withTransientRetry(conn, options.retry, options.stats, (c) => recordRetry(c, partition.id, sqlstate));
-        stats.retry(sqlstate);
+        stats.retry(sqlstate, place);
         continue;
       }
       if (decision.action === 'retry') {
         const lost = sessionLost(error);
         log.warn(`${at} failed (${sqlstate}: ${message}); retry ${attempt} in ${decision.delayMs} ms`);
-        stats.retry(sqlstate);
+        stats.retry(sqlstate, place);
         await sleep(decision.delayMs);
         if (lost) {
           conn.discard();
@@ -95,7 +103,7 @@ async function processPartition(conn: PinnedConnection, partition: PartitionRow,
         continue;
       }
       log.error(`partition ${partition.id} of ${partition.source_table} (${partition.lo}..${partition.hi}) failed at key ${cursor}: ${sqlstate} ${message}`);
-      stats.failure(sqlstate);
+      stats.failure(sqlstate, place);
       await withTransientRetry(conn, options.retry, options.stats, (c) => finishPartition(c, partition.id, { status: 'failed', error: message, sqlstate }));
       return state;
     }

@@ -106,6 +106,12 @@ describe('a member of pgphase_runner', () => {
     expect(features!.n).toBeGreaterThan(0);
     expect(report.phases.find((p) => p.phase === 'curated')!.staged).toBe(features!.n);
 
+    // Its batches were sampled in the ledger, and it can draw the run's report.
+    const [samples] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pgphase.batch_samples b JOIN pipeline.runs r ON r.id = b.run_id WHERE r.id = (SELECT max(id) FROM pipeline.runs)`);
+    expect(samples!.n).toBeGreaterThan(0);
+    const html = await runCli(['report', '--html', '/dev/null'], { DATABASE_URL: url });
+    expect(html.code, html.stderr).toBe(0);
+
     const list = await runCli(['quarantine', 'list', '--json'], { DATABASE_URL: url });
     expect(list.code, list.stderr).toBe(0);
     expect((JSON.parse(list.stdout) as { total: number }).total).toBe(staging.quarantined);
@@ -148,11 +154,40 @@ describe('a member of pgphase_runner', () => {
     // What it may do, it can: read raw, write the ledger.
     expect(await sqlstateOf(url, 'SELECT count(*) FROM raw.games')).toBeNull();
     expect(await sqlstateOf(url, `UPDATE pipeline.runs SET status = status`)).toBeNull();
+    expect(await sqlstateOf(url, 'SELECT count(*) FROM pgphase.batch_samples')).toBeNull();
+    expect(await sqlstateOf(url, 'DELETE FROM pgphase.batch_samples')).toBe('42501');
     // And `status` (schema pgphase) says which role it needs.
     const status = await runCli(['status'], { DATABASE_URL: url });
     expect(status.code).toBe(2);
-    expect(status.stderr).toMatch(/^error: permission denied for schema pgphase/m);
+    // It may reach pgphase's report series (migration 0009), nothing else there.
+    expect(status.stderr).toMatch(/^error: permission denied for table migrations/m);
     expect(status.stderr).toMatch(/^hint: .*pgphase_migrator/m);
+  });
+});
+
+describe('a runner role without the grants of migration 0009', () => {
+  let db: TestDatabase;
+  const login = `pgphase_t_nos_${randomBytes(4).toString('hex')}`;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    const [{ role_name: runner }] = (await db.query<{ role_name: string }>(`SELECT role_name FROM pipeline.security_roles WHERE purpose = 'runner'`)) as [{ role_name: string }];
+    await admin((c) => c.query(`CREATE ROLE ${login} LOGIN PASSWORD '${PASSWORD}' IN ROLE ${c.escapeIdentifier(runner)}`));
+    await setUpFixture(db, 2_000);
+    await db.query(`GRANT USAGE ON SCHEMA fixture TO ${runner}; GRANT SELECT ON fixture.src TO ${runner}; GRANT INSERT ON fixture.dst TO ${runner}`);
+    await db.query(`REVOKE INSERT ON pgphase.batch_samples FROM ${runner}`);
+  });
+  afterAll(async () => {
+    await db.drop();
+    await admin((c) => c.query(`DROP ROLE IF EXISTS ${login}`));
+  });
+
+  it('runs without samples and says so, instead of failing every batch', async () => {
+    const run = await runCli(['run', '--json', '--workers', '2'], { DATABASE_URL: urlAs(db.url, login), PGPHASE_PHASES: FIXTURE_PHASES_FILE });
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ status: 'done', failedPartitions: [] });
+    expect(await copyDefects(db)).toEqual({ missing: 0, duplicated: 0, copied: 2_000 });
+    expect(run.stderr).toMatch(/cannot write pgphase\.batch_samples/);
+    expect(await db.query(`SELECT count(*)::int AS n FROM pgphase.batch_samples`)).toEqual([{ n: 0 }]);
   });
 });
 
@@ -191,8 +226,8 @@ describe('migration 0008 with other role names', () => {
     );
     expect(privileges).toEqual({ ledger: true, read_raw: true, write_raw: false, truncate: false, owner: migrator });
 
-    const { reverted } = await down({ url: db.url, config, count: 1 });
-    expect(reverted).toEqual(['0008_roles']);
+    const { reverted } = await down({ url: db.url, config, count: 2 });
+    expect(reverted).toEqual(['0009_grant_report_samples', '0008_roles']);
     const [me] = await db.query<{ me: string }>(`SELECT current_user AS me`);
     const left = await db.query(
       `SELECT DISTINCT pg_get_userbyid(c.relowner) AS owner FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
