@@ -8,6 +8,7 @@ import pg from 'pg';
 import type { Config } from '../config.js';
 import { wrapError } from '../errors.js';
 import { startEmbedded } from './embedded.js';
+import { checkServerVersion } from './serverVersion.js';
 
 export interface Database {
   readonly url: string;
@@ -20,7 +21,11 @@ export async function openDatabase(config: Config): Promise<Database> {
   if (config.databaseUrl) {
     const url = config.databaseUrl;
     const client = await connect(url, 'pgphase');
-    await client.end();
+    try {
+      await checkServerVersion(client); // an old server is refused before any command changes anything
+    } finally {
+      await client.end().catch(() => {});
+    }
     return { url, kind: 'external', close: async () => {} };
   }
   const server = await startEmbedded({ dataDir: join(config.home, 'pgdata'), durable: true });

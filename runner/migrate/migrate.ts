@@ -20,7 +20,9 @@ import { sqlLoaderStrategy } from './loader.js';
 import { appliedMigrations, ensureMeta, META_SCHEMA, MIGRATIONS_TABLE } from './meta.js';
 import { type MigrationFile, readMigrations } from './migrationFile.js';
 import { acquireMigrationLock, releaseMigrationLock } from './migrationLock.js';
-import { applyProcedures, describeSqlError, readProcedures } from './procedures.js';
+import { checkServerVersion } from '../db/serverVersion.js';
+import { majorOf } from '../db/versionRule.js';
+import { applyProcedures, describeSqlError, forServer, readProcedures } from './procedures.js';
 
 export interface MigrateOptions {
   readonly url: string;
@@ -113,6 +115,7 @@ async function withMigrationLock<T>(options: MigrateOptions, fn: (client: pg.Cli
   const log = options.log ?? silentLog;
   const client = await connect(options.url, 'pgphase migrate');
   try {
+    await checkServerVersion(client);
     await acquireMigrationLock(client, options.config.migrateWaitMs);
     try {
       await ensureMeta(client);
@@ -179,7 +182,8 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     const applied = [...(await appliedMigrations(client)).keys()].filter((name) => !before.has(name));
     if (applied.length > 0) await client.query('DELETE FROM pgphase.procedure_checksums');
     await setSessionTimeouts(client, config);
-    const appliedProcedures = await applyProcedures(client, procedures, config.lockTimeoutMs, log);
+    const major = majorOf(await checkServerVersion(client));
+    const appliedProcedures = await applyProcedures(client, forServer(procedures, major), config.lockTimeoutMs, log);
     return { applied, procedures: appliedProcedures, repairedIndexes, lockRetries };
   });
 }

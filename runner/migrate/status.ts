@@ -9,7 +9,9 @@ import { withClient } from '../db/database.js';
 import { appliedMigrations, appliedProcedures, metaExists } from './meta.js';
 import { readMigrations } from './migrationFile.js';
 import { type InvalidIndex, findInvalidIndexes } from './invalidIndexes.js';
-import { readProcedures } from './procedures.js';
+import { forServer, readProcedures } from './procedures.js';
+import { serverVersionNum } from '../db/serverVersion.js';
+import { majorOf } from '../db/versionRule.js';
 
 export interface MigrationStatus {
   readonly ok: boolean;
@@ -25,7 +27,7 @@ export interface MigrationStatus {
 
 export async function migrationStatus(client: pg.Client, config: Config): Promise<MigrationStatus> {
   const files = await readMigrations(config.migrationsDir);
-  const procedures = await readProcedures(config.proceduresDir);
+  const procedures = forServer(await readProcedures(config.proceduresDir), majorOf(await serverVersionNum(client)));
   const hasMeta = await metaExists(client);
   const applied = hasMeta ? await appliedMigrations(client) : new Map<string, { runOn: Date; checksum: string | null }>();
   const procs = hasMeta ? await appliedProcedures(client) : new Map<string, string>();
