@@ -20,3 +20,6 @@ export { recentRuns, type RunSummary } from './run/runStatus.js';
 export { generate, type GenerateOptions, type GenerateResult } from './commands/generate.js';
 export { demo, type DemoOptions } from './commands/demo.js';
 export { lintSql } from './commands/lintSql.js';
+export { diagnose, type Check, type DoctorFacts } from './doctor/judge.js';
+export { gatherFacts } from './doctor/gather.js';
+export { judgeVersion, MIN_MAJOR, MAX_TESTED_MAJOR } from './db/versionRule.js';

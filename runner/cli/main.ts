@@ -15,6 +15,7 @@ import { registerQuarantine } from '../commands/quarantine.js';
 import { registerRun } from '../commands/run.js';
 import { registerGenerate } from '../commands/generate.js';
 import { registerDemo } from '../commands/demo.js';
+import { registerDoctor } from '../commands/doctor.js';
 
 export async function main(argv: string[]): Promise<number> {
   let exitCode: number = EXIT.ok;
@@ -33,6 +34,7 @@ export async function main(argv: string[]): Promise<number> {
   registerDemo(program, setExit);
   registerQuarantine(program, setExit);
   registerLintSql(program, setExit);
+  registerDoctor(program, setExit);
   try {
     await program.parseAsync(argv);
     return exitCode;

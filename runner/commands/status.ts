@@ -4,9 +4,12 @@ import { EXIT } from '../errors.js';
 import { withClient } from '../db/database.js';
 import { type MigrationStatus, migrationStatus } from '../migrate/status.js';
 import { recentRuns, type RunSummary } from '../run/runStatus.js';
+import { pendingRoleStatements } from '../migrate/rolePending.js';
 
 export interface FullStatus extends MigrationStatus {
   readonly runs: RunSummary[];
+  /** Statements migration 0008 left for an administrator (the migrating login could not create roles). */
+  readonly roleStatements: string[];
 }
 
 function formatRuns(runs: RunSummary[]): string[] {
@@ -32,6 +35,10 @@ export function formatStatus(s: FullStatus): string {
   for (const file of s.procedures.orphaned) lines.push(`  orphaned  ${file} (applied, file removed; the object is still in the database)`);
   lines.push(`invalid indexes: ${s.invalidIndexes.length}`);
   for (const ix of s.invalidIndexes) lines.push(`  INVALID   ${ix.schema}.${ix.name} on ${ix.table}${ix.migration ? ` (from ${ix.migration}; migrate rebuilds it)` : ' (not built by a migration)'}`);
+  if (s.roleStatements.length > 0) {
+    lines.push('roles: not set up (the migrating login may not create roles); an administrator should run, as a superuser in this database:');
+    for (const statement of s.roleStatements) lines.push(`  ${statement}`);
+  }
   lines.push(...formatRuns(s.runs));
   lines.push(s.ok ? 'status: ok' : 'status: action needed');
   return lines.join('\n');
@@ -48,7 +55,7 @@ export function registerStatus(program: Command, setExit: (code: number) => void
         withClient(db.url, 'pgphase status', async (c): Promise<FullStatus> => {
           const m = await migrationStatus(c, ctx.config);
           const runs = await recentRuns(c);
-          return { ...m, ok: m.ok && runs[0]?.status !== 'failed', runs };
+          return { ...m, ok: m.ok && runs[0]?.status !== 'failed', runs, roleStatements: await pendingRoleStatements(c) };
         }),
       );
       process.stdout.write(opts.json ? `${JSON.stringify(s)}\n` : `${formatStatus(s)}\n`);

@@ -18,7 +18,7 @@ import { silentLog, type Log } from '../log.js';
 import { repairInvalidIndexes } from './invalidIndexes.js';
 import { sqlLoaderStrategy } from './loader.js';
 import { appliedMigrations, ensureMeta, META_SCHEMA, MIGRATIONS_TABLE } from './meta.js';
-import { type MigrationFile, readMigrations } from './migrationFile.js';
+import { checksumAccepted, type MigrationFile, readMigrations } from './migrationFile.js';
 import { acquireMigrationLock, releaseMigrationLock } from './migrationLock.js';
 import { checkServerVersion } from '../db/serverVersion.js';
 import { majorOf } from '../db/versionRule.js';
@@ -52,6 +52,9 @@ export async function verifyChecksums(client: pg.Client, files: readonly Migrati
     if (row.checksum === null) {
       log.warn(`migration ${name} was applied without a checksum; recording the current file's`);
       await client.query('INSERT INTO pgphase.migration_checksums (name, checksum) VALUES ($1, $2)', [name, file.checksum]);
+    } else if (row.checksum !== file.checksum && checksumAccepted(file, row.checksum)) {
+      log.info(`migration ${name} was applied in an earlier version that this file replaces (pgphase:replaces-checksum); recording the current file's checksum`);
+      await client.query('UPDATE pgphase.migration_checksums SET checksum = $2 WHERE name = $1', [name, file.checksum]);
     } else if (row.checksum !== file.checksum) {
       changed.push(file.path);
     }
@@ -113,7 +116,7 @@ function failure(error: unknown, files: readonly MigrationFile[], name: string |
 
 async function withMigrationLock<T>(options: MigrateOptions, fn: (client: pg.Client, log: Log) => Promise<T>): Promise<T> {
   const log = options.log ?? silentLog;
-  const client = await connect(options.url, 'pgphase migrate');
+  const client = await connect(options.url, 'pgphase migrate', options.config.connectTimeoutMs || undefined);
   try {
     await checkServerVersion(client);
     await acquireMigrationLock(client, options.config.migrateWaitMs);

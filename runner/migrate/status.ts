@@ -7,7 +7,7 @@ import type pg from 'pg';
 import type { Config } from '../config.js';
 import { withClient } from '../db/database.js';
 import { appliedMigrations, appliedProcedures, metaExists } from './meta.js';
-import { readMigrations } from './migrationFile.js';
+import { checksumAccepted, readMigrations } from './migrationFile.js';
 import { type InvalidIndex, findInvalidIndexes } from './invalidIndexes.js';
 import { forServer, readProcedures } from './procedures.js';
 import { serverVersionNum } from '../db/serverVersion.js';
@@ -34,7 +34,7 @@ export async function migrationStatus(client: pg.Client, config: Config): Promis
   const pending = files.filter((f) => !applied.has(f.name)).map((f) => f.name);
   const changed = files.filter((f) => {
     const row = applied.get(f.name);
-    return row?.checksum != null && row.checksum !== f.checksum;
+    return row?.checksum != null && !checksumAccepted(f, row.checksum);
   });
   const missing = [...applied.keys()].filter((name) => !files.some((f) => f.name === name));
   const procPending = procedures.filter((p) => procs.get(p.file) !== p.checksum).map((p) => p.file);
