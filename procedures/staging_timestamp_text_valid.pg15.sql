@@ -7,9 +7,10 @@
 -- AM, PM, AD, BC or a zone name or abbreviation PostgreSQL knows (staging.known_time_zones).
 -- The fields are range-checked as PostgreSQL does (month, days of the month with leap years,
 -- hour up to 23, 24:00:00 exactly, up to 12 with AM/PM, minute up to 59, second up to 60).
--- Rarer forms PostgreSQL's own parser also reads (a day name after the time, a one-digit
--- offset, a year 4714 BC, tabs around the text, 23:59:60.0000001) are refused here: on 15 they
--- are invalid_timestamp. A single-expression SQL function: inlined into the caller; the regex
+-- Rarer forms PostgreSQL's own parser also reads (a day name after the time, HH:MM.fraction read
+-- as minutes and seconds, AM/PM followed by a zone, a one-digit offset, an offset with seconds,
+-- a year 4714 BC, tabs around the text, 23:59:60.0000001) are refused here: on 15 they are
+-- invalid_timestamp (test/integration/timestampVersions.test.ts lists them). A single-expression SQL function: inlined into the caller; the regex
 -- runs only on values that passed the LIKE shape check.
 CREATE OR REPLACE FUNCTION staging.timestamp_text_valid (p_value text) RETURNS boolean LANGUAGE sql STABLE PARALLEL SAFE AS $$
   SELECT CASE
