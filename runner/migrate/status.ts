@@ -27,7 +27,8 @@ export interface MigrationStatus {
 
 export async function migrationStatus(client: pg.Client, config: Config): Promise<MigrationStatus> {
   const files = await readMigrations(config.migrationsDir);
-  const procedures = forServer(await readProcedures(config.proceduresDir), majorOf(await serverVersionNum(client)));
+  const allProcedures = await readProcedures(config.proceduresDir);
+  const procedures = forServer(allProcedures, majorOf(await serverVersionNum(client)));
   const hasMeta = await metaExists(client);
   const applied = hasMeta ? await appliedMigrations(client) : new Map<string, { runOn: Date; checksum: string | null }>();
   const procs = hasMeta ? await appliedProcedures(client) : new Map<string, string>();
@@ -38,7 +39,8 @@ export async function migrationStatus(client: pg.Client, config: Config): Promis
   });
   const missing = [...applied.keys()].filter((name) => !files.some((f) => f.name === name));
   const procPending = procedures.filter((p) => procs.get(p.file) !== p.checksum).map((p) => p.file);
-  const orphaned = [...procs.keys()].filter((file) => !procedures.some((p) => p.file === file));
+  // A file for another server version (applied before a pg_upgrade, say) is not orphaned.
+  const orphaned = [...procs.keys()].filter((file) => !allProcedures.some((p) => p.file === file));
   const invalidIndexes = await findInvalidIndexes(client, files);
   return {
     ok: pending.length === 0 && changed.length === 0 && missing.length === 0 && procPending.length === 0 && invalidIndexes.length === 0,
