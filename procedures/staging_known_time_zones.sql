@@ -6,7 +6,7 @@
 -- planned (pg_timezone_names takes tens of milliseconds) and the caller's `= ANY (...)` becomes a
 -- hashed lookup. The lists change only when the server's tzdata or timezone_abbreviations change:
 -- reconnect (or re-plan) after such a change.
-CREATE OR REPLACE FUNCTION staging.known_time_zones () RETURNS text[] LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+CREATE OR REPLACE FUNCTION staging.known_time_zones () RETURNS TEXT[] LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
   SELECT array_agg(DISTINCT z)
     FROM (SELECT lower(name) FROM pg_catalog.pg_timezone_names
           UNION ALL SELECT lower(abbrev) FROM pg_catalog.pg_timezone_abbrevs
