@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { checkpoint } from '../../bench/reset.js';
 import { migrate } from '../../runner/migrate/migrate.js';
 import { runCli } from '../support/cli.js';
 import { admin, createTestDatabase, type TestDatabase } from '../support/db.js';
@@ -65,6 +66,20 @@ describe('a database owner without SUPERUSER or CREATEROLE', () => {
     expect(roles.level).toBe('warn');
     expect(roles.statements).toContain('DELETE FROM pipeline.security_pending;');
     expect(report.checks.filter((c) => c.level === 'fail')).toEqual([]);
+  });
+
+  it('bench goes on without CHECKPOINT under this login, and says so once', async () => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    const said: string[] = [];
+    try {
+      expect(await checkpoint(client, (l) => said.push(l))).toBe(false);
+      expect(await checkpoint(client, (l) => said.push(l))).toBe(false);
+    } finally {
+      await client.end();
+    }
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatch(/^bench: going on without CHECKPOINT between modes \(must be superuser or have privileges of pg_checkpoint/);
   });
 
   it('nothing half-applied: no owner changed; the administrator\'s statements then set the roles up and empty the list', async () => {
