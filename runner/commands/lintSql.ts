@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { format } from 'sql-formatter';
 import { EXIT } from '../errors.js';
 
-export const SQL_DIRS = ['migrations', 'procedures', 'sql'];
+export const SQL_DIRS = ['migrations', 'procedures', 'sql', 'runner/framework/schema'];
 
 export function formatSql(text: string): string {
   return `${format(text, { language: 'postgresql', keywordCase: 'upper', linesBetweenQueries: 1 })}\n`;

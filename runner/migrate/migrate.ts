@@ -17,6 +17,7 @@ import { LOCK_NOT_AVAILABLE, LockTimeoutError, MigrationError, PgphaseError, sql
 import { silentLog, type Log } from '../log.js';
 import { repairInvalidIndexes } from './invalidIndexes.js';
 import { sqlLoaderStrategy } from './loader.js';
+import { installFramework } from '../framework/install.js';
 import { appliedMigrations, ensureMeta, META_SCHEMA, MIGRATIONS_TABLE } from './meta.js';
 import { checksumAccepted, type MigrationFile, readMigrations } from './migrationFile.js';
 import { acquireMigrationLock, releaseMigrationLock } from './migrationLock.js';
@@ -122,6 +123,7 @@ async function withMigrationLock<T>(options: MigrateOptions, fn: (client: pg.Cli
     await acquireMigrationLock(client, options.config.migrateWaitMs);
     try {
       await ensureMeta(client);
+      await installFramework(client);
       return await fn(client, log);
     } finally {
       await client.query('ROLLBACK').catch(() => {});
