@@ -11,7 +11,7 @@ import { defaultWorkers } from '../run/runPipeline.js';
 import type { DoctorFacts } from './judge.js';
 
 const TIMEOUTS = ['statement_timeout', 'lock_timeout', 'idle_in_transaction_session_timeout'];
-const FRAMEWORK_TABLES = ['migrations', 'migration_checksums', 'procedure_checksums'];
+const FRAMEWORK_TABLES = ['framework_schema', 'migrations', 'migration_checksums', 'procedure_checksums'];
 
 /** The schemas pgphase writes: its own, those the migrations create, those procedures live in. */
 async function schemasWritten(config: Config): Promise<string[]> {
