@@ -41,7 +41,8 @@ export async function describeMachine(url: string, server: 'embedded' | 'externa
       [SETTINGS],
     );
     const { rows: ext } = await client.query<{ ok: boolean }>(
-      `SELECT current_setting('shared_preload_libraries') LIKE '%pg_stat_statements%' AS ok`,
+      // pg_settings, not current_setting(): a login without pg_read_all_settings may not read this one.
+      `SELECT coalesce((SELECT setting FROM pg_settings WHERE name = 'shared_preload_libraries'), '') LIKE '%pg_stat_statements%' AS ok`,
     );
     const cpu = cpus();
     return {

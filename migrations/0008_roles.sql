@@ -1,3 +1,4 @@
+-- pgphase:replaces-checksum 6ea9e56048eecaf9a02cf0cf3cccf47598b1c9d08dd3d45a969ccf6bcd155cae
 -- Least privilege (issue 7): two NOLOGIN roles that login roles are made members of.
 --
 --   pgphase_migrator  owns the schemas raw, staging, curated and pipeline and everything in
@@ -33,6 +34,16 @@
 -- granted here, gives every object back to the owner recorded in pipeline.security_owners, and
 -- drops a role only if this database created it and no other database still uses it.
 -- Apply it as a superuser, or as a role with CREATEROLE that may SET ROLE to both roles.
+--
+-- Without superuser (issue 10): a login that owns its database but may not create roles (what
+-- managed services often give an application) still completes this migration: nothing of the
+-- above is done, the roles are recorded with created_here = false, and every statement that would
+-- have run is stored in order in pipeline.security_pending; `pgphase status` and `pgphase doctor`
+-- print them for an administrator, whose script ends by emptying that table. Nothing is
+-- half-applied: either all of it runs here, or none of it. (This paragraph and that branch were
+-- added after 0008 was first released; the header line `pgphase:replaces-checksum` lets databases
+-- that applied the first version accept this one: on them the roles could be created, so the new
+-- branch never ran and what they applied is what this file does for them.)
 --
 -- SECURITY DEFINER: not needed while the runner holds the DML grants above. To take writes on
 -- staging and curated away from the runner, each entry procedure's file (staging_load_games,
@@ -74,14 +85,21 @@ CREATE TABLE pipeline.security_owners (
 
 COMMENT ON TABLE pipeline.security_owners IS 'Who owned each object before migration 0008 gave it to the migrator role; its down migration gives it back.';
 
+CREATE TABLE pipeline.security_pending (position int PRIMARY KEY, statement text NOT NULL);
+
+COMMENT ON TABLE pipeline.security_pending IS 'Statements of migration 0008 an administrator must run because the migrating login could not create roles (printed by pgphase status and doctor).';
+
 DO $$
 DECLARE
   v_migrator constant text := coalesce(nullif(current_setting('pgphase.migrator_role', true), ''), 'pgphase_migrator');
   v_runner constant text := coalesce(nullif(current_setting('pgphase.runner_role', true), ''), 'pgphase_runner');
+  v_can boolean;
   v_purpose text;
   v_role text;
   v_created boolean;
   v_object record;
+  v_statements text[] := '{}';
+  v_statement text;
 BEGIN
   IF v_migrator = v_runner THEN
     RAISE EXCEPTION 'pgphase.migrator_role and pgphase.runner_role are both %', v_runner
@@ -92,18 +110,33 @@ BEGIN
       USING ERRCODE = '42501', HINT = 'Set pgphase.runner_role to a role without those attributes.';
   END IF;
 
+  -- Can this login set the roles up? A superuser or a CREATEROLE login can; so can one that is
+  -- already a member of the migrator role when both roles exist.
+  SELECT r.rolsuper OR r.rolcreaterole INTO v_can FROM pg_roles r WHERE r.rolname = current_user;
+  v_can := coalesce(v_can, false)
+    OR (EXISTS (SELECT FROM pg_roles WHERE rolname = v_runner)
+        AND EXISTS (SELECT FROM pg_roles WHERE rolname = v_migrator)
+        AND pg_has_role(current_user, v_migrator, 'MEMBER'));
+
   FOR v_purpose, v_role IN SELECT * FROM (VALUES ('migrator', v_migrator), ('runner', v_runner)) AS r (purpose, name) LOOP
     v_created := false;
     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = v_role) THEN
-      BEGIN
-        EXECUTE format('CREATE ROLE %I NOLOGIN', v_role);
-        v_created := true;
-      EXCEPTION WHEN duplicate_object OR unique_violation THEN
-        NULL; -- another database's migration created it at the same moment
-      END;
+      IF v_can THEN
+        BEGIN
+          EXECUTE format('CREATE ROLE %I NOLOGIN', v_role);
+          v_created := true;
+        EXCEPTION WHEN duplicate_object OR unique_violation THEN
+          NULL; -- another database's migration created it at the same moment
+        END;
+      ELSE
+        v_statements := v_statements || format('CREATE ROLE %I NOLOGIN', v_role);
+      END IF;
     END IF;
     INSERT INTO pipeline.security_roles (purpose, role_name, created_here) VALUES (v_purpose, v_role, v_created);
   END LOOP;
+  IF NOT v_can THEN
+    v_statements := v_statements || format('GRANT %I TO %I', v_migrator, current_user);
+  END IF;
 
   -- Ownership: the schemas, then every object in them that has an owner of its own (sequences
   -- of serial and identity columns, array types and table row types follow their table).
@@ -129,21 +162,33 @@ BEGIN
   LOOP
     IF v_object.owner <> v_migrator THEN
       INSERT INTO pipeline.security_owners (object_kind, object_identity, previous_owner) VALUES (v_object.kind, v_object.identity, v_object.owner);
-      EXECUTE format('ALTER %s %s OWNER TO %I', v_object.kind, v_object.identity, v_migrator);
+      v_statements := v_statements || format('ALTER %s %s OWNER TO %I', v_object.kind, v_object.identity, v_migrator);
     END IF;
   END LOOP;
 
   -- The runner.
-  EXECUTE format('GRANT USAGE ON SCHEMA raw, staging, curated, pipeline TO %I', v_runner);
-  EXECUTE format('GRANT SELECT ON raw.games, raw.moneylines, raw.spreads, raw.totals,
-                  staging.sportsbooks, staging.sportsbook_aliases, curated.settings, curated.sportsbook_tiers TO %I', v_runner);
-  EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON staging.games, staging.moneylines, staging.spreads, staging.totals,
+  v_statements := v_statements || ARRAY[
+    format('GRANT USAGE ON SCHEMA raw, staging, curated, pipeline TO %I', v_runner),
+    format('GRANT SELECT ON raw.games, raw.moneylines, raw.spreads, raw.totals,
+                  staging.sportsbooks, staging.sportsbook_aliases, curated.settings, curated.sportsbook_tiers TO %I', v_runner),
+    format('GRANT SELECT, INSERT, UPDATE, DELETE ON staging.games, staging.moneylines, staging.spreads, staging.totals,
                   staging.quarantine, curated.market_snapshots, curated.book_market_features, curated.market_consensus,
-                  curated.steam_moves, curated.game_market_features, curated.game_features TO %I', v_runner);
-  EXECUTE format('GRANT SELECT, INSERT, UPDATE ON pipeline.runs, pipeline.run_steps, pipeline.partitions TO %I', v_runner);
-  EXECUTE format('GRANT USAGE ON SEQUENCE staging.games_id_seq, staging.moneylines_id_seq, staging.spreads_id_seq,
+                  curated.steam_moves, curated.game_market_features, curated.game_features TO %I', v_runner),
+    format('GRANT SELECT, INSERT, UPDATE ON pipeline.runs, pipeline.run_steps, pipeline.partitions TO %I', v_runner),
+    format('GRANT USAGE ON SEQUENCE staging.games_id_seq, staging.moneylines_id_seq, staging.spreads_id_seq,
                   staging.totals_id_seq, staging.quarantine_id_seq, pipeline.runs_id_seq, pipeline.run_steps_id_seq,
-                  pipeline.partitions_id_seq TO %I', v_runner);
+                  pipeline.partitions_id_seq TO %I', v_runner)];
+
+  IF v_can THEN
+    FOREACH v_statement IN ARRAY v_statements LOOP
+      EXECUTE v_statement;
+    END LOOP;
+  ELSE
+    -- All or nothing: the whole list waits for an administrator, whose script ends by emptying it.
+    v_statements := v_statements || 'DELETE FROM pipeline.security_pending'::text;
+    INSERT INTO pipeline.security_pending (position, statement)
+      SELECT i, s FROM unnest(v_statements) WITH ORDINALITY AS u (s, i);
+  END IF;
 END
 $$;
 
@@ -190,6 +235,7 @@ BEGIN
 
   DROP TABLE pipeline.security_owners;
   DROP TABLE pipeline.security_roles;
+  DROP TABLE IF EXISTS pipeline.security_pending;
 
   -- A role is dropped only if this database created it and nothing in any database still uses it.
   FOREACH v_role IN ARRAY v_created LOOP

@@ -5,14 +5,15 @@
 -- so DateStyle cannot change a result, and a zone is read only from the text, never from the
 -- session's TimeZone; words the timestamp type would also take ('now', 'today', 'epoch',
 -- 'infinity') are refused. A date or time that does not exist (2024-02-30, 25:00, offset +99,
--- Unicode digits) is NULL: pg_input_is_valid checks it without raising. The shape is checked
+-- Unicode digits) is NULL: staging.timestamp_text_valid checks it without raising (pg_input_is_valid
+-- on PostgreSQL 16+, field checks on 15). The shape is checked
 -- with LIKE, not a regex (AM/PM and AD are not zones: found by the fuzz test): PostgreSQL's regex engine costs microseconds a value, LIKE a tenth.
 -- STABLE only because PostgreSQL's text-to-timestamptz cast is; the result depends on nothing
 -- but the text. A single-expression SQL function, so it is inlined into the caller's query.
 CREATE OR REPLACE FUNCTION staging.parse_timestamp (p_value text) RETURNS timestamptz LANGUAGE sql STABLE PARALLEL SAFE AS $$
   SELECT CASE
     WHEN NOT (btrim(p_value) LIKE '____-__-__T__:__%' OR btrim(p_value) LIKE '____-__-__ __:__%') THEN NULL
-    WHEN NOT pg_input_is_valid(p_value, 'timestamptz') THEN NULL
+    WHEN NOT staging.timestamp_text_valid(p_value) THEN NULL
     WHEN rtrim(replace(replace(replace(upper(substr(btrim(p_value), 17)), 'AM', ''), 'PM', ''), 'AD', ''), '0123456789:. ') = '' THEN p_value::timestamp AT TIME ZONE 'UTC'
     ELSE p_value::timestamptz
   END

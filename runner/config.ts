@@ -48,6 +48,8 @@ const schema = z
     lockRetryBaseMs: duration.default(500),
     /** PGPHASE_SWAP_LOCK_TIMEOUT: how long a blue-green promote, rollback or prune waits for its locks per attempt (then the PGPHASE_LOCK_RETRIES ladder). Default 2s. */
     swapLockTimeoutMs: duration.default(2_000),
+    /** PGPHASE_CONNECT_TIMEOUT: how long opening a connection may take before it counts as a connection failure (exit 3). Default 10s. */
+    connectTimeoutMs: duration.default(10_000),
     /** PGPHASE_MIGRATE_WAIT: how long a migrator waits for another one to finish. Default 60s. */
     migrateWaitMs: duration.default(60_000),
     /** PGPHASE_VERBOSE: stack traces and debug logs. Default off. */
@@ -70,6 +72,7 @@ const ENV: Record<string, keyof ConfigInput> = {
   PGPHASE_LOCK_RETRY_BASE: 'lockRetryBaseMs',
   PGPHASE_MIGRATE_WAIT: 'migrateWaitMs',
   PGPHASE_SWAP_LOCK_TIMEOUT: 'swapLockTimeoutMs',
+  PGPHASE_CONNECT_TIMEOUT: 'connectTimeoutMs',
 };
 
 /** Reads the environment variables above into config input (flags override them). */

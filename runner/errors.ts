@@ -93,7 +93,10 @@ const CONNECTION_LOST_CODES: ReadonlySet<string> = new Set([
   'ENOTFOUND',
   'EAI_AGAIN',
 ]);
+/** pg's messages when opening a connection took longer than its connectionTimeoutMillis. */
+const CONNECT_TIMEOUT_MESSAGES = ['timeout expired', 'Connection terminated due to connection timeout', 'timeout exceeded when trying to connect'];
 const CONNECTION_LOST_MESSAGES = [
+  ...CONNECT_TIMEOUT_MESSAGES,
   'Connection terminated',
   'connection terminated',
   'Client has encountered a connection error',
@@ -110,6 +113,11 @@ export function sqlstateOf(error: unknown): string | undefined {
     if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !CONNECTION_LOST_CODES.has(code)) return code;
   }
   return undefined;
+}
+
+/** Whether opening a connection timed out (a silent host, or one that accepts and never answers). */
+export function isConnectTimeout(error: unknown): boolean {
+  return error instanceof Error && sqlstateOf(error) === undefined && CONNECT_TIMEOUT_MESSAGES.some((m) => error.message.includes(m));
 }
 
 export function isConnectionLost(error: unknown): boolean {
@@ -193,6 +201,12 @@ export function wrapError(error: unknown, context?: string): PgphaseError {
       cause: error,
       exitCode: EXIT.usage,
       hint: 'The schema looks incomplete: run `pgphase migrate` (npm run db:migrate) first.',
+    });
+  }
+  if (isConnectTimeout(error)) {
+    return new ConnectionError(message, {
+      cause: error,
+      hint: 'The server did not answer within PGPHASE_CONNECT_TIMEOUT (default 10s): check the host and port in DATABASE_URL and any firewall or proxy in between, or raise PGPHASE_CONNECT_TIMEOUT for a slow link.',
     });
   }
   if ((state && state.startsWith('08')) || isConnectionLost(error)) {

@@ -27,3 +27,6 @@ export { writeHtmlReport, type HtmlReportResult } from './commands/report.js';
 export { loadReportData, type ReportData } from './report/reportData.js';
 export { buildCharts, type Charts } from './report/reportCharts.js';
 export { RunStats, type RunObserver } from './run/stats.js';
+export { diagnose, type Check, type DoctorFacts } from './doctor/judge.js';
+export { gatherFacts } from './doctor/gather.js';
+export { judgeVersion, MIN_MAJOR, MAX_TESTED_MAJOR } from './db/versionRule.js';

@@ -19,6 +19,7 @@ import { registerPromote } from '../commands/promote.js';
 import { registerRollback } from '../commands/rollback.js';
 import { registerPrune } from '../commands/prune.js';
 import { registerReport } from '../commands/report.js';
+import { registerDoctor } from '../commands/doctor.js';
 
 export async function main(argv: string[]): Promise<number> {
   let exitCode: number = EXIT.ok;
@@ -41,6 +42,7 @@ export async function main(argv: string[]): Promise<number> {
   registerPromote(program, setExit);
   registerRollback(program, setExit);
   registerPrune(program, setExit);
+  registerDoctor(program, setExit);
   try {
     await program.parseAsync(argv);
     return exitCode;

@@ -4,12 +4,15 @@ import { EXIT } from '../errors.js';
 import { withClient } from '../db/database.js';
 import { type MigrationStatus, migrationStatus } from '../migrate/status.js';
 import { recentRuns, type RunSummary } from '../run/runStatus.js';
+import { pendingRoleStatements } from '../migrate/rolePending.js';
 import { blueGreenStatus, type BlueGreenStatus } from '../bluegreen/operations.js';
 import type { Version } from '../bluegreen/versions.js';
 
 export interface FullStatus extends MigrationStatus {
   readonly runs: RunSummary[];
   readonly blueGreen: BlueGreenStatus[];
+  /** Statements migration 0008 left for an administrator (the migrating login could not create roles). */
+  readonly roleStatements: string[];
 }
 
 const versionLabel = (v: Version) => (v.runId === null ? 'the initial tables' : `run ${v.runId}`);
@@ -51,6 +54,10 @@ export function formatStatus(s: FullStatus): string {
   for (const file of s.procedures.orphaned) lines.push(`  orphaned  ${file} (applied, file removed; the object is still in the database)`);
   lines.push(`invalid indexes: ${s.invalidIndexes.length}`);
   for (const ix of s.invalidIndexes) lines.push(`  INVALID   ${ix.schema}.${ix.name} on ${ix.table}${ix.migration ? ` (from ${ix.migration}; migrate rebuilds it)` : ' (not built by a migration)'}`);
+  if (s.roleStatements.length > 0) {
+    lines.push('roles: not set up (the migrating login may not create roles); an administrator should run, as a superuser in this database:');
+    for (const statement of s.roleStatements) lines.push(`  ${statement}`);
+  }
   lines.push(...formatRuns(s.runs));
   lines.push(...formatBlueGreen(s.blueGreen));
   lines.push(s.ok ? 'status: ok' : 'status: action needed');
@@ -69,7 +76,7 @@ export function registerStatus(program: Command, setExit: (code: number) => void
           const m = await migrationStatus(c, ctx.config);
           const runs = await recentRuns(c);
           const blueGreen = await blueGreenStatus(c);
-          return { ...m, ok: m.ok && runs[0]?.status !== 'failed', runs, blueGreen };
+          return { ...m, ok: m.ok && runs[0]?.status !== 'failed', runs, blueGreen, roleStatements: await pendingRoleStatements(c) };
         }),
       );
       process.stdout.write(opts.json ? `${JSON.stringify(s)}\n` : `${formatStatus(s)}\n`);

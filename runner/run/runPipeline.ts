@@ -6,7 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { availableParallelism, hostname } from 'node:os';
 import pg from 'pg';
-import { UsageError, wrapError } from '../errors.js';
+import { connectFailure, connectTimeout } from '../db/database.js';
+import { UsageError } from '../errors.js';
 import { silentLog, type Log } from '../log.js';
 import type { BatchControllerOptions } from '../plan/batchController.js';
 import { loadPhases, type Phase, selectPhases } from '../phases.js';
@@ -90,7 +91,7 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
   const metrics = await serveRunMetrics(stats, { port: options.metricsPort, host: options.metricsHost, lingerMs: options.metricsLingerMs, signal: options.signal }, log);
   /** Names this runner in the ledger (claimed_by): host, pid and an instance tag. */
   const runner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-  const probe = new pg.Client({ connectionString: options.url, connectionTimeoutMillis: 10_000 });
+  const probe = new pg.Client({ connectionString: options.url, connectionTimeoutMillis: connectTimeout() });
   let workers: number;
   try {
     await probe.connect();
@@ -98,7 +99,7 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
     metrics?.setMaxConnections(Number((await probe.query<{ n: string }>(`SELECT current_setting('max_connections') AS n`)).rows[0]!.n));
   } catch (error) {
     await metrics?.close();
-    throw wrapError(error, 'could not connect to the database');
+    throw connectFailure(error, connectTimeout());
   } finally {
     await probe.end().catch(() => {});
   }
@@ -107,7 +108,7 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
   const pool = new pg.Pool({
     connectionString: options.url,
     max: workers + 1,
-    connectionTimeoutMillis: 10_000,
+    connectionTimeoutMillis: connectTimeout(),
     application_name: `pgphase run ${hostname()}:${process.pid}`,
     statement_timeout: options.statementTimeoutMs ?? 300_000,
     lock_timeout: options.lockTimeoutMs ?? 10_000,

