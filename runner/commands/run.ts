@@ -4,6 +4,7 @@ import { EXIT, showInput, UsageError } from '../errors.js';
 import { loadPhases } from '../phases.js';
 import type { RunReport } from '../run/report.js';
 import { runPipeline } from '../run/runPipeline.js';
+import { addProductionFlags, parseProductionFlags } from './runFlags.js';
 
 /** Upper bounds of the numeric flags: beyond them a value is a typo or an attack, not a setting. */
 const MAX_WORKERS = 1_024;
@@ -39,13 +40,15 @@ export function formatReport(r: RunReport): string {
   }
   for (const f of r.failedPartitions) lines.push(`  FAILED partition ${f.id} of ${f.table} [${f.lo}..${f.hi}]: ${f.sqlstate} ${f.error}`);
   if (r.blockedSteps.length) lines.push(`  not run (waiting on failed work): ${r.blockedSteps.join(', ')}`);
+  const throttled = Object.entries(r.throttledSeconds ?? {});
+  if (throttled.length) lines.push(`  throttled: ${throttled.map(([reason, s]) => `${reason} ${s} s`).join(', ')}`);
   lines.push(`  peak RSS ${r.peakRssMb} MB, pool high-water ${r.poolHighWater} connections`);
   return lines.join('\n');
 }
 
 export function registerRun(program: Command, setExit: (code: number) => void): void {
-  program
-    .command('run')
+  addProductionFlags(program
+    .command('run'))
     .argument('[phases...]', 'phases to run (default: all, in dependency order)')
     .description('run data phases over key ranges in parallel; resumes the unfinished run unless --new')
     .option('--workers <n>', 'parallel workers (default: this machine\'s cores, within the server\'s free connections)')
@@ -65,6 +68,7 @@ export function registerRun(program: Command, setExit: (code: number) => void): 
       const initial = whole('--batch-initial', opts.batchInitial as string, 1, MAX_KEYS)!;
       const targetMs = whole('--target-ms', opts.targetMs as string, 1, MAX_TARGET_MS)!;
       if (max < min) throw new UsageError(`--batch-max (${max}) is below --batch-min (${min})`);
+      const production = parseProductionFlags(opts);
       const abort = new AbortController();
       const onSignal = () => {
         ctx.log.warn('stopping after the current batches; run `pgphase run` again to resume');
@@ -81,6 +85,9 @@ export function registerRun(program: Command, setExit: (code: number) => void): 
             fresh: Boolean(opts.new),
             batch: { min, max, initial: Math.min(max, Math.max(min, initial)), targetMs },
             forcePerRecord: Boolean(opts.perRecord),
+            health: production.health,
+            budget: production.budget,
+            ...(production.maxWorkers ? { maxWorkers: production.maxWorkers } : {}),
             progress: opts.json ? (process.stderr.isTTY ? 'bar' : 'none') : process.stderr.isTTY ? 'bar' : 'log',
             log: ctx.log,
             signal: abort.signal,
@@ -88,6 +95,10 @@ export function registerRun(program: Command, setExit: (code: number) => void): 
         );
         if (opts.json) process.stdout.write(`${JSON.stringify(report)}\n`);
         else process.stderr.write(`${formatReport(report)}\n`);
+        if (report.stoppedBy) {
+          process.stderr.write(`error: run ${report.runId} stopped: ${report.stoppedBy}\n`);
+          process.stderr.write(`hint: nothing is lost; fix the cause (or raise the limit), then resume with \`pgphase run\` and the same phases\n`);
+        }
         setExit(abort.signal.aborted ? 130 : report.status === 'done' ? EXIT.ok : EXIT.failed);
       } finally {
         process.removeListener('SIGINT', onSignal);

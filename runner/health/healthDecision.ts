@@ -58,9 +58,12 @@ export const DEFAULT_THRESHOLDS: HealthThresholds = {
   maxSlotXids: 100_000_000,
 };
 
-export type HealthDecision =
-  | { readonly state: 'ok' }
-  | { readonly state: 'throttle' | 'stop'; readonly reason: ThrottleReason; readonly message: string };
+export interface HealthStop {
+  readonly state: 'stop';
+  readonly reason: ThrottleReason;
+  readonly message: string;
+}
+export type HealthDecision = { readonly state: 'ok' } | { readonly state: 'throttle'; readonly reason: ThrottleReason; readonly message: string } | HealthStop;
 
 /** Seconds with one decimal, as the progress line shows them: `3.2 s`. */
 export const secs = (ms: number) => `${Math.round(ms / 100) / 10} s`;

@@ -210,6 +210,11 @@ export async function claimPartition(client: pg.ClientBase, runId: string, worke
   return null;
 }
 
+/** Lets go of a partition left unfinished (its worker leaves): any worker may claim it at its cursor. */
+export async function releasePartition(client: pg.ClientBase, partitionId: string): Promise<void> {
+  await client.query('SELECT pg_advisory_unlock($1, $2::int)', [PARTITION_LOCK_CLASS, partitionId]);
+}
+
 /** Takes a partition's lock again on a new connection (after a lost one); false if someone else has it. */
 export async function relockPartition(client: pg.ClientBase, partitionId: string): Promise<boolean> {
   const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2::int) AS ok', [PARTITION_LOCK_CLASS, partitionId]);

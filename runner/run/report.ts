@@ -46,6 +46,10 @@ export interface RunReport {
   readonly rowsPerSec: number;
   readonly peakRssMb: number;
   readonly poolHighWater: number;
+  /** Seconds the health gate held the run, per reason, over all its runner processes. */
+  readonly throttledSeconds?: Record<string, number>;
+  /** Why the run stopped before it was done (error budget, critical threshold); it is resumable. */
+  readonly stoppedBy?: string;
 }
 
 const round1 = (ms: number | null) => (ms === null ? null : Math.round(ms * 10) / 10);

@@ -10,12 +10,17 @@ import { UsageError, wrapError } from '../errors.js';
 import { silentLog, type Log } from '../log.js';
 import type { BatchControllerOptions } from '../plan/batchController.js';
 import { loadPhases, type Phase, selectPhases } from '../phases.js';
+import { DEFAULT_THRESHOLDS, type HealthThresholds } from '../health/healthDecision.js';
+import { HealthGate } from '../health/healthGate.js';
+import { RUNNER_APP_PREFIX } from '../health/healthProbe.js';
+import { liftStopPause, throttledSeconds, workingMs } from './control.js';
+import { budgetEnabled, checkBudget, type ErrorBudget, NO_BUDGET } from './errorBudget.js';
 import { advanceRun, createOrResumeRun, finishRun, qualified } from './ledger.js';
 import { startProgress } from './progress.js';
 import { buildReport, type RunReport } from './report.js';
 import { RunStats } from './stats.js';
 import { PinnedConnection, withTransientRetry } from './connection.js';
-import { runWorker } from './worker.js';
+import { runWorker, type WorkerEnd } from './worker.js';
 
 export interface RunOptions {
   readonly url: string;
@@ -40,7 +45,37 @@ export interface RunOptions {
   /** Set to stop gracefully after the current batches (the run stays resumable). */
   readonly signal?: AbortSignal;
   readonly phaseList?: readonly Phase[];
+  /** The health gate (see runner/health/). Defaults: on, probing at most every 1000 ms. */
+  readonly health?: Partial<HealthSettings>;
+  /** The error budget; off by default. */
+  readonly budget?: Partial<ErrorBudget>;
+  /** Most workers this process may run when `pgphase tune --workers` raises the count. Default: `workers`. */
+  readonly maxWorkers?: number;
 }
+
+export interface HealthSettings {
+  /** false: no health signals are read (`--no-health-gate`); pause and tune still work. */
+  readonly enabled: boolean;
+  readonly thresholds: HealthThresholds;
+  readonly intervalMs: number;
+  readonly throttleQuery: string | null;
+  /** Standby servers whose replay lag counts (`--replica URL`). */
+  readonly replicas: readonly string[];
+  /** A throttle lasting this long without a break stops the run (resumable). Default 1 h. */
+  readonly throttleTimeoutMs: number;
+  /** An operator's pause lasting this long stops this runner process. Default 24 h. */
+  readonly pauseTimeoutMs: number;
+}
+
+export const DEFAULT_HEALTH: HealthSettings = {
+  enabled: true,
+  thresholds: DEFAULT_THRESHOLDS,
+  intervalMs: 1_000,
+  throttleQuery: null,
+  replicas: [],
+  throttleTimeoutMs: 3_600_000,
+  pauseTimeoutMs: 86_400_000,
+};
 
 const DEFAULT_BATCH: BatchControllerOptions = { targetMs: 1_000, min: 100, max: 200_000, initial: 2_000 };
 const DEFAULT_RETRY = { maxAttempts: 8, baseMs: 100, capMs: 10_000, deadlineMs: 120_000 };
@@ -86,11 +121,13 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
   }
   if (!Number.isInteger(workers) || workers < 1) throw new UsageError(`--workers must be a whole number of at least 1, not ${workers}`);
 
+  const ceiling = Math.max(workers, options.maxWorkers ?? workers);
+  const applicationName = `${RUNNER_APP_PREFIX}${hostname()}:${process.pid}`;
   const pool = new pg.Pool({
     connectionString: options.url,
-    max: workers + 1,
+    max: ceiling + 1,
     connectionTimeoutMillis: 10_000,
-    application_name: `pgphase run ${hostname()}:${process.pid}`,
+    application_name: applicationName,
     statement_timeout: options.statementTimeoutMs ?? 300_000,
     lock_timeout: options.lockTimeoutMs ?? 10_000,
     idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? 60_000,
@@ -125,14 +162,70 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
     progress.setTotal(Math.round(total));
 
     const advance = (c: pg.PoolClient) => advanceRun(c, runId, partitionTarget(workers));
-    if (!(await ledger(advance))) {
-      await Promise.all(
-        Array.from({ length: workers }, (_, i) => runWorker({ runId, name: `${runner}:w${i + 1}`, pool, batch, retry, stats, log, stopping, advance })),
-      );
+    const lifted = await ledger((c) => liftStopPause(c, runId, runner));
+    if (lifted) log.info(`lifted the stop of run ${runId} (${lifted}); the limits are checked again as it goes`);
+    const health = { ...DEFAULT_HEALTH, ...options.health, thresholds: { ...DEFAULT_THRESHOLDS, ...options.health?.thresholds } };
+    const live = new Map<number, Promise<void>>();
+    const gate = new HealthGate({
+      connection: { connectionString: options.url, connectionTimeoutMillis: 10_000, application_name: applicationName, statement_timeout: 5_000, lock_timeout: 1_000 },
+      replicas: health.replicas,
+      target: { runId, tables: phases.flatMap((p) => p.steps.map((st) => st.source)), throttleQuery: health.throttleQuery, signals: health.enabled },
+      thresholds: health.thresholds,
+      intervalMs: health.intervalMs,
+      limits: { throttleMs: health.throttleTimeoutMs, pauseMs: health.pauseTimeoutMs },
+      runner,
+      stats,
+      log,
+      workers: () => live.size,
+    });
+    const budget = { ...NO_BUDGET, ...options.budget };
+    const afterBatch = budgetEnabled(budget)
+      ? async (c: pg.PoolClient, partition: { step_id: string }) => {
+          const over = await checkBudget(c, runId, partition.step_id, budget);
+          if (over) await gate.stop('paused', over);
+        }
+      : undefined;
+    let how = 'interrupted';
+    await gate.start();
+    try {
+      let finished = await ledger(advance);
+      const target = () => Math.min(ceiling, gate.control?.workers ?? workers);
+      const controllers = new Map();
+      const launch = (i: number) => {
+        const worker = runWorker(
+          { runId, name: `${runner}:w${i}`, pool, batch, retry, stats, log, stopping, advance, gate, allowed: () => i <= target(), ...(afterBatch ? { afterBatch } : {}) },
+          controllers,
+        ).then((end: WorkerEnd) => {
+          live.delete(i);
+          if (end === 'done') finished = true;
+          else if (end === 'left') log.info(`worker ${i} left (pgphase tune --workers ${target()})`);
+        });
+        live.set(i, worker);
+      };
+      const topUp = () => {
+        if (finished || stopping() || gate.stopped) return;
+        for (let i = 1; i <= target(); i++) if (!live.has(i)) launch(i);
+      };
+      topUp();
+      while (live.size > 0) {
+        await Promise.race([...live.values(), new Promise((r) => setTimeout(r, health.intervalMs))]);
+        topUp();
+      }
+      how = gate.stopped ? `stopped: ${gate.stopped.message}` : stopping() ? 'interrupted' : 'finished';
+    } finally {
+      await gate.close(how);
     }
-    const settled = !stopping();
+    const settled = !stopping() && !gate.stopped;
     const report = await ledger(async (c) => {
-      const draft = await buildReport(c, runId, { stats, workers, resumed, status: 'running' });
+      const built = await buildReport(c, runId, { stats, workers, resumed, status: 'running' });
+      const durationMs = await workingMs(c, runId);
+      const draft: RunReport = {
+        ...built,
+        durationMs,
+        rowsPerSec: durationMs > 0 ? Math.round(built.rowsIn / (durationMs / 1000)) : 0,
+        throttledSeconds: await throttledSeconds(c, runId),
+        ...(gate.stopped ? { stoppedBy: gate.stopped.message } : {}),
+      };
       if (!settled) return draft;
       const status = await finishRun(c, runId, draft);
       const final = { ...draft, status };

@@ -13,6 +13,10 @@ export class RunStats {
   poolHighWater = 0;
   readonly errorsBySqlstate = new Map<string, number>();
   readonly finalBatchSizes = new Map<string, number>();
+  /** Milliseconds this process was throttled by the health gate, per reason (see healthDecision.ts). */
+  readonly throttledMs = new Map<string, number>();
+  /** What throttles this process now (`replica lag 3.2 s > 1 s`), or null when it runs freely. */
+  throttleState: string | null = null;
   private readonly listeners: ((rows: number) => void)[] = [];
 
   onRows(listener: (rows: number) => void): void {
@@ -31,6 +35,14 @@ export class RunStats {
   failure(sqlstate: string): void {
     this.failures++;
     this.errorsBySqlstate.set(sqlstate, (this.errorsBySqlstate.get(sqlstate) ?? 0) + 1);
+  }
+  /** The health gate held this process's workers for `ms` because of `reason` (metrics hook in here). */
+  throttled(reason: string, ms: number): void {
+    this.throttledMs.set(reason, (this.throttledMs.get(reason) ?? 0) + ms);
+  }
+  /** The gate's current state: a throttle message, or null when clear. */
+  throttle(message: string | null): void {
+    this.throttleState = message;
   }
   finalBatchSize(phase: string, size: number): void {
     this.finalBatchSizes.set(phase, size);

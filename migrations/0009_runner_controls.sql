@@ -1,0 +1,25 @@
+-- The runner role (0008) also reads and writes pgphase's run controls (installed by pgphase
+-- itself before the application's migrations: runner/framework/schema/0020_run_control.sql):
+-- every runner process reads the pause flag and limits before its batches, and records its
+-- heartbeat and throttled time. It still cannot read pgphase's migration bookkeeping.
+-- Up Migration
+DO $$
+DECLARE
+  v_runner text := (SELECT role_name FROM pipeline.security_roles WHERE purpose = 'runner');
+BEGIN
+  EXECUTE format('GRANT USAGE ON SCHEMA pgphase TO %I', v_runner);
+  EXECUTE format('GRANT SELECT, INSERT, UPDATE ON pgphase.run_control, pgphase.run_runners, pgphase.run_throttle TO %I', v_runner);
+END
+$$;
+
+-- Down Migration
+DO $$
+DECLARE
+  v_runner text := (SELECT role_name FROM pipeline.security_roles WHERE purpose = 'runner');
+BEGIN
+  IF v_runner IS NOT NULL AND EXISTS (SELECT FROM pg_roles WHERE rolname = v_runner) THEN
+    EXECUTE format('REVOKE SELECT, INSERT, UPDATE ON pgphase.run_control, pgphase.run_runners, pgphase.run_throttle FROM %I', v_runner);
+    EXECUTE format('REVOKE USAGE ON SCHEMA pgphase FROM %I', v_runner);
+  END IF;
+END
+$$;
