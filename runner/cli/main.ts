@@ -15,6 +15,9 @@ import { registerQuarantine } from '../commands/quarantine.js';
 import { registerRun } from '../commands/run.js';
 import { registerGenerate } from '../commands/generate.js';
 import { registerDemo } from '../commands/demo.js';
+import { registerPause } from '../commands/pause.js';
+import { registerResume } from '../commands/resume.js';
+import { registerTune } from '../commands/tune.js';
 
 export async function main(argv: string[]): Promise<number> {
   let exitCode: number = EXIT.ok;
@@ -33,6 +36,9 @@ export async function main(argv: string[]): Promise<number> {
   registerDemo(program, setExit);
   registerQuarantine(program, setExit);
   registerLintSql(program, setExit);
+  registerPause(program, setExit);
+  registerResume(program, setExit);
+  registerTune(program, setExit);
   try {
     await program.parseAsync(argv);
     return exitCode;

@@ -51,6 +51,7 @@ export class HealthGate {
   private deltas = new Map<string, number>();
   private lastBeat = -Infinity;
   private lastState = 'running';
+  private lastWorkers = -1;
 
   constructor(private readonly options: GateOptions) {}
 
@@ -126,7 +127,7 @@ export class HealthGate {
         await this.write((c) => setPause(c, this.options.target.runId, { paused: true, kind: 'stop', reason: decision.message, by: this.options.runner }));
       }
     }
-    if (state !== this.lastState || now - this.lastBeat >= HEARTBEAT_MS) await this.beat(state, decision.state === 'ok' ? null : decision.message);
+    if (state !== this.lastState || this.options.workers() !== this.lastWorkers || now - this.lastBeat >= HEARTBEAT_MS) await this.beat(state, decision.state === 'ok' ? null : decision.message);
     return decision;
   }
 
@@ -136,6 +137,7 @@ export class HealthGate {
     this.deltas = new Map();
     this.lastBeat = Date.now();
     this.lastState = state;
+    this.lastWorkers = this.options.workers();
     await this.write(async (c) => {
       await heartbeat(c, runId, this.options.runner, { state, reason, workers: this.options.workers() });
       await addThrottled(c, runId, deltas);

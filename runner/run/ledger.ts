@@ -14,7 +14,7 @@ import { planPartitions, type KeyRange } from '../plan/planPartitions.js';
 import type { Phase, PhaseStep } from '../phases.js';
 
 /** Class id of the session-level advisory locks that mark a partition as being processed. */
-const PARTITION_LOCK_CLASS = 0x7067_7068;
+export const PARTITION_LOCK_CLASS = 0x7067_7068;
 /** Transaction-level advisory lock taken while creating or resuming a run. */
 const RUN_LOCK_KEY = '7232648511430961154';
 

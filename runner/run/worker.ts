@@ -58,7 +58,7 @@ async function processPartition(conn: PinnedConnection, partition: PartitionRow,
   let deadlineAt = Date.now() + options.retry.deadlineMs;
   if (partition.reclaimed) log.warn(`reclaimed partition ${partition.id} of ${partition.source_table} from a worker that is gone`);
   while (cursor <= hi) {
-    if (!options.allowed() || !(await options.gate.pass(options.stopping)) || !options.allowed()) {
+    if (!options.allowed() || !(await options.gate.pass(() => options.stopping() || !options.allowed())) || !options.allowed()) {
       // Leaving mid-partition: let another worker (of any process) claim it at the cursor.
       await withTransientRetry(conn, options.retry, options.stats, (c) => releasePartition(c, partition.id)).catch(() => conn.discard());
       return state;
