@@ -52,7 +52,8 @@ export function registerRun(program: Command, setExit: (code: number) => void): 
     .argument('[phases...]', 'phases to run (default: all, in dependency order)')
     .description('run data phases over key ranges in parallel; resumes the unfinished run unless --new')
     .option('--workers <n>', 'parallel workers (default: this machine\'s cores, within the server\'s free connections)')
-    .option('--new', 'start a new run instead of resuming the unfinished one')
+    .option('--new', 'start a new run instead of resuming the unfinished one (refused beside an unfinished run unless --abandon)')
+    .option('--abandon', 'with --new: abandon the unfinished runs (recorded in the ledger) instead of refusing')
     .option('--json', 'print the final report as JSON on stdout')
     .option('--batch-min <n>', 'smallest batch, in keys', '100')
     .option('--batch-max <n>', 'largest batch, in keys', '200000')
@@ -83,6 +84,7 @@ export function registerRun(program: Command, setExit: (code: number) => void): 
             phases,
             workers,
             fresh: Boolean(opts.new),
+            abandon: Boolean(opts.abandon),
             batch: { min, max, initial: Math.min(max, Math.max(min, initial)), targetMs },
             forcePerRecord: Boolean(opts.perRecord),
             health: production.health,

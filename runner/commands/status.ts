@@ -14,8 +14,8 @@ function formatRuns(runs: FullStatus['runs']): string[] {
   const lines = [`runs: ${runs.length ? '' : 'none yet'}`];
   for (const r of runs) {
     const p = r.partitions;
-    const rows = r.report ? `, ${r.report.rowsIn} rows in, ${r.report.rowsPerSec} rows/s` : '';
-    const life = r.life ? describeLife(r.life, r.phases) : null;
+    const rows = r.report?.rowsIn !== undefined ? `, ${r.report.rowsIn} rows in, ${r.report.rowsPerSec} rows/s` : '';
+    const life = r.life ? describeLife(r.life, r.phases) : (r.report as { abandoned?: boolean } | null)?.abandoned ? { label: 'ABANDONED', detail: null } : null;
     lines.push(`  run ${r.id} [${r.phases.join(', ')}] ${life ? life.label : r.status.toUpperCase()} started ${r.startedAt}: ${p.done}/${p.total} partitions done${p.failed ? `, ${p.failed} failed` : ''}${p.running ? `, ${p.running} running` : ''}${rows}`);
     if (life?.detail) lines.push(`    ${life.detail}`);
     for (const ph of r.report?.phases ?? []) {

@@ -14,6 +14,7 @@ import { DEFAULT_THRESHOLDS, type HealthThresholds } from '../health/healthDecis
 import { HealthGate } from '../health/healthGate.js';
 import { RUNNER_APP_PREFIX } from '../health/healthProbe.js';
 import { liftStopPause, throttledSeconds, workingMs } from './control.js';
+import { checkUnfinished, otherUnfinished } from './runLifeGuard.js';
 import { budgetEnabled, checkBudget, type ErrorBudget, NO_BUDGET } from './errorBudget.js';
 import { advanceRun, createOrResumeRun, finishRun, qualified } from './ledger.js';
 import { startProgress } from './progress.js';
@@ -28,8 +29,10 @@ export interface RunOptions {
   readonly phases?: readonly string[];
   /** Parallel workers (one connection each). Default: see defaultWorkers. */
   readonly workers?: number;
-  /** Start a new run instead of resuming the unfinished one. */
+  /** Start a new run instead of resuming the unfinished one (refused beside an unfinished run unless `abandon`). */
   readonly fresh?: boolean;
+  /** With `fresh`: abandon the unfinished runs (recorded in pgphase.run_control) instead of refusing. */
+  readonly abandon?: boolean;
   /** Adaptive batch size, in keys. Defaults: target 1000 ms, min 100, max 200000, initial 2000. */
   readonly batch?: Partial<BatchControllerOptions>;
   /** Per-connection limits. Defaults: statement 5 min, lock 10 s, idle in transaction 60 s. */
@@ -143,6 +146,7 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
   const ledger = <T>(op: (client: pg.PoolClient) => Promise<T>) => withTransientRetry(conn, retry, stats, op);
   const progress = startProgress(stats, log, options.progress ?? 'none', phases.map((p) => p.name).join('+'));
   try {
+    if (options.fresh) await ledger((c) => checkUnfinished(c, { abandon: options.abandon ?? false, by: runner, log }));
     const { runId, resumed } = await ledger((c) =>
       createOrResumeRun(c, phases, {
         fresh: options.fresh ?? false,
@@ -151,6 +155,7 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
       }),
     );
     log.info(`${resumed ? 'resuming' : 'starting'} run ${runId} (${phases.map((p) => p.name).join(', ')}) with ${workers} worker(s)`);
+    for (const other of await ledger((c) => otherUnfinished(c, runId))) log.warn(other);
     const total = await ledger(async (c) => {
       let sum = 0;
       for (const source of new Set(phases.flatMap((p) => p.steps.map((s) => s.source)))) {
@@ -218,9 +223,21 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
     const settled = !stopping() && !gate.stopped;
     const report = await ledger(async (c) => {
       const built = await buildReport(c, runId, { stats, workers, resumed, status: 'running' });
+      // Durations count working time (the runner processes' intervals), not hours spent interrupted.
       const durationMs = await workingMs(c, runId);
+      const { rows: spans } = await c.query<{ phase: string; lo: string | null; hi: string | null }>(
+        `SELECT phase, min(started_at)::text AS lo, max(finished_at)::text AS hi FROM pipeline.partitions WHERE run_id = $1 GROUP BY phase`,
+        [runId],
+      );
+      const phaseReports = [];
+      for (const p of built.phases) {
+        const span = spans.find((x) => x.phase === p.phase);
+        const ms = span?.lo && span.hi ? Math.min(p.durationMs, await workingMs(c, runId, span.lo, span.hi)) : p.durationMs;
+        phaseReports.push({ ...p, durationMs: ms, rowsPerSec: ms > 0 ? Math.round(p.rowsIn / (ms / 1000)) : 0 });
+      }
       const draft: RunReport = {
         ...built,
+        phases: phaseReports,
         durationMs,
         rowsPerSec: durationMs > 0 ? Math.round(built.rowsIn / (durationMs / 1000)) : 0,
         throttledSeconds: await throttledSeconds(c, runId),
