@@ -8,6 +8,7 @@
 import { Command, CommanderError } from 'commander';
 import { stopAllEmbedded } from '../db/embedded.js';
 import { EXIT, PgphaseError, redact, wrapError } from '../errors.js';
+import { installSignalHandlers } from './signals.js';
 import { registerMigrate } from '../commands/migrate.js';
 import { registerStatus } from '../commands/status.js';
 import { registerLintSql } from '../commands/lintSql.js';
@@ -69,13 +70,11 @@ for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
   });
 }
 
-// Ctrl-C or a TERM from a deploy tool: stop the embedded server we started, then exit 130/143.
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
-  process.once(signal, () => {
-    process.stderr.write(`pgphase: ${signal}, stopping\n`);
-    void stopAllEmbedded().finally(() => process.exit(code));
-  });
-}
+// Ctrl-C or a TERM from a deploy tool: `run` stops gracefully first (runner/cli/signals.ts);
+// stopping at once stops the embedded server we started, then exits 130/143.
+installSignalHandlers((code) => {
+  void stopAllEmbedded().finally(() => process.exit(code));
+});
 const code = await main(process.argv);
 await stopAllEmbedded();
 process.exit(code);

@@ -5,6 +5,7 @@ import { loadPhases } from '../phases.js';
 import type { RunReport } from '../run/report.js';
 import { runPipeline } from '../run/runPipeline.js';
 import { addProductionFlags, parseProductionFlags } from './runFlags.js';
+import { EXIT_CODES, onGracefulStop, type StopSignal } from '../cli/signals.js';
 
 /** Upper bounds of the numeric flags: beyond them a value is a typo or an attack, not a setting. */
 const MAX_WORKERS = 1_024;
@@ -71,12 +72,12 @@ export function registerRun(program: Command, setExit: (code: number) => void): 
       if (max < min) throw new UsageError(`--batch-max (${max}) is below --batch-min (${min})`);
       const production = parseProductionFlags(opts);
       const abort = new AbortController();
-      const onSignal = () => {
+      let stopSignal: StopSignal = 'SIGINT';
+      const unregister = onGracefulStop((signal) => {
+        stopSignal = signal;
         ctx.log.warn('stopping after the current batches; run `pgphase run` again to resume');
         abort.abort();
-      };
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
+      });
       try {
         const report = await withDatabase(ctx, (db) =>
           runPipeline({
@@ -101,10 +102,9 @@ export function registerRun(program: Command, setExit: (code: number) => void): 
           process.stderr.write(`error: run ${report.runId} stopped: ${report.stoppedBy}\n`);
           process.stderr.write(`hint: nothing is lost; fix the cause (or raise the limit), then resume with \`pgphase run\` and the same phases\n`);
         }
-        setExit(abort.signal.aborted ? 130 : report.status === 'done' ? EXIT.ok : EXIT.failed);
+        setExit(abort.signal.aborted ? EXIT_CODES[stopSignal] : report.status === 'done' ? EXIT.ok : EXIT.failed);
       } finally {
-        process.removeListener('SIGINT', onSignal);
-        process.removeListener('SIGTERM', onSignal);
+        unregister();
       }
     });
 }
