@@ -39,7 +39,7 @@ SELECT
 const REPLICA_SQL = `
 SELECT pg_is_in_recovery() AS standby,
        CASE WHEN pg_last_wal_receive_lsn() IS NOT NULL AND pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
-            ELSE coalesce(extract(epoch FROM now() - pg_last_xact_replay_timestamp()) * 1000, 0) END::float8 AS lag_ms`;
+            ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) * 1000 END::float8 AS lag_ms`;
 
 export interface ProbeTarget {
   readonly runId: string;
@@ -55,10 +55,15 @@ export interface Probe {
   readonly control: RunControl | null;
 }
 
-/** Replay lag of one standby, ms (0 when it has replayed all it received). */
+/**
+ * Replay lag of one standby, ms: 0 when it has replayed all it received (an idle primary makes
+ * the last replayed transaction old without any lag), else the age of the last replayed
+ * transaction; unknown (an error, which throttles) while WAL waits and none was replayed yet.
+ */
 export async function replicaLag(client: pg.ClientBase): Promise<number> {
-  const { rows } = await client.query<{ standby: boolean; lag_ms: number }>(REPLICA_SQL);
+  const { rows } = await client.query<{ standby: boolean; lag_ms: number | null }>(REPLICA_SQL);
   if (!rows[0]?.standby) throw new Error('not a standby (pg_is_in_recovery() is false)');
+  if (rows[0].lag_ms === null) throw new Error('WAL waits to be replayed and no transaction was replayed yet');
   return rows[0].lag_ms;
 }
 
