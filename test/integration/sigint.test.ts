@@ -86,4 +86,25 @@ describe('Ctrl-C', () => {
     await onServer((c) => c.query('TRUNCATE fixture.dst'));
     await interruptMidRun('npm', ['run', '--silent', 'pipeline', '--', '--new', '--workers', '2', '--batch-initial', '100', '--batch-max', '100']);
   });
+
+  it('stops at once on a second Ctrl-C, and still loses nothing', async () => {
+    await onServer(async (c) => {
+      await c.query('TRUNCATE fixture.dst');
+      await c.query(`ALTER DATABASE postgres SET fixture.sleep_ms = 20000`); // batches that outlast the test's patience
+    });
+    const job = startJob(process.execPath, ['--import', 'tsx', CLI, 'run', '--new', '--abandon', '--workers', '2']); // the npm test's run is left interrupted
+    await until(async () => /"msg":"starting run/.test(job.stderr()) && (await new Promise((r) => setTimeout(r, 1_500, true))), 'the run to start', 60_000);
+    process.kill(-job.child.pid!, 'SIGINT');
+    await until(async () => /letting the batches in flight commit/.test(job.stderr()), 'the first Ctrl-C to be heard');
+    await new Promise((r) => setTimeout(r, 1_200)); // a second keypress, not an echo of the first
+    process.kill(-job.child.pid!, 'SIGINT');
+    const result = await job.done;
+    expect(result.stderr).toMatch(/pgphase: SIGINT, stopping now/);
+    expect(result.code, result.stderr).toBe(130);
+    await onServer((c) => c.query(`ALTER DATABASE postgres RESET fixture.sleep_ms`));
+    const resumed = await runCli(['run', '--json', '--workers', '2'], env);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const copied = await onServer(async (c) => (await c.query(`SELECT count(*)::int AS n, count(DISTINCT src_id)::int AS d FROM fixture.dst`)).rows[0]);
+    expect(copied).toEqual({ n: ROWS, d: ROWS });
+  });
 });
