@@ -12,7 +12,7 @@
 --   run_throttle  throttled milliseconds per run and reason, added to by every runner process.
 CREATE TABLE pgphase.run_control (
   run_id bigint PRIMARY KEY,
-  paused boolean NOT NULL DEFAULT false,
+  paused boolean NOT NULL DEFAULT FALSE,
   pause_kind text NOT NULL DEFAULT 'operator' CHECK (pause_kind IN ('operator', 'stop')),
   pause_reason text,
   workers integer CHECK (workers >= 1),
@@ -46,5 +46,7 @@ CREATE TABLE pgphase.run_throttle (
 );
 
 COMMENT ON TABLE pgphase.run_control IS 'pgphase pause/resume/tune and abandonment of runs; read by every runner process before its batches.';
+
 COMMENT ON TABLE pgphase.run_runners IS 'Runner processes of each run: heartbeat, state, workers; a run''s working time is the union of their intervals.';
+
 COMMENT ON TABLE pgphase.run_throttle IS 'Milliseconds each run was throttled, per reason, summed over its runner processes.';
