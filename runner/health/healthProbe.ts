@@ -14,26 +14,24 @@ import type { HealthSample } from './healthDecision.js';
 export const RUNNER_APP_PREFIX = 'pgphase run ';
 
 const PRIMARY_SQL = `
+WITH a AS MATERIALIZED (
+  SELECT pid, datname, state, backend_type, xact_start, backend_xmin, backend_xid, wait_event_type,
+         coalesce(application_name, '') LIKE '${RUNNER_APP_PREFIX}%' AS runner
+    FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid())
 SELECT
   (SELECT max(extract(epoch FROM replay_lag) * 1000)::float8 FROM pg_stat_replication) AS lag_ms,
-  (SELECT count(*)::int FROM pg_stat_activity
-    WHERE state = 'active' AND backend_type = 'client backend' AND pid <> pg_backend_pid()
-      AND coalesce(application_name, '') NOT LIKE '${RUNNER_APP_PREFIX}%') AS active,
-  (SELECT json_build_object('pid', pid, 'ageMs', extract(epoch FROM now() - xact_start) * 1000) FROM pg_stat_activity
-    WHERE datname = current_database() AND backend_type = 'client backend' AND xact_start IS NOT NULL
-      AND (backend_xmin IS NOT NULL OR backend_xid IS NOT NULL) AND pid <> pg_backend_pid()
-      AND coalesce(application_name, '') NOT LIKE '${RUNNER_APP_PREFIX}%'
+  (SELECT count(*)::int FROM a WHERE state = 'active' AND NOT runner) AS active,
+  (SELECT json_build_object('pid', pid, 'ageMs', extract(epoch FROM now() - xact_start) * 1000) FROM a
+    WHERE datname = current_database() AND xact_start IS NOT NULL AND (backend_xmin IS NOT NULL OR backend_xid IS NOT NULL) AND NOT runner
     ORDER BY xact_start LIMIT 1) AS oldest_xact,
   (SELECT json_build_object('slot', slot_name, 'xids', greatest(age(xmin), age(catalog_xmin))) FROM pg_replication_slots
     WHERE (xmin IS NOT NULL OR catalog_xmin IS NOT NULL) AND (database IS NULL OR database = current_database())
     ORDER BY greatest(age(xmin), age(catalog_xmin)) DESC LIMIT 1) AS oldest_slot,
-  (SELECT count(*)::int FROM pg_stat_activity w
-    WHERE w.wait_event_type = 'Lock' AND coalesce(w.application_name, '') NOT LIKE '${RUNNER_APP_PREFIX}%'
-      AND EXISTS (SELECT 1 FROM pg_stat_activity r WHERE r.pid = ANY (pg_blocking_pids(w.pid))
-                   AND r.application_name LIKE '${RUNNER_APP_PREFIX}%')) AS blocked,
-  (SELECT coalesce(array_agg(v.relid::regclass::text ORDER BY 1), '{}') FROM pg_stat_progress_vacuum v JOIN pg_stat_activity a ON a.pid = v.pid
-    WHERE v.datname = current_database() AND a.query LIKE '%to prevent wraparound%'
-      AND v.relid IN (SELECT to_regclass(t) FROM unnest($2::text[]) t)) AS wraparound,
+  (SELECT count(*)::int FROM a w WHERE w.wait_event_type = 'Lock' AND NOT w.runner
+      AND EXISTS (SELECT 1 FROM a r WHERE r.runner AND r.pid = ANY (pg_blocking_pids(w.pid)))) AS blocked,
+  (SELECT coalesce(array_agg(v.relid::regclass::text ORDER BY 1), '{}') FROM pg_stat_progress_vacuum v
+    WHERE v.datname = current_database() AND v.relid IN (SELECT to_regclass(t) FROM unnest($2::text[]) t)
+      AND (SELECT query FROM pg_stat_activity x WHERE x.pid = v.pid) LIKE '%to prevent wraparound%') AS wraparound,
   (SELECT row_to_json(c) FROM (SELECT ${CONTROL_COLUMNS} FROM pgphase.run_control WHERE run_id = $1) c) AS control`;
 
 const REPLICA_SQL = `
@@ -80,7 +78,7 @@ export async function probeHealth(primary: pg.ClientBase, replicas: readonly pg.
   const { rows } = await primary.query<{
     lag_ms: number | null; active: number; oldest_xact: { pid: number; ageMs: number } | null; oldest_slot: { slot: string; xids: number } | null;
     blocked: number; wraparound: string[]; control: RunControl | null;
-  }>(PRIMARY_SQL, [target.runId, target.tables]);
+  }>({ name: 'pgphase_health_probe', text: PRIMARY_SQL, values: [target.runId, target.tables] });
   const r = rows[0]!;
   let lag = r.lag_ms;
   let replicaError: string | null = null;
