@@ -8,12 +8,15 @@ import { availableParallelism, hostname } from 'node:os';
 import pg from 'pg';
 import { UsageError, wrapError } from '../errors.js';
 import { silentLog, type Log } from '../log.js';
-import type { BatchControllerOptions } from '../plan/batchController.js';
+import type { BatchControllerOptions, BatchState } from '../plan/batchController.js';
 import { loadPhases, type Phase, selectPhases } from '../phases.js';
-import { DEFAULT_THRESHOLDS, type HealthThresholds } from '../health/healthDecision.js';
+import { DEFAULT_THRESHOLDS } from '../health/healthDecision.js';
+import { DEFAULT_HEALTH, type HealthSettings } from '../health/healthSettings.js';
 import { HealthGate } from '../health/healthGate.js';
+export type { HealthSettings } from '../health/healthSettings.js';
 import { RUNNER_APP_PREFIX } from '../health/healthProbe.js';
-import { liftStopPause, throttledSeconds, workingMs } from './control.js';
+import { liftStopPause } from './control.js';
+import { withWorkingTime } from './workingTime.js';
 import { checkUnfinished, otherUnfinished } from './runLifeGuard.js';
 import { budgetEnabled, checkBudget, type ErrorBudget, NO_BUDGET } from './errorBudget.js';
 import { advanceRun, createOrResumeRun, finishRun, qualified } from './ledger.js';
@@ -21,7 +24,8 @@ import { startProgress } from './progress.js';
 import { buildReport, type RunReport } from './report.js';
 import { RunStats } from './stats.js';
 import { PinnedConnection, withTransientRetry } from './connection.js';
-import { runWorker, type WorkerEnd } from './worker.js';
+import { runWorker } from './worker.js';
+import { runWorkerPool } from './workerPool.js';
 
 export interface RunOptions {
   readonly url: string;
@@ -55,30 +59,6 @@ export interface RunOptions {
   /** Most workers this process may run when `pgphase tune --workers` raises the count. Default: `workers`. */
   readonly maxWorkers?: number;
 }
-
-export interface HealthSettings {
-  /** false: no health signals are read (`--no-health-gate`); pause and tune still work. */
-  readonly enabled: boolean;
-  readonly thresholds: HealthThresholds;
-  readonly intervalMs: number;
-  readonly throttleQuery: string | null;
-  /** Standby servers whose replay lag counts (`--replica URL`). */
-  readonly replicas: readonly string[];
-  /** A throttle lasting this long without a break stops the run (resumable). Default 1 h. */
-  readonly throttleTimeoutMs: number;
-  /** An operator's pause lasting this long stops this runner process. Default 24 h. */
-  readonly pauseTimeoutMs: number;
-}
-
-export const DEFAULT_HEALTH: HealthSettings = {
-  enabled: true,
-  thresholds: DEFAULT_THRESHOLDS,
-  intervalMs: 1_000,
-  throttleQuery: null,
-  replicas: [],
-  throttleTimeoutMs: 3_600_000,
-  pauseTimeoutMs: 86_400_000,
-};
 
 const DEFAULT_BATCH: BatchControllerOptions = { targetMs: 1_000, min: 100, max: 200_000, initial: 2_000 };
 const DEFAULT_RETRY = { maxAttempts: 8, baseMs: 100, capMs: 10_000, deadlineMs: 120_000 };
@@ -171,6 +151,7 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
     if (lifted) log.info(`lifted the stop of run ${runId} (${lifted}); the limits are checked again as it goes`);
     const health = { ...DEFAULT_HEALTH, ...options.health, thresholds: { ...DEFAULT_THRESHOLDS, ...options.health?.thresholds } };
     const live = new Map<number, Promise<void>>();
+    const controllers = new Map<string, BatchState>();
     const gate = new HealthGate({
       connection: { connectionString: options.url, connectionTimeoutMillis: 10_000, application_name: applicationName, statement_timeout: 5_000, lock_timeout: 1_000 },
       replicas: health.replicas,
@@ -193,56 +174,25 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
     let how = 'interrupted';
     await gate.start();
     try {
-      let finished = await ledger(advance);
-      const target = () => Math.min(ceiling, gate.control?.workers ?? workers);
-      const controllers = new Map();
-      const launch = (i: number) => {
-        const worker = runWorker(
-          { runId, name: `${runner}:w${i}`, pool, batch, retry, stats, log, stopping, advance, gate, allowed: () => i <= target(), ...(afterBatch ? { afterBatch } : {}) },
-          controllers,
-        ).then((end: WorkerEnd) => {
-          live.delete(i);
-          if (end === 'done') finished = true;
-          else if (end === 'left') log.info(`worker ${i} left (pgphase tune --workers ${target()})`);
-        });
-        live.set(i, worker);
-      };
-      const topUp = () => {
-        if (finished || stopping() || gate.stopped) return;
-        for (let i = 1; i <= target(); i++) if (!live.has(i)) launch(i);
-      };
-      topUp();
-      while (live.size > 0) {
-        await Promise.race([...live.values(), new Promise((r) => setTimeout(r, health.intervalMs))]);
-        topUp();
-      }
+      await runWorkerPool(
+        {
+          target: () => Math.min(ceiling, gate.control?.workers ?? workers),
+          halted: () => stopping() || gate.stopped !== null,
+          intervalMs: health.intervalMs,
+          log,
+          live,
+          start: (i, allowed) =>
+            runWorker({ runId, name: `${runner}:w${i}`, pool, batch, retry, stats, log, stopping, advance, gate, allowed, ...(afterBatch ? { afterBatch } : {}) }, controllers),
+        },
+        await ledger(advance),
+      );
       how = gate.stopped ? `stopped: ${gate.stopped.message}` : stopping() ? 'interrupted' : 'finished';
     } finally {
       await gate.close(how);
     }
     const settled = !stopping() && !gate.stopped;
     const report = await ledger(async (c) => {
-      const built = await buildReport(c, runId, { stats, workers, resumed, status: 'running' });
-      // Durations count working time (the runner processes' intervals), not hours spent interrupted.
-      const durationMs = await workingMs(c, runId);
-      const { rows: spans } = await c.query<{ phase: string; lo: string | null; hi: string | null }>(
-        `SELECT phase, min(started_at)::text AS lo, max(finished_at)::text AS hi FROM pipeline.partitions WHERE run_id = $1 GROUP BY phase`,
-        [runId],
-      );
-      const phaseReports = [];
-      for (const p of built.phases) {
-        const span = spans.find((x) => x.phase === p.phase);
-        const ms = span?.lo && span.hi ? Math.min(p.durationMs, await workingMs(c, runId, span.lo, span.hi)) : p.durationMs;
-        phaseReports.push({ ...p, durationMs: ms, rowsPerSec: ms > 0 ? Math.round(p.rowsIn / (ms / 1000)) : 0 });
-      }
-      const draft: RunReport = {
-        ...built,
-        phases: phaseReports,
-        durationMs,
-        rowsPerSec: durationMs > 0 ? Math.round(built.rowsIn / (durationMs / 1000)) : 0,
-        throttledSeconds: await throttledSeconds(c, runId),
-        ...(gate.stopped ? { stoppedBy: gate.stopped.message } : {}),
-      };
+      const draft = await withWorkingTime(c, await buildReport(c, runId, { stats, workers, resumed, status: 'running' }), gate.stopped?.message);
       if (!settled) return draft;
       const status = await finishRun(c, runId, draft);
       const final = { ...draft, status };

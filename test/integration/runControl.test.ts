@@ -9,14 +9,17 @@ import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { until } from '../support/poll.js';
 import { copyDefects, FIXTURE_PHASES_FILE, setUpFixture } from '../support/runnerFixture.js';
 
-const ROWS = 3_000;
+const ROWS = 1_500;
 
 describe('pause, tune and resume from another process', () => {
   let db: TestDatabase;
   beforeAll(async () => {
     db = await createTestDatabase();
     await setUpFixture(db, ROWS);
-    await db.query(`ALTER DATABASE ${db.name} SET fixture.sleep_ms = 150`);
+    await db.query(`ALTER DATABASE ${db.name} SET fixture.sleep_ms = 100`);
+    // Holds the run after its first batches until the test has paused it, so that the pause
+    // always meets a run in progress however slow the machine is.
+    await db.query('CREATE TABLE fixture.gate (hold boolean NOT NULL); INSERT INTO fixture.gate VALUES (true)');
   });
   afterAll(() => db.drop());
 
@@ -25,13 +28,15 @@ describe('pause, tune and resume from another process', () => {
   const batches = async () => (await db.query<{ n: number }>('SELECT coalesce(sum(batches), 0)::int AS n FROM pipeline.partitions'))[0]!.n;
 
   it('holds the run, lowers its workers and lets it finish with every row once', async () => {
-    const run = startCli(['run', '--json', '--workers', '3', '--batch-initial', '30', '--batch-min', '10', '--batch-max', '30', '--health-interval', '50'], env());
-    await until(async () => (await batches()) >= 3, 'the run to start');
+    const hold = 'SELECT (SELECT hold FROM fixture.gate) AND (SELECT sum(batches) >= 3 FROM pipeline.partitions)';
+    const run = startCli(['run', '--json', '--workers', '3', '--batch-initial', '30', '--batch-min', '10', '--batch-max', '30', '--health-interval', '50', '--throttle-query', hold], env());
+    await until(async () => (await batches()) >= 3, 'the run to start', 60_000);
 
     const paused = await runCli(['pause', '--reason', 'nightly backup'], env());
     expect(paused.code, paused.stderr).toBe(0);
     expect(paused.stdout).toMatch(/^run \d+ paused/);
     await until(async () => (await runner())?.state === 'paused', 'the runner to pause');
+    await db.query('UPDATE fixture.gate SET hold = false'); // from now on only the pause holds it
     const tuned = await runCli(['tune', '--workers', '1'], env());
     expect(tuned.code, tuned.stderr).toBe(0);
     await until(async () => (await runner())?.workers === 1, 'two workers to leave');
