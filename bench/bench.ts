@@ -28,7 +28,7 @@ export async function runBench(options: BenchOptions, command: string, say: (lin
     say(`machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.ramGb} GB, load ${machine.loadAvg.join(' ')}; PostgreSQL ${machine.postgres.version}`);
     const gen = { seed: options.seed, badRatio: options.badRatio, say };
     const dataset = await generateDataset(db.url, options.rows, gen);
-    const ctx = { url: db.url, rows: dataset.total, workers: options.workers, recordWorkers: options.recordWorkers, clientLoopRows: options.clientLoopRows, recordRows: options.recordRows, say };
+    const ctx = { url: db.url, rows: dataset.total, workers: options.workers, healthGate: options.healthGate, recordWorkers: options.recordWorkers, clientLoopRows: options.clientLoopRows, recordRows: options.recordRows, say };
     const rss = new RssSampler();
     rss.start();
     const baselineRssMb = rss.nextWindow();

@@ -29,6 +29,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--scale <sizes>', 'scaling series of pgphase_n, e.g. 100000,1000000')
     .option('--repeat <n>', 'runs per mode, the fastest kept', '1')
     .option('--json', 'one JSON object on stdout (the table goes to stderr)')
+    .option('--no-health-gate', 'run the runner modes without the health gate\'s signals (to measure what the gate costs)')
     .option('--verbose', 'stack traces')
     .exitOverride()
     .action(async (raw: RawOptions) => {

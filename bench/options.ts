@@ -30,6 +30,8 @@ export interface BenchOptions {
   /** Runs of each timed mode; the fastest is kept (others are listed). Default 1. */
   readonly repeat: number;
   readonly json: boolean;
+  /** The runner's health gate on (default) or off (`--no-health-gate`). */
+  readonly healthGate: boolean;
   readonly verbose: boolean;
 }
 
@@ -46,6 +48,7 @@ export interface RawOptions {
   repeat?: string;
   json?: boolean;
   verbose?: boolean;
+  healthGate?: boolean;
 }
 
 /** Reads `1000000`, `1,000,000`, `1_000_000`, `100k`, `1m` or `1e6` as a whole number. */
@@ -90,6 +93,7 @@ export function parseOptions(raw: RawOptions): BenchOptions {
     scale: attempt(() => (raw.scale ? raw.scale.split(',').filter((s) => s.trim()).map((s) => parseCount('--scale', s, 100)) : []), []),
     repeat: attempt(() => parseCount('--repeat', raw.repeat ?? '1'), 1),
     json: Boolean(raw.json),
+    healthGate: raw.healthGate !== false,
     verbose: Boolean(raw.verbose),
   };
   if (options.modes.length === 0 && options.scale.length === 0 && problems.length === 0) problems.push('nothing to run: give --modes or --scale');

@@ -6,9 +6,24 @@
 DO $$
 DECLARE
   v_runner text := (SELECT role_name FROM pipeline.security_roles WHERE purpose = 'runner');
+  v_statements text[] := ARRAY[
+    format('GRANT USAGE ON SCHEMA pgphase TO %I', v_runner),
+    format('GRANT SELECT, INSERT ON pgphase.batch_samples, pgphase.throttle_events TO %I', v_runner)];
+  v_statement text;
 BEGIN
-  EXECUTE format('GRANT USAGE ON SCHEMA pgphase TO %I', v_runner);
-  EXECUTE format('GRANT SELECT, INSERT ON pgphase.batch_samples, pgphase.throttle_events TO %I', v_runner);
+  IF EXISTS (SELECT FROM pg_roles WHERE rolname = v_runner) THEN
+    FOREACH v_statement IN ARRAY v_statements LOOP
+      EXECUTE v_statement;
+    END LOOP;
+  ELSE
+    -- 0008 could not create the roles (no CREATEROLE): these grants wait with its statements for
+    -- an administrator, ahead of the script's last statement, which empties the list.
+    UPDATE pipeline.security_pending SET position = position + cardinality(v_statements)
+     WHERE statement = 'DELETE FROM pipeline.security_pending';
+    INSERT INTO pipeline.security_pending (position, statement)
+    SELECT (SELECT coalesce(max(position), 0) FROM pipeline.security_pending WHERE statement <> 'DELETE FROM pipeline.security_pending') + i, s
+      FROM unnest(v_statements) WITH ORDINALITY AS u (s, i);
+  END IF;
 END
 $$;
 

@@ -34,7 +34,7 @@ export const curatedMode: Mode = {
     const input = await stagingRows(ctx.url);
     const what = `runPipeline curated, ${ctx.workers} worker(s), after a staging run`;
     if (!input.exists) return { seconds: 0, rowsPerSec: 0, rows: 0, what, skipped: 'procedure curated.build_features is not in the migrated database' };
-    const { seconds, report, tables } = await timeRunner(ctx.url, 'curated', ctx.workers);
+    const { seconds, report, tables } = await timeRunner(ctx.url, 'curated', ctx.workers, { healthGate: ctx.healthGate });
     const phase = report.phases[0]!;
     const rows = input.games + input.markets;
     return {

@@ -12,7 +12,7 @@ export function pgphaseMode(name: 'pgphase_1' | 'pgphase_n'): Mode {
     start: 'clean',
     async run(ctx) {
       const workers = name === 'pgphase_1' ? 1 : ctx.workers;
-      const { seconds, report, tables } = await timeRunner(ctx.url, 'staging', workers);
+      const { seconds, report, tables } = await timeRunner(ctx.url, 'staging', workers, { healthGate: ctx.healthGate });
       const phase = report.phases[0]!;
       return {
         seconds,

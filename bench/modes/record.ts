@@ -22,7 +22,7 @@ export const recordMode: Mode = {
     const workers = ctx.recordWorkers;
     const what = `runPipeline staging with forcePerRecord (a savepoint per row), ${workers} worker(s)`;
     if (ctx.recordRows >= ctx.rows) {
-      const { seconds, report, tables } = await timeRunner(ctx.url, 'staging', workers, { forcePerRecord: true });
+      const { seconds, report, tables } = await timeRunner(ctx.url, 'staging', workers, { forcePerRecord: true, healthGate: ctx.healthGate });
       const phase = report.phases[0]!;
       return { seconds, rows: phase.rowsIn, rowsPerSec: rate(phase.rowsIn, seconds), staged: phase.staged, quarantined: phase.quarantined, workers, what, notes: [workSplit(tables)], detail: runnerDetail(report, tables) };
     }
@@ -33,7 +33,7 @@ export const recordMode: Mode = {
       const quotas = subsetQuotas(full, ctx.recordRows);
       await createSubsetKeys(client, quotas);
       const staging = PHASES.find((p) => p.name === 'staging')!;
-      const { seconds: measured, report, tables } = await timeRunner(ctx.url, 'staging', workers, { forcePerRecord: true, phaseList: [subsetStagingPhase(staging)] });
+      const { seconds: measured, report, tables } = await timeRunner(ctx.url, 'staging', workers, { forcePerRecord: true, healthGate: ctx.healthGate, phaseList: [subsetStagingPhase(staging)] });
       const phase = report.phases[0]!;
       // Procedure milliseconds per row of each table, from the ledger.
       const cost = Object.fromEntries(tables.map((t) => [t.table.replace(/^[a-z_]+\./, ''), t.rows > 0 ? t.busyMs / t.rows : 0]));

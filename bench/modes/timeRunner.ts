@@ -19,7 +19,7 @@ export async function timeRunner(
   url: string,
   phase: 'staging' | 'curated',
   workers: number,
-  options: { forcePerRecord?: boolean; phaseList?: readonly Phase[] } = {},
+  options: { forcePerRecord?: boolean; phaseList?: readonly Phase[]; healthGate?: boolean } = {},
 ): Promise<TimedRun> {
   const started = performance.now();
   const report = await runPipeline({
@@ -29,6 +29,7 @@ export async function timeRunner(
     fresh: true,
     forcePerRecord: options.forcePerRecord ?? false,
     progress: 'none',
+    health: { enabled: options.healthGate ?? true },
     ...(options.phaseList ? { phaseList: options.phaseList } : {}),
   });
   const seconds = (performance.now() - started) / 1000;

@@ -13,6 +13,8 @@ export interface ModeContext {
   readonly rows: number;
   /** N, the workers of pgphase_n. */
   readonly workers: number;
+  /** The runner's health gate (`--no-health-gate` turns its signals off, to measure its cost). */
+  readonly healthGate: boolean;
   readonly recordWorkers: number;
   /** Rows the record mode really processes (a subset when below `rows`). */
   readonly recordRows: number;

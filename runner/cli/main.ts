@@ -8,6 +8,7 @@
 import { Command, CommanderError } from 'commander';
 import { stopAllEmbedded } from '../db/embedded.js';
 import { EXIT, PgphaseError, redact, wrapError } from '../errors.js';
+import { installSignalHandlers } from './signals.js';
 import { registerMigrate } from '../commands/migrate.js';
 import { registerStatus } from '../commands/status.js';
 import { registerLintSql } from '../commands/lintSql.js';
@@ -20,6 +21,9 @@ import { registerRollback } from '../commands/rollback.js';
 import { registerPrune } from '../commands/prune.js';
 import { registerReport } from '../commands/report.js';
 import { registerDoctor } from '../commands/doctor.js';
+import { registerPause } from '../commands/pause.js';
+import { registerResume } from '../commands/resume.js';
+import { registerTune } from '../commands/tune.js';
 
 export async function main(argv: string[]): Promise<number> {
   let exitCode: number = EXIT.ok;
@@ -43,6 +47,9 @@ export async function main(argv: string[]): Promise<number> {
   registerRollback(program, setExit);
   registerPrune(program, setExit);
   registerDoctor(program, setExit);
+  registerPause(program, setExit);
+  registerResume(program, setExit);
+  registerTune(program, setExit);
   try {
     await program.parseAsync(argv);
     return exitCode;
@@ -73,13 +80,11 @@ for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
   });
 }
 
-// Ctrl-C or a TERM from a deploy tool: stop the embedded server we started, then exit 130/143.
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
-  process.once(signal, () => {
-    process.stderr.write(`pgphase: ${signal}, stopping\n`);
-    void stopAllEmbedded().finally(() => process.exit(code));
-  });
-}
+// Ctrl-C or a TERM from a deploy tool: `run` stops gracefully first (runner/cli/signals.ts);
+// stopping at once stops the embedded server we started, then exits 130/143.
+installSignalHandlers((code) => {
+  void stopAllEmbedded().finally(() => process.exit(code));
+});
 const code = await main(process.argv);
 await stopAllEmbedded();
 process.exit(code);

@@ -133,6 +133,11 @@ export async function demo(url: string, options: DemoOptions, ctx: CommandContex
       '  npm run pgphase -- run --new                  # run the phases again (curated builds beside the live tables)',
       '  npm run pgphase -- promote curated            # expose a verified curated build',
       '  npm run pgphase -- rollback curated           # back to the previous feature set',
+      '',
+      'on a production primary (see README, "Running on a production primary"):',
+      '  the error budget is off here, so that the planted bad rows still run; set it with',
+      '  npm run pgphase -- run --new --max-quarantine-rate 0.05 --max-failed-partitions 0',
+      '  npm run pgphase -- pause | resume | tune --workers 2   # from any host, while a run works',
     );
     process.stdout.write(`${lines.join('\n')}\n`);
   });

@@ -4,6 +4,8 @@ import { EXIT, showInput, UsageError } from '../errors.js';
 import { loadPhases } from '../phases.js';
 import type { RunReport } from '../run/report.js';
 import { runPipeline } from '../run/runPipeline.js';
+import { addProductionFlags, parseProductionFlags } from './runFlags.js';
+import { EXIT_CODES, onGracefulStop, type StopSignal } from '../cli/signals.js';
 import { promote } from '../bluegreen/operations.js';
 import type { SwapResult } from '../bluegreen/swap.js';
 import { describeFailures } from '../bluegreen/verify.js';
@@ -51,23 +53,26 @@ export function formatReport(r: RunReport): string {
         `${p.rowsPerSec} rows/s; batch p50 ${p.batchMs.p50 ?? '-'} ms, p95 ${p.batchMs.p95 ?? '-'} ms; ${p.retries} retries`,
     );
   }
+  for (const f of r.failedPartitions) lines.push(`  FAILED partition ${f.id} of ${f.table} [${f.lo}..${f.hi}]: ${f.sqlstate} ${f.error}`);
+  if (r.blockedSteps.length) lines.push(`  not run (waiting on failed work): ${r.blockedSteps.join(', ')}`);
   for (const b of r.builds ?? []) {
     lines.push(`  ${b.phase.padEnd(8)} blue-green build in ${b.schema}: ${b.state}${b.state === 'verified' ? ` (${b.checks.length} checks passed; live unchanged until promote)` : ''}`);
     for (const line of describeFailures(b.checks as never)) lines.push(`    ${line}`);
   }
-  for (const f of r.failedPartitions) lines.push(`  FAILED partition ${f.id} of ${f.table} [${f.lo}..${f.hi}]: ${f.sqlstate} ${f.error}`);
-  if (r.blockedSteps.length) lines.push(`  not run (waiting on failed work): ${r.blockedSteps.join(', ')}`);
+  const throttled = Object.entries(r.throttledSeconds ?? {});
+  if (throttled.length) lines.push(`  throttled: ${throttled.map(([reason, s]) => `${reason} ${s} s`).join(', ')}`);
   lines.push(`  peak RSS ${r.peakRssMb} MB, pool high-water ${r.poolHighWater} connections`);
   return lines.join('\n');
 }
 
 export function registerRun(program: Command, setExit: (code: number) => void): void {
-  program
-    .command('run')
+  addProductionFlags(program
+    .command('run'))
     .argument('[phases...]', 'phases to run (default: all, in dependency order)')
     .description('run data phases over key ranges in parallel; resumes the unfinished run unless --new')
     .option('--workers <n>', 'parallel workers (default: this machine\'s cores, within the server\'s free connections)')
-    .option('--new', 'start a new run instead of resuming the unfinished one')
+    .option('--new', 'start a new run instead of resuming the unfinished one (refused beside an unfinished run unless --abandon)')
+    .option('--abandon', 'with --new: abandon the unfinished runs (recorded in the ledger) instead of refusing')
     .option('--json', 'print the final report as JSON on stdout')
     .option('--batch-min <n>', 'smallest batch, in keys', '100')
     .option('--batch-max <n>', 'largest batch, in keys', '200000')
@@ -91,13 +96,14 @@ export function registerRun(program: Command, setExit: (code: number) => void): 
       const metricsLinger = whole('--metrics-linger', opts.metricsLinger as string, 0, 86_400)!;
       if (max < min) throw new UsageError(`--batch-max (${max}) is below --batch-min (${min})`);
       if (opts.promote && opts.inPlace) throw new UsageError('--promote and --in-place exclude each other');
+      const production = parseProductionFlags(opts);
       const abort = new AbortController();
-      const onSignal = () => {
+      let stopSignal: StopSignal = 'SIGINT';
+      const unregister = onGracefulStop((signal) => {
+        stopSignal = signal;
         ctx.log.warn('stopping after the current batches; run `pgphase run` again to resume');
         abort.abort();
-      };
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
+      });
       try {
         const { report, promoted } = await withDatabase(ctx, async (db) => {
           const report = await runPipeline({
@@ -105,9 +111,13 @@ export function registerRun(program: Command, setExit: (code: number) => void): 
             phases,
             workers,
             fresh: Boolean(opts.new),
+            abandon: Boolean(opts.abandon),
             batch: { min, max, initial: Math.min(max, Math.max(min, initial)), targetMs },
             forcePerRecord: Boolean(opts.perRecord),
             inPlace: Boolean(opts.inPlace),
+            health: production.health,
+            budget: production.budget,
+            ...(production.maxWorkers ? { maxWorkers: production.maxWorkers } : {}),
             progress: opts.json ? (process.stderr.isTTY ? 'bar' : 'none') : process.stderr.isTTY ? 'bar' : 'log',
             log: ctx.log,
             signal: abort.signal,
@@ -120,10 +130,13 @@ export function registerRun(program: Command, setExit: (code: number) => void): 
         });
         if (opts.json) process.stdout.write(`${JSON.stringify({ ...report, promoted })}\n`);
         else process.stderr.write(`${[formatReport(report), ...promoted.map((r) => `  ${formatSwap('promoted', r)}`)].join('\n')}\n`);
-        setExit(abort.signal.aborted ? 130 : report.status === 'done' ? EXIT.ok : EXIT.failed);
+        if (report.stoppedBy) {
+          process.stderr.write(`error: run ${report.runId} stopped: ${report.stoppedBy}\n`);
+          process.stderr.write(`hint: nothing is lost; fix the cause (or raise the limit), then resume with \`pgphase run\` and the same phases\n`);
+        }
+        setExit(abort.signal.aborted ? EXIT_CODES[stopSignal] : report.status === 'done' ? EXIT.ok : EXIT.failed);
       } finally {
-        process.removeListener('SIGINT', onSignal);
-        process.removeListener('SIGTERM', onSignal);
+        unregister();
       }
     });
 }

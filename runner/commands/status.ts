@@ -4,12 +4,13 @@ import { EXIT } from '../errors.js';
 import { withClient } from '../db/database.js';
 import { type MigrationStatus, migrationStatus } from '../migrate/status.js';
 import { recentRuns, type RunSummary } from '../run/runStatus.js';
+import { describeLife, lifeOf, type RunLife } from '../run/runLifeStatus.js';
 import { pendingRoleStatements } from '../migrate/rolePending.js';
 import { blueGreenStatus, type BlueGreenStatus } from '../bluegreen/operations.js';
 import type { Version } from '../bluegreen/versions.js';
 
 export interface FullStatus extends MigrationStatus {
-  readonly runs: RunSummary[];
+  readonly runs: (RunSummary & { readonly life?: RunLife })[];
   readonly blueGreen: BlueGreenStatus[];
   /** Statements migration 0008 left for an administrator (the migrating login could not create roles). */
   readonly roleStatements: string[];
@@ -31,12 +32,14 @@ function formatBlueGreen(phases: BlueGreenStatus[]): string[] {
   return lines;
 }
 
-function formatRuns(runs: RunSummary[]): string[] {
+function formatRuns(runs: FullStatus['runs']): string[] {
   const lines = [`runs: ${runs.length ? '' : 'none yet'}`];
   for (const r of runs) {
     const p = r.partitions;
-    const rows = r.report ? `, ${r.report.rowsIn} rows in, ${r.report.rowsPerSec} rows/s` : '';
-    lines.push(`  run ${r.id} [${r.phases.join(', ')}] ${r.status.toUpperCase()} started ${r.startedAt}: ${p.done}/${p.total} partitions done${p.failed ? `, ${p.failed} failed` : ''}${p.running ? `, ${p.running} running` : ''}${rows}`);
+    const rows = r.report?.rowsIn !== undefined ? `, ${r.report.rowsIn} rows in, ${r.report.rowsPerSec} rows/s` : '';
+    const life = r.life ? describeLife(r.life, r.phases) : (r.report as { abandoned?: boolean } | null)?.abandoned ? { label: 'ABANDONED', detail: null } : null;
+    lines.push(`  run ${r.id} [${r.phases.join(', ')}] ${life ? life.label : r.status.toUpperCase()} started ${r.startedAt}: ${p.done}/${p.total} partitions done${p.failed ? `, ${p.failed} failed` : ''}${p.running ? `, ${p.running} running` : ''}${rows}`);
+    if (life?.detail) lines.push(`    ${life.detail}`);
     for (const ph of r.report?.phases ?? []) {
       lines.push(`    ${ph.phase.padEnd(8)} ${ph.rowsIn} in, ${ph.staged} staged, ${ph.quarantined} quarantined, ${ph.retries} retries, batch p50 ${ph.batchMs.p50 ?? '-'} ms`);
     }
@@ -74,9 +77,10 @@ export function registerStatus(program: Command, setExit: (code: number) => void
       const s = await withDatabase(ctx, (db) =>
         withClient(db.url, 'pgphase status', async (c): Promise<FullStatus> => {
           const m = await migrationStatus(c, ctx.config);
-          const runs = await recentRuns(c);
+          const runs = await lifeOf(c, await recentRuns(c));
+          const stuck = runs.some((r) => r.life && !r.life.live && !r.life.abandoned);
           const blueGreen = await blueGreenStatus(c);
-          return { ...m, ok: m.ok && runs[0]?.status !== 'failed', runs, blueGreen, roleStatements: await pendingRoleStatements(c) };
+          return { ...m, ok: m.ok && runs[0]?.status !== 'failed' && !stuck, runs, blueGreen, roleStatements: await pendingRoleStatements(c) };
         }),
       );
       process.stdout.write(opts.json ? `${JSON.stringify(s)}\n` : `${formatStatus(s)}\n`);

@@ -9,6 +9,10 @@
  *   `postgres`, so that user must own the data directory's parent.
  * - `initialise()` fails on an existing data directory: only `start()` when PG_VERSION exists.
  * - `start()` rejects with `undefined` when the port is taken; the cause is only in the log.
+ * - The package spawns postgres in our process group, so a terminal's Ctrl-C (sent to the whole
+ *   foreground group) would shut the server down under the runner's in-flight batches. We spawn
+ *   it in its own session and process group (`detached`, i.e. setsid): only our stop() stops it.
+ *   The package's spawn options come from its getUidAndGid(); we add `detached: true` there.
  * - Importing the package installs exit hooks (async-exit-hook) that force exit code 0. We
  *   import it with those hooks removed, keep our own registry of started servers, and the CLI
  *   and the test setup stop them (`stopAllEmbedded`) and exit with their own code.
@@ -58,6 +62,13 @@ async function importWithoutExitHooks(packageName: string) {
     }
   }
   return module.default;
+}
+
+/** Makes the package spawn its processes in their own process group (see the header). */
+function detach(instance: object): void {
+  const target = instance as { getUidAndGid: () => Promise<Record<string, unknown>> };
+  const original = target.getUidAndGid.bind(instance);
+  target.getUidAndGid = async () => ({ ...(await original()), detached: true });
 }
 
 /** Stops every embedded server this process started (for signal handlers and teardown). */
@@ -212,6 +223,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
       onLog: log,
       onError: (e: unknown) => log(`[error] ${e instanceof Error ? e.message : String(e)}`),
     });
+    detach(pg);
     try {
       if (!existsSync(join(dataDir, 'PG_VERSION'))) await pg.initialise();
       await pg.start();

@@ -23,14 +23,18 @@
  *    least what it showed and caps growth one step below the size that timed out for
  *    `holdBatches` batches. Any other failure halves the size (smaller batches hold fewer
  *    locks) and leaves the estimates alone.
- * Every size is an integer clamped to [min, max]. Observations of fewer than one row, or with
- * non-finite or negative numbers, carry no information and leave the size as it is.
+ * Every size is an integer clamped to [floor, max], where the floor is `min` unless the measured
+ * cost per row says that `min` rows already run past the target: then the floor follows the cost
+ * (the rows that fit in the target), down to one row, so that no batch of an expensive phase
+ * (a curated game costs ~70 ms) runs many times past the target at a fixed floor. Observations of
+ * fewer than one row, or with non-finite or negative numbers, carry no information and leave the
+ * size as it is.
  */
 
 export interface BatchControllerOptions {
   /** Wanted duration of one batch, in milliseconds. Required. */
   readonly targetMs: number;
-  /** Smallest batch size in rows, an integer ≥ 1. Required. */
+  /** Smallest batch size in rows, an integer ≥ 1, while `min` rows fit in the target (see above). Required. */
   readonly min: number;
   /** Largest batch size in rows, ≥ min. Required. */
   readonly max: number;
@@ -129,16 +133,17 @@ export function observeBatch(state: BatchState, observation: BatchObservation): 
   const ceiling = state.holdLeft > 0 ? state.ceiling : null;
 
   if (observation.failed && !observation.timedOut) {
-    return { ...state, size: clamp(state.size / 2, o), ceiling, holdLeft, decision: 'failed' };
+    return { ...state, size: clamp(state.size / 2, o, state.msPerRow), ceiling, holdLeft, decision: 'failed' };
   }
   if (observation.timedOut) {
     const attempted = valid ? rows : state.size;
     const rate = valid && ms > 0 ? ms / attempted : null;
     const fits = rate === null ? Infinity : (o.targetMs * bandMiddle(o)) / rate;
+    const msPerRow = rate === null ? state.msPerRow : Math.max(state.msPerRow ?? 0, rate);
     return {
       ...state,
-      size: clamp(Math.min(state.size / 2, attempted / 2, fits), o),
-      msPerRow: rate === null ? state.msPerRow : Math.max(state.msPerRow ?? 0, rate),
+      size: clamp(Math.min(state.size / 2, attempted / 2, fits), o, msPerRow),
+      msPerRow,
       ceiling: clamp(attempted / o.maxGrowth, o),
       holdLeft: o.holdBatches,
       decision: 'timeout',
@@ -172,11 +177,11 @@ export function observeBatch(state: BatchState, observation: BatchObservation): 
   const strikes = slower ? state.strikes + 1 : 0;
   const stepBack = best !== undefined && strikes >= STRIKES;
   const cap = stepBack ? { ceiling: best.value.size, holdLeft: o.holdBatches } : { ceiling, holdLeft };
-  const size = clamp(cap.ceiling === null ? proposed : Math.min(proposed, cap.ceiling), o);
+  const size = clamp(cap.ceiling === null ? proposed : Math.min(proposed, cap.ceiling), o, msPerRow);
 
   let decision: BatchDecision = size > state.size ? 'grow' : size < state.size ? 'shrink' : 'steady';
   if (stepBack && size < state.size) decision = 'step-back';
-  else if (cap.ceiling !== null && clamp(proposed, o) > size) decision = 'capped';
+  else if (cap.ceiling !== null && clamp(proposed, o, msPerRow) > size) decision = 'capped';
   return { ...state, size, msPerRow, noise, strikes: stepBack ? 0 : strikes, regions, ...cap, decision };
 }
 
@@ -224,9 +229,30 @@ function ema(previous: number | null, sample: number, alpha: number): number {
   return previous === null ? sample : alpha * sample + (1 - alpha) * previous;
 }
 
-function clamp(size: number, o: ResolvedBatchOptions): number {
+/**
+ * The smallest size allowed at a cost of `msPerRow`: `min`, or fewer rows (at least one) when
+ * `min` rows would run past the top of the efficiency band.
+ */
+export function floorFor(o: ResolvedBatchOptions, msPerRow: number | null): number {
+  if (msPerRow === null || !(msPerRow > 0) || msPerRow * o.min <= o.targetMs * o.efficiencyHigh) return o.min;
+  return Math.max(1, Math.min(o.min, Math.floor((o.targetMs * bandMiddle(o)) / msPerRow)));
+}
+
+function clamp(size: number, o: ResolvedBatchOptions, msPerRow: number | null = null): number {
   const whole = Number.isFinite(size) ? Math.floor(size) : o.max;
-  return Math.min(Math.floor(o.max), Math.max(o.min, whole));
+  return Math.min(Math.floor(o.max), Math.max(floorFor(o, msPerRow), whole));
+}
+
+/**
+ * The same state under new limits (an operator's `pgphase tune --batch-max/--target-ms`): the
+ * estimates are kept and the size is clamped to the new bounds.
+ */
+export function retuneBatch(state: BatchState, limits: { readonly max?: number | null; readonly targetMs?: number | null }): BatchState {
+  const max = limits.max ?? state.options.max;
+  const targetMs = limits.targetMs ?? state.options.targetMs;
+  if (max === state.options.max && targetMs === state.options.targetMs) return state;
+  const options = resolveOptions({ ...state.options, max: Math.max(state.options.min, max), targetMs });
+  return { ...state, options, size: clamp(state.size, options, state.msPerRow) };
 }
 
 function regionOf(rows: number, o: ResolvedBatchOptions): number {

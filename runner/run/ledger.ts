@@ -15,7 +15,7 @@ import type { Phase, PhaseStep } from '../phases.js';
 import { type BatchSample, insertBatchSample } from './batchSamples.js';
 
 /** Class id of the session-level advisory locks that mark a partition as being processed. */
-const PARTITION_LOCK_CLASS = 0x7067_7068;
+export const PARTITION_LOCK_CLASS = 0x7067_7068;
 /** Transaction-level advisory lock taken while creating or resuming a run. */
 const RUN_LOCK_KEY = '7232648511430961154';
 
@@ -209,6 +209,11 @@ export async function claimPartition(client: pg.ClientBase, runId: string, worke
     await client.query('SELECT pg_advisory_unlock($1, $2::int)', [PARTITION_LOCK_CLASS, candidate.id]);
   }
   return null;
+}
+
+/** Lets go of a partition left unfinished (its worker leaves): any worker may claim it at its cursor. */
+export async function releasePartition(client: pg.ClientBase, partitionId: string): Promise<void> {
+  await client.query('SELECT pg_advisory_unlock($1, $2::int)', [PARTITION_LOCK_CLASS, partitionId]);
 }
 
 /** Takes a partition's lock again on a new connection (after a lost one); false if someone else has it. */

@@ -18,23 +18,31 @@ export function startProgress(stats: RunStats, log: Log, mode: 'bar' | 'log' | '
   if (mode === 'none') return { setTotal: () => {}, stop: () => {} };
   if (mode === 'bar') {
     const bar = new cliProgress.SingleBar(
-      { format: `${label} [{bar}] {percentage}% | {value}/{total} rows | {rate} rows/s | ETA {eta_formatted}`, stream: process.stderr, hideCursor: true },
+      { format: `${label} [{bar}] {percentage}% | {value}/{total} rows | {rate} rows/s | ETA {eta_formatted}{state}`, stream: process.stderr, hideCursor: true },
       cliProgress.Presets.shades_classic,
     );
-    bar.start(1, 0, { rate: 0 });
-    stats.onRows(() => bar.update(Math.min(stats.rows, Math.max(total, stats.rows)), { rate: rate() }));
+    const state = () => (stats.throttleState ? ` | throttled: ${stats.throttleState}` : '');
+    bar.start(1, 0, { rate: 0, state: '' });
+    stats.onRows(() => bar.update(Math.min(stats.rows, Math.max(total, stats.rows)), { rate: rate(), state: state() }));
+    const ticker = setInterval(() => bar.update({ rate: rate(), state: state() }), 1_000);
+    ticker.unref();
     return {
       setTotal: (t) => {
         total = t;
         bar.setTotal(Math.max(1, t, stats.rows));
       },
-      stop: () => bar.stop(),
+      stop: () => {
+        clearInterval(ticker);
+        bar.stop();
+      },
     };
   }
   const timer = setInterval(() => {
     const r = rate();
     const eta = total > stats.rows && r > 0 ? Math.round((total - stats.rows) / r) : null;
-    log.info('progress', { rows: stats.rows, total, rowsPerSec: r, etaSeconds: eta, retries: stats.retries });
+    const fields = { rows: stats.rows, total, rowsPerSec: r, etaSeconds: eta, retries: stats.retries };
+    if (stats.throttleState) log.info(`progress (throttled: ${stats.throttleState})`, { ...fields, throttled: stats.throttleState });
+    else log.info('progress', fields);
   }, 5_000);
   timer.unref();
   return {

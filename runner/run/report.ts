@@ -56,6 +56,10 @@ export interface RunReport {
   readonly poolHighWater: number;
   /** Blue-green phases of the run (runner/bluegreen/), once the run has settled. */
   readonly builds?: readonly BuildReport[];
+  /** Seconds the health gate held the run, per reason, over all its runner processes. */
+  readonly throttledSeconds?: Record<string, number>;
+  /** Why the run stopped before it was done (error budget, critical threshold); it is resumable. */
+  readonly stoppedBy?: string;
 }
 
 const round1 = (ms: number | null) => (ms === null ? null : Math.round(ms * 10) / 10);

@@ -9,16 +9,26 @@ import pg from 'pg';
 import { connectFailure, connectTimeout } from '../db/database.js';
 import { UsageError } from '../errors.js';
 import { silentLog, type Log } from '../log.js';
-import type { BatchControllerOptions } from '../plan/batchController.js';
+import type { BatchControllerOptions, BatchState } from '../plan/batchController.js';
 import { loadPhases, type Phase, selectPhases } from '../phases.js';
 import { preflight, prepareShadows, verifyBuilds } from '../bluegreen/build.js';
 import { targetOf } from '../bluegreen/names.js';
+import { DEFAULT_THRESHOLDS } from '../health/healthDecision.js';
+import { DEFAULT_HEALTH, type HealthSettings } from '../health/healthSettings.js';
+import { HealthGate } from '../health/healthGate.js';
+export type { HealthSettings } from '../health/healthSettings.js';
+import { RUNNER_APP_PREFIX } from '../health/healthProbe.js';
+import { liftStopPause } from './control.js';
+import { withWorkingTime } from './workingTime.js';
+import { checkUnfinished, otherUnfinished } from './runLifeGuard.js';
+import { budgetEnabled, checkBudget, type ErrorBudget, NO_BUDGET } from './errorBudget.js';
 import { advanceRun, createOrResumeRun, finishRun, qualified } from './ledger.js';
 import { startProgress } from './progress.js';
 import { buildReport, type RunReport } from './report.js';
 import { RunStats } from './stats.js';
 import { PinnedConnection, withTransientRetry } from './connection.js';
 import { runWorker } from './worker.js';
+import { runWorkerPool } from './workerPool.js';
 import { canWriteSamples, insertThrottleEvent } from './batchSamples.js';
 import { recordThrottlePeriods } from './throttleRecorder.js';
 import { serveRunMetrics } from '../metrics/serveRunMetrics.js';
@@ -29,8 +39,10 @@ export interface RunOptions {
   readonly phases?: readonly string[];
   /** Parallel workers (one connection each). Default: see defaultWorkers. */
   readonly workers?: number;
-  /** Start a new run instead of resuming the unfinished one. */
+  /** Start a new run instead of resuming the unfinished one (refused beside an unfinished run unless `abandon`). */
   readonly fresh?: boolean;
+  /** With `fresh`: abandon the unfinished runs (recorded in pgphase.run_control) instead of refusing. */
+  readonly abandon?: boolean;
   /** Adaptive batch size, in keys. Defaults: target 1000 ms, min 100, max 200000, initial 2000. */
   readonly batch?: Partial<BatchControllerOptions>;
   /** Per-connection limits. Defaults: statement 5 min, lock 10 s, idle in transaction 60 s. */
@@ -46,6 +58,12 @@ export interface RunOptions {
   /** Set to stop gracefully after the current batches (the run stays resumable). */
   readonly signal?: AbortSignal;
   readonly phaseList?: readonly Phase[];
+  /** The health gate (see runner/health/). Defaults: on, probing at most every 1000 ms. */
+  readonly health?: Partial<HealthSettings>;
+  /** The error budget; off by default. */
+  readonly budget?: Partial<ErrorBudget>;
+  /** Most workers this process may run when `pgphase tune --workers` raises the count. Default: `workers`. */
+  readonly maxWorkers?: number;
   /** Write blue-green phases straight into their live tables instead of a shadow build. */
   readonly inPlace?: boolean;
   /** Serve Prometheus metrics at http://metricsHost:metricsPort/metrics while the run lasts. */
@@ -105,11 +123,13 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
   }
   if (!Number.isInteger(workers) || workers < 1) throw new UsageError(`--workers must be a whole number of at least 1, not ${workers}`);
 
+  const ceiling = Math.max(workers, options.maxWorkers ?? workers);
+  const applicationName = `${RUNNER_APP_PREFIX}${hostname()}:${process.pid}`;
   const pool = new pg.Pool({
     connectionString: options.url,
-    max: workers + 1,
+    max: ceiling + 1,
     connectionTimeoutMillis: connectTimeout(),
-    application_name: `pgphase run ${hostname()}:${process.pid}`,
+    application_name: applicationName,
     statement_timeout: options.statementTimeoutMs ?? 300_000,
     lock_timeout: options.lockTimeoutMs ?? 10_000,
     idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? 60_000,
@@ -128,6 +148,7 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
   const outputSchemas = new Map(phases.filter((p) => p.outputs?.length).map((p) => [p.name, targetOf(p).schema]));
   try {
     if (blueGreen.length) await ledger((c) => preflight(c, blueGreen));
+    if (options.fresh) await ledger((c) => checkUnfinished(c, { abandon: options.abandon ?? false, by: runner, log }));
     const { runId, resumed } = await ledger((c) =>
       createOrResumeRun(c, phases, {
         fresh: options.fresh ?? false,
@@ -142,6 +163,7 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
     if (!samples) log.warn('this role cannot write pgphase.batch_samples / throttle_events: the run goes on, but `pgphase report --html` will have no series for it (see migrations/0009_grant_report_samples.sql)');
     const throttle = recordThrottlePeriods(stats, (reason, endedAt, ms) => (samples ? ledger((c) => insertThrottleEvent(c, runId, runner, reason, endedAt, ms)) : Promise.resolve()), log);
     log.info(`${resumed ? 'resuming' : 'starting'} run ${runId} (${phases.map((p) => p.name).join(', ')}) with ${workers} worker(s)`);
+    for (const other of await ledger((c) => otherUnfinished(c, runId))) log.warn(other);
     if (blueGreen.length) {
       const shadows = await ledger((c) => prepareShadows(c, blueGreen, runId, options.lockTimeoutMs ?? 10_000, log));
       for (const [phase, schema] of shadows) outputSchemas.set(phase, schema);
@@ -157,16 +179,54 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
     progress.setTotal(Math.round(total));
 
     const advance = (c: pg.PoolClient) => advanceRun(c, runId, partitionTarget(workers));
-    if (!(await ledger(advance))) {
-      await Promise.all(
-        Array.from({ length: workers }, (_, i) => runWorker({ runId, name: `${runner}:w${i + 1}`, pool, batch, retry, stats, log, stopping, advance, outputSchemas, samples })),
+    const lifted = await ledger((c) => liftStopPause(c, runId, runner));
+    if (lifted) log.info(`lifted the stop of run ${runId} (${lifted}); the limits are checked again as it goes`);
+    const health = { ...DEFAULT_HEALTH, ...options.health, thresholds: { ...DEFAULT_THRESHOLDS, ...options.health?.thresholds } };
+    const live = new Map<number, Promise<void>>();
+    const controllers = new Map<string, BatchState>();
+    const gate = new HealthGate({
+      connection: { connectionString: options.url, connectionTimeoutMillis: connectTimeout(), application_name: applicationName, statement_timeout: 5_000, lock_timeout: 1_000 },
+      replicas: health.replicas,
+      target: { runId, tables: phases.flatMap((p) => p.steps.map((st) => st.source)), throttleQuery: health.throttleQuery, signals: health.enabled },
+      thresholds: health.thresholds,
+      intervalMs: health.intervalMs,
+      limits: { throttleMs: health.throttleTimeoutMs, pauseMs: health.pauseTimeoutMs },
+      runner,
+      stats,
+      log,
+      workers: () => live.size,
+    });
+    const budget = { ...NO_BUDGET, ...options.budget };
+    const afterBatch = budgetEnabled(budget)
+      ? async (c: pg.PoolClient, partition: { step_id: string }) => {
+          const over = await checkBudget(c, runId, partition.step_id, budget);
+          if (over) await gate.stop('paused', over);
+        }
+      : undefined;
+    let how = 'interrupted';
+    await gate.start();
+    try {
+      await runWorkerPool(
+        {
+          target: () => Math.min(ceiling, gate.control?.workers ?? workers),
+          halted: () => stopping() || gate.stopped !== null,
+          intervalMs: health.intervalMs,
+          log,
+          live,
+          start: (i, allowed) =>
+            runWorker({ runId, name: `${runner}:w${i}`, pool, batch, retry, stats, log, stopping, advance, gate, allowed, outputSchemas, samples, ...(afterBatch ? { afterBatch } : {}) }, controllers),
+        },
+        await ledger(advance),
       );
+      how = gate.stopped ? `stopped: ${gate.stopped.message}` : stopping() ? 'interrupted' : 'finished';
+    } finally {
+      await gate.close(how);
     }
     await throttle.flush();
-    const settled = !stopping();
+    const settled = !stopping() && !gate.stopped;
     const builds = settled && blueGreen.length ? await ledger((c) => verifyBuilds(c, blueGreen, runId, log)) : undefined;
     const report = await ledger(async (c) => {
-      const draft = await buildReport(c, runId, { stats, workers, resumed, status: 'running' });
+      const draft = await withWorkingTime(c, await buildReport(c, runId, { stats, workers, resumed, status: 'running' }), gate.stopped?.message);
       if (!settled) return draft;
       let status = await finishRun(c, runId, draft);
       if (builds?.some((b) => b.state === 'failed')) {

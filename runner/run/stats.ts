@@ -43,8 +43,10 @@ export class RunStats {
   busyWorkers = 0;
   readonly errorsBySqlstate = new Map<string, number>();
   readonly finalBatchSizes = new Map<string, number>();
-  /** Milliseconds workers waited on the health gate, by reason. */
+  /** Milliseconds this process was throttled by the health gate, per reason (see healthDecision.ts). */
   readonly throttledMs = new Map<string, number>();
+  /** What throttles this process now (`replica lag 3.2 s > 1 s`), or null when it runs freely. */
+  throttleState: string | null = null;
   private readonly listeners: ((rows: number) => void)[] = [];
   private readonly observers: RunObserver[] = [];
 
@@ -72,13 +74,17 @@ export class RunStats {
     this.errorsBySqlstate.set(sqlstate, (this.errorsBySqlstate.get(sqlstate) ?? 0) + 1);
     for (const o of this.observers) o.failure?.(sqlstate, place);
   }
-  /** Workers waited `ms` on the health gate for `reason` (called by the gate). */
+  /** The health gate held this process's workers for `ms` because of `reason` (metrics and the throttle recorder observe it). */
   throttled(reason: string, ms: number): void {
     this.throttledMs.set(reason, (this.throttledMs.get(reason) ?? 0) + ms);
     for (const o of this.observers) o.throttled?.(reason, ms);
   }
   workerBusy(busy: boolean): void {
     this.busyWorkers = Math.max(0, this.busyWorkers + (busy ? 1 : -1));
+  }
+  /** The gate's current state: a throttle message, or null when clear. */
+  throttle(message: string | null): void {
+    this.throttleState = message;
   }
   finalBatchSize(phase: string, size: number): void {
     this.finalBatchSizes.set(phase, size);

@@ -8,13 +8,15 @@
  */
 import type pg from 'pg';
 import type { Log } from '../log.js';
-import { type BatchControllerOptions, type BatchState, createBatchState, observeBatch } from '../plan/batchController.js';
+import type { HealthGate } from '../health/healthGate.js';
+import { type BatchControllerOptions, type BatchState, createBatchState, observeBatch, retuneBatch } from '../plan/batchController.js';
 import { decideRetry } from '../plan/retryPolicy.js';
 import {
   claimPartition,
   finishPartition,
   LostPartitionError,
   type PartitionRow,
+  releasePartition,
   recordRetry,
   relockPartition,
   runBatch,
@@ -38,7 +40,16 @@ export interface WorkerOptions {
   readonly advance: (client: pg.PoolClient) => Promise<boolean>;
   /** Record each batch in pgphase.batch_samples (false when the role may not). */
   readonly samples?: boolean;
+  /** The process's health gate, passed before each batch (it also carries the tuned limits). */
+  readonly gate: HealthGate;
+  /** Whether this worker may go on (false after `pgphase tune --workers` lowered the count). */
+  readonly allowed: () => boolean;
+  /** Called after each batch and each failed partition (the error budget). */
+  readonly afterBatch?: (client: pg.PoolClient, partition: PartitionRow) => Promise<void>;
 }
+
+/** How a worker ended: the run is settled, it was told to leave, or the run is stopping. */
+export type WorkerEnd = 'done' | 'left' | 'stopped';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -53,7 +64,13 @@ async function processPartition(conn: PinnedConnection, partition: PartitionRow,
   let deadlineAt = Date.now() + options.retry.deadlineMs;
   if (partition.reclaimed) log.warn(`reclaimed partition ${partition.id} of ${partition.source_table} from a worker that is gone`);
   while (cursor <= hi) {
-    if (options.stopping()) return state;
+    if (!options.allowed() || !(await options.gate.pass(() => options.stopping() || !options.allowed())) || !options.allowed()) {
+      // Leaving mid-partition: let another worker (of any process) claim it at the cursor.
+      await withTransientRetry(conn, options.retry, options.stats, (c) => releasePartition(c, partition.id)).catch(() => conn.discard());
+      return state;
+    }
+    const control = options.gate.control;
+    if (control) state = retuneBatch(state, { max: control.batchMax, targetMs: control.targetMs });
     const at = `batch of ${state.size} rows from key ${cursor} of ${partition.source_table}`;
     try {
       const client = await conn.get();
@@ -63,6 +80,7 @@ async function processPartition(conn: PinnedConnection, partition: PartitionRow,
       state = observeBatch(state, { rows: Math.max(1, Number(counts.rows_in)), ms });
       stats.batch(partition.phase, Number(counts.rows_in), ms, state.size, { table: partition.source_table, staged: Number(counts.staged), quarantined: Number(counts.quarantined) });
       cursor = done.hi + 1n;
+      if (options.afterBatch) await withTransientRetry(conn, options.retry, options.stats, (c) => options.afterBatch!(c, partition));
       attempt = 0;
       lastState = null;
       deadlineAt = Date.now() + options.retry.deadlineMs;
@@ -105,6 +123,7 @@ async function processPartition(conn: PinnedConnection, partition: PartitionRow,
       log.error(`partition ${partition.id} of ${partition.source_table} (${partition.lo}..${partition.hi}) failed at key ${cursor}: ${sqlstate} ${message}`);
       stats.failure(sqlstate, place);
       await withTransientRetry(conn, options.retry, options.stats, (c) => finishPartition(c, partition.id, { status: 'failed', error: message, sqlstate }));
+      if (options.afterBatch) await withTransientRetry(conn, options.retry, options.stats, (c) => options.afterBatch!(c, partition));
       return state;
     }
   }
@@ -117,17 +136,17 @@ async function processPartition(conn: PinnedConnection, partition: PartitionRow,
  * claimable it moves the run forward (a step may have become runnable) and otherwise polls with
  * capped backoff: the remaining partitions are being processed by others, any of whom may die.
  */
-export async function runWorker(options: WorkerOptions): Promise<number> {
+export async function runWorker(options: WorkerOptions, controllers = new Map<string, BatchState>()): Promise<WorkerEnd> {
   const conn = new PinnedConnection(options.pool, options.stats);
-  const controllers = new Map<string, BatchState>();
   const ledger = <T>(op: (c: pg.PoolClient) => Promise<T>) => withTransientRetry(conn, options.retry, options.stats, op);
-  let processed = 0;
   let idle = 0;
   try {
-    while (!options.stopping()) {
+    for (;;) {
+      if (options.stopping() || options.gate.stopped) return 'stopped';
+      if (!options.allowed()) return 'left';
       let partition = await ledger((c) => claimPartition(c, options.runId, options.name));
       if (!partition) {
-        if (await ledger(options.advance)) break;
+        if (await ledger(options.advance)) return 'done';
         partition = await ledger((c) => claimPartition(c, options.runId, options.name));
       }
       if (!partition) {
@@ -138,10 +157,8 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
       const state = controllers.get(partition.step_id) ?? createBatchState(options.batch);
       controllers.set(partition.step_id, await processPartition(conn, partition, options, state));
       options.stats.finalBatchSize(partition.phase, controllers.get(partition.step_id)!.size);
-      processed++;
     }
   } finally {
     conn.release();
   }
-  return processed;
 }

@@ -156,11 +156,13 @@ describe('a member of pgphase_runner', () => {
     expect(await sqlstateOf(url, `UPDATE pipeline.runs SET status = status`)).toBeNull();
     expect(await sqlstateOf(url, 'SELECT count(*) FROM pgphase.batch_samples')).toBeNull();
     expect(await sqlstateOf(url, 'DELETE FROM pgphase.batch_samples')).toBe('42501');
-    // And `status` (schema pgphase) says which role it needs.
+    // It may read and write pgphase's run controls (pause, tune, heartbeats: migration 0011) and
+    // its report series (0009)...
+    expect(await sqlstateOf(url, 'SELECT * FROM pgphase.run_control')).toBeNull();
+    // ...but not pgphase's migration bookkeeping: `status` says which role it needs.
     const status = await runCli(['status'], { DATABASE_URL: url });
     expect(status.code).toBe(2);
-    // It may reach pgphase's report series (migration 0009), nothing else there.
-    expect(status.stderr).toMatch(/^error: permission denied for table migrations/m);
+    expect(status.stderr).toMatch(/^error: permission denied for table (migrations|migration_checksums|framework_schema)/m);
     expect(status.stderr).toMatch(/^hint: .*pgphase_migrator/m);
   });
 });
@@ -226,8 +228,8 @@ describe('migration 0008 with other role names', () => {
     );
     expect(privileges).toEqual({ ledger: true, read_raw: true, write_raw: false, truncate: false, owner: migrator });
 
-    const { reverted } = await down({ url: db.url, config, count: 2 });
-    expect(reverted).toEqual(['0009_grant_report_samples', '0008_roles']);
+    const { reverted } = await down({ url: db.url, config, count: 3 });
+    expect(reverted).toEqual(['0011_runner_controls', '0009_grant_report_samples', '0008_roles']);
     const [me] = await db.query<{ me: string }>(`SELECT current_user AS me`);
     const left = await db.query(
       `SELECT DISTINCT pg_get_userbyid(c.relowner) AS owner FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace

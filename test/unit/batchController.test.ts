@@ -2,6 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   createBatchState,
+  floorFor,
+  retuneBatch,
   observeBatch,
   type BatchControllerOptions,
   type BatchState,
@@ -193,7 +195,7 @@ describe('batch controller: bounds and degenerate input', () => {
     state = observeBatch(state, { rows: 15, ms: 0.5 });
     state = observeBatch(state, { rows: 18, ms: 0.5 });
     expect(state.size).toBe(20);
-    state = observeBatch(state, { rows: 20, ms: 1e9 });
+    state = observeBatch(state, { rows: 20, ms: 470 }); // 9.4 ms a row: 10 rows still fit in 95 ms
     expect(state.size).toBe(10);
   });
 
@@ -232,7 +234,7 @@ describe('batch controller: bounds and degenerate input', () => {
     expect(() => createBatchState({ targetMs: 1, min: 1, max: 5, efficiencyLow: 0.96 })).toThrow(RangeError);
   });
 
-  it('keeps every size an integer in [min, max] that grows by at most maxGrowth (property)', () => {
+  it('keeps every size an integer in [floor, max] that grows by at most maxGrowth (property)', () => {
     const observation = fc.record({
       rows: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 1_000_000 }), fc.double({ min: 0, max: 1e6, noNaN: true })),
       ms: fc.oneof(fc.constant(0), fc.double({ min: 0, max: 1e6, noNaN: true })),
@@ -251,9 +253,11 @@ describe('batch controller: bounds and degenerate input', () => {
           for (const o of observations) {
             const next = observeBatch(state, o);
             expect(Number.isInteger(next.size)).toBe(true);
-            expect(next.size).toBeGreaterThanOrEqual(min);
+            expect(next.size).toBeGreaterThanOrEqual(floorFor(next.options, next.msPerRow));
+            expect(next.size).toBeGreaterThanOrEqual(1);
             expect(next.size).toBeLessThanOrEqual(max);
-            expect(next.size).toBeLessThanOrEqual(Math.max(state.size + 1, state.size * 1.2));
+            // Growth is bounded, except back up to min when a cheaper batch lifts a cost floor.
+            expect(next.size).toBeLessThanOrEqual(Math.max(state.size + 1, state.size * 1.2, min));
             if (next.msPerRow !== null) expect(Number.isFinite(next.msPerRow)).toBe(true);
             state = next;
           }
@@ -261,5 +265,43 @@ describe('batch controller: bounds and degenerate input', () => {
       ),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('batch controller: the floor follows the cost per row', () => {
+  // The curated phase: ~70 ms per game (about 4,000 snapshots each), a 1 s target, floor 100.
+  it('goes below min when min rows run past the target, so an expensive phase keeps to its target', () => {
+    const cost: CostModel = (rows) => 70 * rows;
+    const states = simulate({ targetMs: 1000, min: 100, max: 200_000, initial: 2000 }, cost, 30);
+    const last = states.at(-1)!;
+    expect(last.size).toBeLessThan(100);
+    expect(cost(last.size)).toBeLessThanOrEqual(1000);
+    expect(cost(last.size)).toBeGreaterThan(800);
+    for (const s of states.slice(3)) expect(cost(s.size)).toBeLessThanOrEqual(1000);
+  });
+
+  it('goes down to one row when one row alone costs more than the target, and not below', () => {
+    const states = simulate({ targetMs: 1000, min: 100, max: 1000, initial: 100 }, (rows) => 2500 * rows, 10);
+    expect(states.at(-1)!.size).toBe(1);
+    const timedOut = observeBatch(createBatchState({ targetMs: 1000, min: 50, max: 1000 }), { rows: 50, ms: 200_000, timedOut: true });
+    expect(timedOut.size).toBe(1);
+  });
+
+  it('keeps min as the floor while min rows fit in the target', () => {
+    const states = simulate({ targetMs: 1000, min: 100, max: 1000, initial: 500 }, (rows) => 5 * rows, 40);
+    expect(states.at(-1)!.size).toBe(185);
+    const cheap = simulate({ targetMs: 1000, min: 100, max: 1000, initial: 500 }, (rows) => 9 * rows, 40);
+    expect(cheap.at(-1)!.size).toBe(102);
+    expect(floorFor(cheap.at(-1)!.options, 9)).toBe(100);
+  });
+
+  it('retunes max and target (pgphase tune) keeping the estimates', () => {
+    const state = simulate({ targetMs: 1000, min: 10, max: 100_000, initial: 1000 }, (rows) => rows, 20).at(-1)!;
+    const tuned = retuneBatch(state, { max: 300 });
+    expect(tuned.size).toBe(300);
+    expect(tuned.msPerRow).toBe(state.msPerRow);
+    const slower = retuneBatch(state, { targetMs: 100 });
+    expect(observeBatch(slower, { rows: slower.size, ms: slower.size }).size).toBeLessThanOrEqual(100);
+    expect(retuneBatch(state, {})).toBe(state);
   });
 });

@@ -1,0 +1,195 @@
+/**
+ * The health gate of one runner process, shared by its workers: before each batch a worker calls
+ * `pass()`, which probes the database at most every `intervalMs` (one probe in flight at a time,
+ * on the gate's own connection) and returns at once while the server is healthy. While a signal
+ * is over its threshold the workers wait and check again; a critical threshold, a throttle that
+ * outlasts its deadline or a stop-pause (error budget) stops the run cleanly: the workers finish
+ * their batch and leave, the run stays resumable. Throttled time is counted per reason in
+ * RunStats and added to the ledger (pgphase.run_throttle) with the process's heartbeat.
+ * The gate's connection also holds a shared advisory lock on the run for as long as the process
+ * works on it: `status` reads it to tell a live run from an interrupted one.
+ */
+import pg from 'pg';
+import type { Log } from '../log.js';
+import { addThrottled, endRunner, heartbeat, registerRunner, type RunControl, setPause } from '../run/control.js';
+import type { RunStats } from '../run/stats.js';
+import { decideHealth, type HealthDecision, type HealthStop, type HealthThresholds, withDeadline } from './healthDecision.js';
+import { probeHealth, type ProbeTarget } from './healthProbe.js';
+
+/** Class id of the shared advisory lock a live runner process holds on its run. */
+export const RUN_ALIVE_LOCK_CLASS = 0x7067_7061;
+/** Heartbeats (and throttle totals) are written at most this often, and on every state change. */
+const HEARTBEAT_MS = 5_000;
+
+export interface GateOptions {
+  readonly connection: pg.ClientConfig;
+  readonly replicas: readonly string[];
+  readonly target: ProbeTarget;
+  readonly thresholds: HealthThresholds;
+  /** Probe at most this often. Default 1000 ms. */
+  readonly intervalMs: number;
+  readonly limits: { readonly throttleMs: number; readonly pauseMs: number };
+  readonly runner: string;
+  readonly stats: RunStats;
+  readonly log: Log;
+  /** Workers this process runs now (for the heartbeat). */
+  readonly workers: () => number;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export class HealthGate {
+  /** The run's control row as last read (pause, tuned limits). */
+  control: RunControl | null = null;
+  /** Set once the gate decided to stop the run. */
+  stopped: HealthStop | null = null;
+  private client: pg.Client | null = null;
+  private replicas: pg.Client[] = [];
+  private last: { at: number; decision: HealthDecision } = { at: -Infinity, decision: { state: 'ok' } };
+  private inflight: Promise<HealthDecision> | null = null;
+  private throttledSince: number | null = null;
+  private deltas = new Map<string, number>();
+  private lastBeat = -Infinity;
+  private lastState = 'running';
+  private lastWorkers = -1;
+
+  constructor(private readonly options: GateOptions) {}
+
+  private async primary(): Promise<pg.Client> {
+    if (this.client) return this.client;
+    const client = new pg.Client(this.options.connection);
+    client.on('error', () => {});
+    await client.connect();
+    const { runId } = this.options.target;
+    await client.query('SELECT pg_advisory_lock_shared($1, ($2::bigint % 2147483647)::int)', [RUN_ALIVE_LOCK_CLASS, runId]);
+    await registerRunner(client, runId, this.options.runner, this.options.workers());
+    this.client = client;
+    return client;
+  }
+
+  /** Connects, takes the liveness lock and registers this runner process on the run. */
+  async start(): Promise<void> {
+    await this.primary();
+    for (const url of this.options.replicas) {
+      const replica = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000, statement_timeout: 5_000, application_name: this.options.connection.application_name ?? 'pgphase run' });
+      replica.on('error', () => {});
+      await replica.connect().catch(() => {}); // an unreachable replica throttles at the first probe
+      this.replicas.push(replica);
+    }
+    await this.check(true);
+  }
+
+  /** The current decision, probing when the last one is older than the interval. */
+  check(force = false): Promise<HealthDecision> {
+    if (!force && Date.now() - this.last.at < this.options.intervalMs) return Promise.resolve(this.last.decision);
+    this.inflight ??= this.probe().finally(() => {
+      this.inflight = null;
+    });
+    return this.inflight;
+  }
+
+  private async probe(): Promise<HealthDecision> {
+    const { stats, log, thresholds } = this.options;
+    let decision: HealthDecision;
+    try {
+      const client = await this.primary();
+      const { sample, control } = await probeHealth(client, this.replicas, this.options.target);
+      this.control = control;
+      const t: HealthThresholds = control?.maxLagMs != null ? { ...thresholds, maxLagMs: control.maxLagMs } : thresholds;
+      const now = Date.now();
+      decision = withDeadline(decideHealth(sample, t), this.throttledSince, now, this.options.limits);
+    } catch (error) {
+      log.warn(`health gate: probe failed (${error instanceof Error ? error.message : String(error)}); trying again`);
+      this.client?.end().catch(() => {});
+      this.client = null;
+      decision = this.last.decision;
+    }
+    const now = Date.now();
+    const previous = this.last.decision;
+    if (previous.state === 'throttle' && Number.isFinite(this.last.at)) {
+      const ms = now - this.last.at;
+      stats.throttled(previous.reason, ms);
+      this.deltas.set(previous.reason, (this.deltas.get(previous.reason) ?? 0) + ms);
+    }
+    this.throttledSince = decision.state === 'throttle' ? (this.throttledSince ?? now) : null;
+    this.last = { at: now, decision };
+    const state = decision.state === 'ok' ? 'running' : decision.reason === 'paused' && decision.state === 'throttle' ? 'paused' : decision.state === 'stop' ? 'stopping' : 'throttled';
+    const changed = previous.state !== decision.state || (previous.state !== 'ok' && decision.state !== 'ok' && previous.message !== decision.message);
+    if (decision.state !== 'ok' && changed) {
+      (decision.state === 'stop' ? log.error : log.warn)(`${decision.state === 'stop' ? 'stopping' : 'throttled'}: ${decision.message}`, { reason: decision.reason });
+    } else if (decision.state === 'ok' && previous.state !== 'ok') {
+      log.info('health gate clear: running again');
+    }
+    stats.throttle(decision.state === 'throttle' ? decision.message : null);
+    if (decision.state === 'stop' && !this.stopped) {
+      this.stopped = decision;
+      if (!(this.control?.paused && this.control.pauseKind === 'stop')) {
+        await this.write((c) => setPause(c, this.options.target.runId, { paused: true, kind: 'stop', reason: decision.message, by: this.options.runner }));
+      }
+    }
+    if (state !== this.lastState || this.options.workers() !== this.lastWorkers || now - this.lastBeat >= HEARTBEAT_MS) await this.beat(state, decision.state === 'ok' ? null : decision.message);
+    return decision;
+  }
+
+  private async beat(state: string, reason: string | null): Promise<void> {
+    const { runId } = this.options.target;
+    const deltas = this.deltas;
+    this.deltas = new Map();
+    this.lastBeat = Date.now();
+    this.lastState = state;
+    this.lastWorkers = this.options.workers();
+    await this.write(async (c) => {
+      await heartbeat(c, runId, this.options.runner, { state, reason, workers: this.options.workers() });
+      await addThrottled(c, runId, deltas);
+    });
+  }
+
+  private async write(op: (c: pg.Client) => Promise<void>): Promise<void> {
+    try {
+      await op(await this.primary());
+    } catch (error) {
+      this.options.log.warn(`health gate: could not update the ledger (${error instanceof Error ? error.message : String(error)})`);
+    }
+  }
+
+  /** Stops the run from this process (the error budget): every worker leaves after its batch. */
+  async stop(reason: HealthStop['reason'], message: string): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = { state: 'stop', reason, message };
+    this.options.log.error(`stopping: ${message}`, { reason });
+    await this.write((c) => setPause(c, this.options.target.runId, { paused: true, kind: 'stop', reason: message, by: this.options.runner }));
+  }
+
+  /**
+   * Waits until the gate is clear. Returns true to go on, false to stop (the run is stopping, or
+   * `stopping()` became true while waiting).
+   */
+  async pass(stopping: () => boolean): Promise<boolean> {
+    for (;;) {
+      if (stopping() || this.stopped) return false;
+      const d = await this.check();
+      if (d.state === 'ok') return true;
+      if (d.state === 'stop') return false;
+      await sleep(Math.max(50, this.options.intervalMs - (Date.now() - this.last.at)));
+    }
+  }
+
+  /** Records the end of this process's work on the run and closes the gate's connections. */
+  async close(how: string): Promise<void> {
+    const last = this.last.decision;
+    if (last.state === 'throttle' && Number.isFinite(this.last.at)) {
+      const ms = Date.now() - this.last.at;
+      this.options.stats.throttled(last.reason, ms);
+      this.deltas.set(last.reason, (this.deltas.get(last.reason) ?? 0) + ms);
+    }
+    const { runId } = this.options.target;
+    const deltas = this.deltas;
+    this.deltas = new Map();
+    await this.write(async (c) => {
+      await addThrottled(c, runId, deltas);
+      await endRunner(c, runId, this.options.runner, how);
+    });
+    await Promise.all([this.client, ...this.replicas].map((c) => c?.end().catch(() => {})));
+    this.client = null;
+  }
+}

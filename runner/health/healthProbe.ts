@@ -1,0 +1,114 @@
+/**
+ * The health gate's probe: one query on the primary for every signal and the run's control row,
+ * plus the --throttle-query and one query per --replica when given. Cheap when healthy: the lock
+ * check calls pg_blocking_pids only for sessions that wait on a lock, the vacuum check reads
+ * pg_stat_progress_vacuum (empty most of the time). Runner sessions are recognised by their
+ * application_name, `pgphase run <host>:<pid>`, which the runner sets on every connection.
+ * Without pg_monitor (or pg_read_all_stats) a role sees other users' sessions without state or
+ * application_name: load and lock waits then count only its own; `pgphase doctor` says so.
+ */
+import pg from 'pg';
+import { CONTROL_COLUMNS, type RunControl } from '../run/control.js';
+import type { HealthSample } from './healthDecision.js';
+
+export const RUNNER_APP_PREFIX = 'pgphase run ';
+
+const PRIMARY_SQL = `
+WITH a AS MATERIALIZED (
+  SELECT pid, datname, state, backend_type, xact_start, backend_xmin, backend_xid, wait_event_type,
+         coalesce(application_name, '') LIKE '${RUNNER_APP_PREFIX}%' AS runner
+    FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid())
+SELECT
+  (SELECT max(extract(epoch FROM replay_lag) * 1000)::float8 FROM pg_stat_replication) AS lag_ms,
+  (SELECT count(*)::int FROM a WHERE state = 'active' AND NOT runner) AS active,
+  (SELECT json_build_object('pid', pid, 'ageMs', extract(epoch FROM now() - xact_start) * 1000) FROM a
+    WHERE datname = current_database() AND xact_start IS NOT NULL AND (backend_xmin IS NOT NULL OR backend_xid IS NOT NULL) AND NOT runner
+    ORDER BY xact_start LIMIT 1) AS oldest_xact,
+  (SELECT json_build_object('slot', slot_name, 'xids', greatest(age(xmin), age(catalog_xmin))) FROM pg_replication_slots
+    WHERE (xmin IS NOT NULL OR catalog_xmin IS NOT NULL) AND (database IS NULL OR database = current_database())
+    ORDER BY greatest(age(xmin), age(catalog_xmin)) DESC LIMIT 1) AS oldest_slot,
+  (SELECT count(*)::int FROM a w WHERE w.wait_event_type = 'Lock' AND NOT w.runner
+      AND EXISTS (SELECT 1 FROM a r WHERE r.runner AND r.pid = ANY (pg_blocking_pids(w.pid)))) AS blocked,
+  (SELECT coalesce(array_agg(v.relid::regclass::text ORDER BY 1), '{}') FROM pg_stat_progress_vacuum v
+    WHERE v.datname = current_database() AND v.relid IN (SELECT to_regclass(t) FROM unnest($2::text[]) t)
+      AND (SELECT query FROM pg_stat_activity x WHERE x.pid = v.pid) LIKE '%to prevent wraparound%') AS wraparound,
+  (SELECT row_to_json(c) FROM (SELECT ${CONTROL_COLUMNS} FROM pgphase.run_control WHERE run_id = $1) c) AS control`;
+
+const REPLICA_SQL = `
+SELECT pg_is_in_recovery() AS standby,
+       CASE WHEN pg_last_wal_receive_lsn() IS NOT NULL AND pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
+            ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) * 1000 END::float8 AS lag_ms`;
+
+export interface ProbeTarget {
+  readonly runId: string;
+  /** Tables the phase reads or writes (schema-qualified). */
+  readonly tables: readonly string[];
+  readonly throttleQuery: string | null;
+  /** Health signals at all (false: --no-health-gate reads only the control row). */
+  readonly signals: boolean;
+}
+
+export interface Probe {
+  readonly sample: HealthSample;
+  readonly control: RunControl | null;
+}
+
+/**
+ * Replay lag of one standby, ms: 0 when it has replayed all it received (an idle primary makes
+ * the last replayed transaction old without any lag), else the age of the last replayed
+ * transaction; unknown (an error, which throttles) while WAL waits and none was replayed yet.
+ */
+export async function replicaLag(client: pg.ClientBase): Promise<number> {
+  const { rows } = await client.query<{ standby: boolean; lag_ms: number | null }>(REPLICA_SQL);
+  if (!rows[0]?.standby) throw new Error('not a standby (pg_is_in_recovery() is false)');
+  if (rows[0].lag_ms === null) throw new Error('WAL waits to be replayed and no transaction was replayed yet');
+  return rows[0].lag_ms;
+}
+
+export async function probeHealth(primary: pg.ClientBase, replicas: readonly pg.ClientBase[], target: ProbeTarget): Promise<Probe> {
+  if (!target.signals) {
+    const { rows } = await primary.query<{ control: RunControl | null }>(
+      `SELECT (SELECT row_to_json(c) FROM (SELECT ${CONTROL_COLUMNS} FROM pgphase.run_control WHERE run_id = $1) c) AS control`,
+      [target.runId],
+    );
+    const control = rows[0]?.control ?? null;
+    const sample: HealthSample = { replicaLagMs: null, activeBackends: 0, oldestXact: null, oldestSlot: null, blockedByRunner: 0, wraparoundVacuum: [], throttleQuery: null, pause: pauseOf(control) };
+    return { sample, control };
+  }
+  const { rows } = await primary.query<{
+    lag_ms: number | null; active: number; oldest_xact: { pid: number; ageMs: number } | null; oldest_slot: { slot: string; xids: number } | null;
+    blocked: number; wraparound: string[]; control: RunControl | null;
+  }>({ name: 'pgphase_health_probe', text: PRIMARY_SQL, values: [target.runId, target.tables] });
+  const r = rows[0]!;
+  let lag = r.lag_ms;
+  let replicaError: string | null = null;
+  for (const [i, replica] of replicas.entries()) {
+    try {
+      lag = Math.max(lag ?? 0, await replicaLag(replica));
+    } catch (error) {
+      replicaError = `--replica ${i + 1}: ${error instanceof Error ? error.message : String(error)}`;
+    }
+  }
+  let throttle: boolean | null = null;
+  if (target.throttleQuery) {
+    const { rows: q } = await primary.query({ text: target.throttleQuery, rowMode: 'array' });
+    throttle = q[0]?.[0] === true || q[0]?.[0] === 't';
+  }
+  const sample: HealthSample = {
+    replicaLagMs: lag,
+    replicaError,
+    activeBackends: r.active,
+    oldestXact: r.oldest_xact,
+    oldestSlot: r.oldest_slot,
+    blockedByRunner: r.blocked,
+    wraparoundVacuum: r.wraparound,
+    throttleQuery: throttle,
+    pause: pauseOf(r.control),
+  };
+  return { sample, control: r.control };
+}
+
+function pauseOf(control: RunControl | null): HealthSample['pause'] {
+  if (!control?.paused) return null;
+  return { kind: control.pauseKind, reason: control.pauseReason ?? 'paused by an operator (pgphase resume to continue)' };
+}

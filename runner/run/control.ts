@@ -1,0 +1,123 @@
+/**
+ * Operator control and runner state in `pgphase` (runner/framework/schema/0020_run_control.sql):
+ * the pause flag and tuned limits every runner process reads before its batches, each runner
+ * process's heartbeat (a run's working time is the union of their intervals), and throttled
+ * time per reason. Each function is one statement, safe from any number of processes at once.
+ */
+import type pg from 'pg';
+
+export interface RunControl {
+  readonly paused: boolean;
+  readonly pauseKind: 'operator' | 'stop';
+  readonly pauseReason: string | null;
+  readonly workers: number | null;
+  readonly batchMax: number | null;
+  readonly targetMs: number | null;
+  readonly maxLagMs: number | null;
+  readonly abandonedAt: string | null;
+}
+
+export const CONTROL_COLUMNS = `paused, pause_kind AS "pauseKind", pause_reason AS "pauseReason", workers, batch_max AS "batchMax",
+  target_ms AS "targetMs", max_lag_ms AS "maxLagMs", abandoned_at::text AS "abandonedAt"`;
+
+export async function readControl(c: pg.ClientBase, runId: string): Promise<RunControl | null> {
+  const { rows } = await c.query<RunControl>(`SELECT ${CONTROL_COLUMNS} FROM pgphase.run_control WHERE run_id = $1`, [runId]);
+  return rows[0] ?? null;
+}
+
+export async function setPause(c: pg.ClientBase, runId: string, pause: { paused: boolean; kind?: 'operator' | 'stop'; reason?: string | null; by: string }): Promise<void> {
+  await c.query(
+    `INSERT INTO pgphase.run_control AS c (run_id, paused, pause_kind, pause_reason, updated_by) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (run_id) DO UPDATE SET paused = $2, pause_kind = $3, pause_reason = $4, updated_by = $5, updated_at = now()`,
+    [runId, pause.paused, pause.kind ?? 'operator', pause.paused ? (pause.reason ?? null) : null, pause.by],
+  );
+}
+
+/** A stop-pause (error budget, critical threshold) is lifted when a runner resumes the run; an operator's pause is not. */
+export async function liftStopPause(c: pg.ClientBase, runId: string, by: string): Promise<string | null> {
+  const { rows } = await c.query<{ reason: string | null }>(
+    `UPDATE pgphase.run_control n SET paused = false, pause_reason = NULL, pause_kind = 'operator', updated_by = $2, updated_at = now()
+       FROM pgphase.run_control o WHERE n.run_id = $1 AND o.run_id = n.run_id AND o.paused AND o.pause_kind = 'stop'
+     RETURNING o.pause_reason AS reason`,
+    [runId, by],
+  );
+  return rows[0]?.reason ?? null;
+}
+
+export interface Tuning {
+  readonly workers?: number;
+  readonly batchMax?: number;
+  readonly targetMs?: number;
+  readonly maxLagMs?: number;
+}
+
+export async function setTuning(c: pg.ClientBase, runId: string, t: Tuning, by: string): Promise<void> {
+  await c.query(
+    `INSERT INTO pgphase.run_control AS c (run_id, workers, batch_max, target_ms, max_lag_ms, updated_by) VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (run_id) DO UPDATE SET workers = coalesce($2, c.workers), batch_max = coalesce($3, c.batch_max),
+       target_ms = coalesce($4, c.target_ms), max_lag_ms = coalesce($5, c.max_lag_ms), updated_by = $6, updated_at = now()`,
+    [runId, t.workers ?? null, t.batchMax ?? null, t.targetMs ?? null, t.maxLagMs ?? null, by],
+  );
+}
+
+export async function abandonRun(c: pg.ClientBase, runId: string, by: string): Promise<void> {
+  await c.query(
+    `INSERT INTO pgphase.run_control AS c (run_id, abandoned_at, abandoned_by, updated_by) VALUES ($1, now(), $2, $2)
+     ON CONFLICT (run_id) DO UPDATE SET abandoned_at = now(), abandoned_by = $2, updated_by = $2, updated_at = now()`,
+    [runId, by],
+  );
+}
+
+/** Registers (or re-registers) this runner process on a run. */
+export async function registerRunner(c: pg.ClientBase, runId: string, runner: string, workers: number): Promise<void> {
+  await c.query(
+    `INSERT INTO pgphase.run_runners (run_id, runner, workers) VALUES ($1, $2, $3)
+     ON CONFLICT (run_id, runner) DO UPDATE SET last_seen = now(), ended_at = NULL, ended_how = NULL, workers = $3`,
+    [runId, runner, workers],
+  );
+}
+
+export async function heartbeat(c: pg.ClientBase, runId: string, runner: string, state: { state: string; reason: string | null; workers: number }): Promise<void> {
+  await c.query(`UPDATE pgphase.run_runners SET last_seen = now(), state = $3, reason = $4, workers = $5 WHERE run_id = $1 AND runner = $2`, [
+    runId,
+    runner,
+    state.state,
+    state.reason,
+    state.workers,
+  ]);
+}
+
+export async function endRunner(c: pg.ClientBase, runId: string, runner: string, how: string): Promise<void> {
+  await c.query(`UPDATE pgphase.run_runners SET last_seen = now(), ended_at = now(), ended_how = $3, state = 'ended', workers = 0 WHERE run_id = $1 AND runner = $2`, [runId, runner, how]);
+}
+
+export async function addThrottled(c: pg.ClientBase, runId: string, deltas: ReadonlyMap<string, number>): Promise<void> {
+  if (deltas.size === 0) return;
+  await c.query(
+    `INSERT INTO pgphase.run_throttle AS t (run_id, reason, ms) SELECT $1, r, m FROM unnest($2::text[], $3::bigint[]) AS d (r, m)
+     ON CONFLICT (run_id, reason) DO UPDATE SET ms = t.ms + excluded.ms`,
+    [runId, [...deltas.keys()], [...deltas.values()].map((v) => Math.round(v))],
+  );
+}
+
+/** Throttled seconds per reason, over every runner process of the run. */
+export async function throttledSeconds(c: pg.ClientBase, runId: string): Promise<Record<string, number>> {
+  const { rows } = await c.query<{ reason: string; ms: string }>(`SELECT reason, ms::text FROM pgphase.run_throttle WHERE run_id = $1 AND ms > 0 ORDER BY reason`, [runId]);
+  return Object.fromEntries(rows.map((r) => [r.reason, Math.round(Number(r.ms) / 100) / 10]));
+}
+
+/**
+ * Working time of a run, ms: the union of its runner processes' intervals (start to end or last
+ * heartbeat), so that hours a run sat interrupted between two runs do not count. Optionally
+ * limited to [from, to] (a phase's span).
+ */
+export const WORKING_MS_SQL = `
+  SELECT coalesce(sum(extract(epoch FROM upper(r) - lower(r)) * 1000), 0)::float8 AS ms
+    FROM unnest((SELECT range_agg(tstzrange(started_at, greatest(started_at, coalesce(ended_at, last_seen)), '[]'))
+                   FROM pgphase.run_runners WHERE run_id = $1)
+                 * tstzmultirange(tstzrange($2::timestamptz, $3::timestamptz, '[]'))) AS r`;
+
+export async function workingMs(c: pg.ClientBase, runId: string, from: string | null = null, to: string | null = null): Promise<number> {
+  const { rows } = await c.query<{ ms: number }>(WORKING_MS_SQL, [runId, from, to]);
+  return Math.round(rows[0]?.ms ?? 0);
+}

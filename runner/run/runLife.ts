@@ -1,0 +1,54 @@
+/**
+ * A run's life as the ledger and the server's locks tell it: a run marked running is `live`
+ * while a runner process holds its liveness lock (or a partition lock), `interrupted` when none
+ * does (Ctrl-C, a crash, a lost host): it waits to be resumed. Used by `status`, by `run` (which
+ * resumes the newest unfinished run and refuses `--new` beside one unless `--abandon`) and by
+ * pause/resume/tune (which default to the newest unfinished run).
+ */
+import type pg from 'pg';
+import { UsageError } from '../errors.js';
+import { RUN_ALIVE_LOCK_CLASS } from '../health/healthGate.js';
+import { PARTITION_LOCK_CLASS } from './ledger.js';
+
+export interface UnfinishedRun {
+  readonly id: string;
+  readonly phases: string[];
+  readonly live: boolean;
+  readonly paused: boolean;
+  readonly pauseKind: 'operator' | 'stop' | null;
+  readonly pauseReason: string | null;
+  /** A live runner process's state other than running (throttled: reason), if any. */
+  readonly throttled: string | null;
+}
+
+const LIVE_SQL = `EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+      AND l.granted AND l.objsubid = 2
+      AND ((l.classid = ${RUN_ALIVE_LOCK_CLASS} AND l.objid = (r.id % 2147483647)::oid)
+        OR (l.classid = ${PARTITION_LOCK_CLASS} AND l.objid IN (SELECT p.id::oid FROM pipeline.partitions p WHERE p.run_id = r.id AND p.status = 'running'))))`;
+
+/** Unfinished (running, not abandoned) runs, newest first. */
+export async function unfinishedRuns(c: pg.ClientBase): Promise<UnfinishedRun[]> {
+  const { rows } = await c.query<UnfinishedRun>(
+    `SELECT r.id::text, r.phases, ${LIVE_SQL} AS live, coalesce(k.paused, false) AS paused,
+            CASE WHEN k.paused THEN k.pause_kind END AS "pauseKind", k.pause_reason AS "pauseReason",
+            (SELECT w.state || ': ' || w.reason FROM pgphase.run_runners w WHERE w.run_id = r.id AND w.ended_at IS NULL
+                AND w.state IN ('throttled', 'paused', 'stopping') ORDER BY w.last_seen DESC LIMIT 1) AS throttled
+       FROM pipeline.runs r LEFT JOIN pgphase.run_control k ON k.run_id = r.id
+      WHERE r.status = 'running' AND k.abandoned_at IS NULL
+      ORDER BY r.id DESC`,
+  );
+  return rows;
+}
+
+/** The run named on the command line, or the newest unfinished run. */
+export async function resolveRun(c: pg.ClientBase, arg: string | undefined): Promise<UnfinishedRun> {
+  const runs = await unfinishedRuns(c);
+  if (arg !== undefined) {
+    if (!/^[0-9]{1,18}$/.test(arg)) throw new UsageError(`RUN must be a run id (a whole number), not ${JSON.stringify(arg.slice(0, 40))}`);
+    const run = runs.find((r) => r.id === String(BigInt(arg)));
+    if (!run) throw new UsageError(`run ${arg} is not unfinished (it is done, failed, abandoned or unknown)`, 'pgphase status lists the runs.');
+    return run;
+  }
+  if (!runs[0]) throw new UsageError('there is no unfinished run', 'pgphase status lists the runs.');
+  return runs[0];
+}

@@ -1,0 +1,92 @@
+/**
+ * Real replica lag: a dedicated embedded primary (wal_level replica) and a streaming replica made
+ * from the embedded binaries with recovery_min_apply_delay, so that every commit reaches the
+ * replica late. The runner throttles while the lag is over --max-lag, finishes after it falls,
+ * and the report's throttled seconds for `replica lag` are > 0. An idle replica that has replayed
+ * everything counts as caught up, however old its last replayed transaction.
+ */
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../runner/config.js';
+import { type EmbeddedServer, startEmbedded } from '../../runner/db/embedded.js';
+import { replicaLag } from '../../runner/health/healthProbe.js';
+import { migrate } from '../../runner/migrate/migrate.js';
+import { runPipeline } from '../../runner/run/runPipeline.js';
+import { until } from '../support/poll.js';
+import { type Replica, startReplica } from '../support/replica.js';
+import { fixturePhases } from '../support/runnerFixture.js';
+
+const ROWS = 2_000;
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+
+describe('replica lag', () => {
+  const home = mkdtempSync(join(tmpdir(), 'pgphase-replica-'));
+  chmodSync(home, 0o755);
+  let primary: EmbeddedServer;
+  let replica: Replica;
+  let client: pg.Client;
+  let standby: pg.Client;
+
+  beforeAll(async () => {
+    primary = await startEmbedded({
+      dataDir: join(home, 'pgdata'),
+      durable: false,
+      settings: { wal_level: 'replica', max_wal_senders: '4', wal_keep_size: '256MB', shared_buffers: '64MB', max_connections: '40' },
+    });
+    await migrate({ url: primary.url, config: parseConfig({ databaseUrl: primary.url }) });
+    client = new pg.Client({ connectionString: primary.url });
+    await client.connect();
+    await client.query(readFileSync(join(process.cwd(), 'test', 'fixtures', 'runner', 'setup.sql'), 'utf8'));
+    await client.query(`INSERT INTO fixture.src (id, v) SELECT i, 'v' || i FROM generate_series(1, ${ROWS}) i`);
+    replica = await startReplica(primary, { port: await freePort(), applyDelay: '2s' });
+    standby = new pg.Client({ connectionString: replica.url });
+    await standby.connect();
+  });
+  afterAll(async () => {
+    await standby?.end().catch(() => {});
+    await client?.end().catch(() => {});
+    await replica?.stop();
+    await primary?.stop();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('counts an idle replica that replayed all it received as caught up', async () => {
+    await client.query('CREATE TABLE fixture.ping ()'); // a transaction for the replica to replay
+    await until(async () => (await replicaLag(standby).catch(() => -1)) === 0, 'the replica to catch up');
+    await new Promise((r) => setTimeout(r, 2_500)); // idle: the last replayed transaction grows old
+    const { rows } = await standby.query<{ old: boolean }>(`SELECT now() - pg_last_xact_replay_timestamp() > interval '2 s' AS old`);
+    expect(rows[0]!.old).toBe(true);
+    expect(await replicaLag(standby)).toBe(0);
+    await expect(replicaLag(client)).rejects.toThrow(/not a standby/);
+  });
+
+  it('throttles while the replica lags behind --max-lag and finishes once it catches up', async () => {
+    const warnings: string[] = [];
+    const log = { debug: () => {}, info: () => {}, error: () => {}, warn: (m: string) => void warnings.push(m) };
+    const report = await runPipeline({
+      url: primary.url,
+      phaseList: fixturePhases(),
+      workers: 2,
+      fresh: true,
+      batch: { initial: 1_000, min: 100, max: 1_000, targetMs: 1_000 },
+      health: { replicas: [replica.url], intervalMs: 100 },
+      log,
+    });
+    expect(report.status).toBe('done');
+    expect(report.throttledSeconds!['replica lag']).toBeGreaterThan(0);
+    expect(warnings.some((w) => /^throttled: replica lag \d+(\.\d)? s > 1 s$/.test(w))).toBe(true);
+    const { rows } = await client.query<{ n: number; d: number }>('SELECT count(*)::int AS n, count(DISTINCT src_id)::int AS d FROM fixture.dst');
+    expect(rows[0]).toEqual({ n: ROWS, d: ROWS });
+  });
+});
