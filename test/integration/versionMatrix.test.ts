@@ -2,7 +2,7 @@
  * The same input gives the same output on PostgreSQL 15 and 18: a second embedded server of the
  * other major (PostgreSQL 15 when the suite runs on 18, and 18 when it runs on 15) is started in a
  * fresh folder; on both, a fresh database is migrated, filled with 100,000 rows of a fixed seed,
- * and both phases run; every staging and curated table must have the same rows (tableChecksums).
+ * and both phases run (curated built blue-green and promoted); every staging and curated table must have the same rows (tableChecksums).
  * The new server's postgres.log must be readable by its owner only.
  */
 import { mkdtemp, rm, stat } from 'node:fs/promises';
@@ -13,6 +13,7 @@ import { parseConfig } from '../../runner/config.js';
 import { type EmbeddedServer, startEmbedded } from '../../runner/db/embedded.js';
 import { generate } from '../../runner/commands/generate.js';
 import { migrate } from '../../runner/migrate/migrate.js';
+import { promote } from '../../runner/bluegreen/operations.js';
 import { runPipeline } from '../../runner/run/runPipeline.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { databaseUrl } from '../support/globalSetup.js';
@@ -24,6 +25,8 @@ const SEED = 20_261_201;
 async function pipelineChecksums(url: string) {
   await generate(url, { rows: ROWS, seed: SEED, badRatio: 0.08 });
   const report = await runPipeline({ url, workers: 2, fresh: true, progress: 'none' });
+  // curated is blue-green: its build is exposed by promote, on either version.
+  await promote({ url, config: parseConfig({ databaseUrl: url }), phase: 'curated' });
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
