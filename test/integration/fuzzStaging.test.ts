@@ -516,10 +516,10 @@ async function check(client: pg.ClientBase, s: Scenario, aliases: Map<string, st
         const ids = raw[t]!.map((r) => Number(r.id));
         if (ids.length === 0) continue;
         for (const [lo, hi] of ranges(ids[0]!, ids.at(-1)!, cut)) {
-          const { rows } = await client.query<{ rows_in: string; staged: string; quarantined: string }>(`CALL staging.load_${t}(0, $1, $2)`, [lo, hi]);
+          const { rows } = await client.query<{ rows_in: string; written: string; rejected: string }>(`CALL staging.load_${t}(0, $1, $2)`, [lo, hi]);
           const c = rows[0]!;
           const inRange = ids.filter((id) => id >= lo && id <= hi).length;
-          if (Number(c.rows_in) !== inRange || Number(c.staged) + Number(c.quarantined) !== inRange) {
+          if (Number(c.rows_in) !== inRange || Number(c.written) + Number(c.rejected) !== inRange) {
             problems.push(`load_${t}(${lo}, ${hi}) counted ${JSON.stringify(c)} for ${inRange} raw rows`);
           }
         }
