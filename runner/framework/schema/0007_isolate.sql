@@ -9,18 +9,35 @@
 -- 2. Record by record, when that statement fails with an error the classification did not
 --    foresee (a constraint, a cast), or when the setting pgphase.force_per_record is on: rolled
 --    back to the savepoint, the range is written again one key at a time through the same
---    statement (prepared once, generic plan), each in its own savepoint; a record that still
+--    statement (generic plan), each in its own savepoint; a record that still
 --    fails is quarantined as db_error with its SQLSTATE and message, and the others are written.
 -- Only errors about the data (pgphase.sqlstate_class = 'data': a constraint, a cast, an exception
 -- a trigger or a classification raised) are absorbed. Every other one is re-raised with its
 -- SQLSTATE: transient ones (lost connection, serialization failure, deadlock, lock timeout,
 -- shutdown) for the runner to retry, a missing privilege or a read-only server to stop the
 -- partition rather than quarantine every row. Query cancellation is not caught at all.
+-- Statements are prepared once per session (pgphase.prepared). EXECUTE of a prepared statement
+-- is a utility command and takes no $n parameters, so its arguments are written into it as
+-- literals (%L): the call's bigints and the step's own texts, never a record's values.
 -- Idempotent: a second call over the same range rewrites nothing. Plans: a classification is
 -- materialised and the planner cannot estimate it, and the tables written grow during a run while
 -- their statistics lag; every table the statement reads or writes is reached through the key
 -- range or a key, so it runs with enable_nestloop and enable_seqscan off (hash joins and index
 -- scans, whose cost follows the range, never the size of a growing table).
+-- The name of a session's prepared statement for a statement text of the driver (its hash),
+-- prepared on first use. Planned like a PL/pgSQL statement: custom plans first, then the generic
+-- one once it is no costlier, so that a batch does not pay for planning the statement again.
+CREATE FUNCTION pgphase.prepared (p_sql text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+  v_name constant text := 'pgphase_isolate_' || md5(p_sql);
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_prepared_statements WHERE name = v_name) THEN
+    EXECUTE format('PREPARE %I (bigint, bigint, bigint, text, jsonb) AS %s', v_name, p_sql);
+  END IF;
+  RETURN v_name;
+END
+$$;
+
 CREATE PROCEDURE pgphase.isolate (
   p_step jsonb,
   p_run_id bigint,
@@ -62,10 +79,11 @@ BEGIN
                      (p_step ->> 'target')::regclass, coalesce(p_step ->> 'source_column', 'source_raw_id'))
         INTO v_has_rows USING p_lo, p_hi;
       IF v_sql.unstage_sql IS NOT NULL AND v_has_rows THEN
-        EXECUTE v_sql.unstage_sql USING p_run_id, p_lo, p_hi, v_sql.source_name, v_extras;
+        EXECUTE format('EXECUTE %I (%L, %L, %L, %L, %L)', pgphase.prepared(v_sql.unstage_sql), p_run_id, p_lo, p_hi, v_sql.source_name, v_extras);
       END IF;
-      EXECUTE CASE WHEN v_has_rows THEN v_sql.write_sql ELSE v_sql.first_sql END
-        INTO rows_in, written, rejected, extras USING p_run_id, p_lo, p_hi, v_sql.source_name, v_extras;
+      EXECUTE format('EXECUTE %I (%L, %L, %L, %L, %L)', pgphase.prepared(CASE WHEN v_has_rows THEN v_sql.write_sql ELSE v_sql.first_sql END),
+                     p_run_id, p_lo, p_hi, v_sql.source_name, v_extras)
+        INTO rows_in, written, rejected, extras;
       RETURN;
     EXCEPTION WHEN OTHERS THEN
       GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE;
@@ -89,19 +107,10 @@ BEGIN
       END IF; -- only an optimisation: the records below find out what is wrong
     END;
   END LOOP;
-  -- One-key ranges all want the same plan: prepared once per session (the name is the text's
-  -- hash), planned generically, instead of planning the statement again for every record.
-  -- EXECUTE of a prepared statement is a utility command and takes no $n parameters, so its
-  -- arguments are written into it as literals (%L): the bigints, and the step's own texts.
-  v_write := 'pgphase_isolate_' || md5(v_sql.write_sql);
-  IF NOT EXISTS (SELECT FROM pg_prepared_statements WHERE name = v_write) THEN
-    EXECUTE format('PREPARE %I (bigint, bigint, bigint, text, jsonb) AS %s', v_write, v_sql.write_sql);
-  END IF;
+  -- One-key ranges all want the same plan: the generic one, not a new plan per record.
+  v_write := pgphase.prepared(v_sql.write_sql);
   IF v_sql.unstage_sql IS NOT NULL THEN
-    v_unstage := 'pgphase_isolate_' || md5(v_sql.unstage_sql);
-    IF NOT EXISTS (SELECT FROM pg_prepared_statements WHERE name = v_unstage) THEN
-      EXECUTE format('PREPARE %I (bigint, bigint, bigint, text, jsonb) AS %s', v_unstage, v_sql.unstage_sql);
-    END IF;
+    v_unstage := pgphase.prepared(v_sql.unstage_sql);
   END IF;
   v_plan_mode := current_setting('plan_cache_mode');
   PERFORM set_config('plan_cache_mode', 'force_generic_plan', true);
