@@ -5,6 +5,7 @@ import { EXIT, showInput, UsageError } from '../errors.js';
 import { loadPhases } from '../phases.js';
 import type { RunReport } from '../run/report.js';
 import { runPipeline } from '../run/runPipeline.js';
+import { RUN_DEFAULTS } from '../run/runDefaults.js';
 
 /** Upper bounds of the numeric flags: beyond them a value is a typo or an attack, not a setting. */
 const MAX_WORKERS = 1_024;
@@ -52,10 +53,10 @@ export function registerRun(program: Command, setExit: (code: number) => void): 
     .option('--workers <n>', 'parallel workers (default: this machine\'s cores, within the server\'s free connections)')
     .option('--new', 'start a new run instead of resuming the unfinished one')
     .option('--json', 'print the final report as JSON on stdout')
-    .option('--batch-min <n>', 'smallest batch, in keys', '100')
-    .option('--batch-max <n>', 'largest batch, in keys', '200000')
-    .option('--batch-initial <n>', 'first batch, in keys', '2000')
-    .option('--target-ms <n>', 'target duration of one batch', '1000')
+    .option('--batch-min <n>', 'smallest batch, in rows', String(RUN_DEFAULTS.batch.min))
+    .option('--batch-max <n>', 'largest batch, in rows', String(RUN_DEFAULTS.batch.max))
+    .option('--batch-initial <n>', 'first batch, in rows', String(RUN_DEFAULTS.batch.initial))
+    .option('--target-ms <n>', 'target duration of one batch', String(RUN_DEFAULTS.batch.targetMs))
     .option('--per-record', 'force the procedures\' per-record (savepoint) path, for measurement')
     .action(async (phases: string[], opts: Record<string, string | boolean | undefined>) => {
       const ctx = makeContext(program.opts<GlobalFlags>());
