@@ -1,5 +1,5 @@
--- Curated step 2 of 5: one row per (game, market, book) in curated.book_market_features, from
--- the range's curated.market_snapshots in one pass (one window sort, one GROUP BY).
+-- Curated step 2 of 5: one row per (game, market, book) in book_market_features, from
+-- the range's market_snapshots in one pass (one window sort, one GROUP BY).
 -- A book's price is a step function: each snapshot is in force from its captured_at until the
 -- book's next snapshot, the last one until game start. "As of t" is the snapshot in force at t.
 -- Volatility and momentum sample that step function on the fixed grid t_j = start - j * grid_step
@@ -23,7 +23,7 @@ BEGIN
   v_n_vol := floor(date_part('epoch', v_set.volatility_horizon) / v_step);
   v_n_mom := floor(date_part('epoch', v_set.momentum_window) / v_step);
 
-  INSERT INTO curated.book_market_features (
+  INSERT INTO book_market_features (
     game_id, market, sportsbook, tier, n_snapshots, opened_at, closed_at,
     open_odds_a, open_odds_b, close_odds_a, close_odds_b, open_line, close_line, line_move,
     open_fair_a, close_fair_a, fair_move, close_overround, close_hold, mean_hold,
@@ -41,7 +41,7 @@ BEGIN
            ms.fair_a - last_value(ms.fair_a) OVER w AS y,
            (ms.line - last_value(ms.line) OVER w)::double precision AS yl,
            floor(date_part('epoch', ms.game_start - ms.captured_at) / v_step)::bigint AS j_hi
-      FROM curated.market_snapshots ms
+      FROM market_snapshots ms
      WHERE ms.game_id BETWEEN p_lo AND p_hi
     WINDOW w AS (PARTITION BY ms.game_id, ms.market, ms.sportsbook ORDER BY ms.captured_at
                  ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)

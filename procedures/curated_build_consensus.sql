@@ -1,6 +1,6 @@
 -- Curated step 3 of 5: the cross-book market at five checkpoints (close = game start, and 15 min,
--- 1 h, 3 h and 24 h before it) into curated.market_consensus, from the books' as-of prices that
--- step 2 stored in curated.book_market_features. A book counts at a checkpoint when it had a
+-- 1 h, 3 h and 24 h before it) into market_consensus, from the books' as-of prices that
+-- step 2 stored in book_market_features. A book counts at a checkpoint when it had a
 -- price in force then.
 -- Best prices are taken among the books quoting the quote line: the modal line across books
 -- (ties to the lower line); for the moneyline, all books. Across different spread or total
@@ -10,7 +10,7 @@
 -- planner sorts the input once for all of them (presorted aggregates).
 CREATE OR REPLACE PROCEDURE curated.build_consensus (p_lo bigint, p_hi bigint) LANGUAGE plpgsql AS $$
 BEGIN
-  INSERT INTO curated.market_consensus (
+  INSERT INTO market_consensus (
     game_id, market, minutes_before, as_of, n_books, consensus_fair_a, mean_fair_a,
     dispersion_sd, dispersion_range, consensus_line, sharp_fair_a, soft_fair_a,
     quote_line, quote_books, best_odds_a, best_book_a, best_odds_b, best_book_b,
@@ -27,7 +27,7 @@ BEGIN
                  WHEN 60 THEN b.odds_a_1h WHEN 180 THEN b.odds_a_3h ELSE b.odds_a_24h END AS odds_a,
                CASE cp.minutes_before WHEN 0 THEN b.close_odds_b WHEN 15 THEN b.odds_b_15m
                  WHEN 60 THEN b.odds_b_1h WHEN 180 THEN b.odds_b_3h ELSE b.odds_b_24h END AS odds_b
-          FROM curated.book_market_features b
+          FROM book_market_features b
          CROSS JOIN (VALUES (0), (15), (60), (180), (1440)) AS cp (minutes_before)
          WHERE b.game_id BETWEEN p_lo AND p_hi
       ) AS q

@@ -1,5 +1,5 @@
 -- Curated step 5 of 5: the cross-book summary per (game, market) into
--- curated.game_market_features, then one row per game of the range into curated.game_features,
+-- game_market_features, then one row per game of the range into game_features,
 -- the vector an ML job reads. Every game of the range gets its row, also one without any pre-game
 -- snapshot (has_pregame = false, market features NULL, counts 0). p_games returns how many.
 -- "Moved" (books_moved_*): the book's line moved by at least line_move_min points, or its fair
@@ -17,7 +17,7 @@ DECLARE
 BEGIN
   SELECT * INTO STRICT v_set FROM curated.settings;
 
-  INSERT INTO curated.game_market_features (
+  INSERT INTO game_market_features (
     game_id, market, n_books, n_snapshots, open_fair_a, close_fair_a, fair_move,
     open_line, close_line, line_move, volatility, line_volatility, momentum,
     late_move_15m, late_move_1h, late_move_3h, late_line_move_15m, late_line_move_1h, late_line_move_3h,
@@ -45,7 +45,7 @@ BEGIN
            avg(b.line_move) FILTER (WHERE b.tier = 'sharp') AS sharp_line_move,
            avg(b.line_move) FILTER (WHERE b.tier = 'soft') AS soft_line_move,
            avg(b.close_line) FILTER (WHERE b.tier = 'sharp') AS sharp_line
-      FROM curated.book_market_features b
+      FROM book_market_features b
      WHERE b.game_id BETWEEN p_lo AND p_hi
      GROUP BY b.game_id, b.market
   ),
@@ -65,7 +65,7 @@ BEGIN
            bool_or(c.arbitrage) FILTER (WHERE c.minutes_before = 0) AS arbitrage,
            min(c.sharp_fair_a) FILTER (WHERE c.minutes_before = 0) AS sharp_fair_a,
            min(c.soft_fair_a) FILTER (WHERE c.minutes_before = 0) AS soft_fair_a
-      FROM curated.market_consensus c
+      FROM market_consensus c
      WHERE c.game_id BETWEEN p_lo AND p_hi
      GROUP BY c.game_id, c.market
   ),
@@ -73,7 +73,7 @@ BEGIN
     SELECT s.game_id, s.market,
            count(*) FILTER (WHERE s.side IN ('home', 'over')) AS steam_a,
            count(*) FILTER (WHERE s.side IN ('away', 'under')) AS steam_b
-      FROM curated.steam_moves s
+      FROM steam_moves s
      WHERE s.game_id BETWEEN p_lo AND p_hi
      GROUP BY s.game_id, s.market
   )
@@ -97,7 +97,7 @@ BEGIN
     JOIN consensus c ON c.game_id = b.game_id AND c.market = b.market
     LEFT JOIN steam s ON s.game_id = b.game_id AND s.market = b.market;
 
-  INSERT INTO curated.game_features (
+  INSERT INTO game_features (
     game_id, external_game_id, game_start, data_quality_score, market_quality_score,
     has_pregame, live_snapshots, n_books,
     ml_n_books, ml_fair_home, ml_fair_move, ml_volatility, ml_momentum,
@@ -126,12 +126,12 @@ BEGIN
   ),
   snaps AS (
     SELECT ms.game_id, count(DISTINCT ms.sportsbook) AS n_books, round(avg(ms.data_quality_score), 2) AS quality
-      FROM curated.market_snapshots ms
+      FROM market_snapshots ms
      WHERE ms.game_id BETWEEN p_lo AND p_hi
      GROUP BY ms.game_id
   ),
   gm AS (
-    SELECT * FROM curated.game_market_features WHERE game_id BETWEEN p_lo AND p_hi
+    SELECT * FROM game_market_features WHERE game_id BETWEEN p_lo AND p_hi
   )
   SELECT g.id, g.external_game_id, g.game_start, g.data_quality_score, sn.quality,
          sn.game_id IS NOT NULL, coalesce(lv.n, 0), coalesce(sn.n_books, 0),

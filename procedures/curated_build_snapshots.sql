@@ -1,5 +1,5 @@
 -- Curated step 1 of 5: prices every pre-game snapshot of the games in [p_lo, p_hi] into
--- curated.market_snapshots (one statement over the three staging market tables).
+-- market_snapshots (one statement over the three staging market tables).
 -- Pre-game: not is_live and captured before game_start. Snapshots whose odds are not American odds
 -- (|odds| < 100) are skipped; of two snapshots of one (game, market, book, captured_at) the later
 -- raw row wins (by raw id: staging ids depend on the order staging ran its ranges in). Every price depends only on the (odds_a, odds_b) pair, so prices are computed
@@ -11,7 +11,7 @@ CREATE OR REPLACE PROCEDURE curated.build_snapshots (p_lo bigint, p_hi bigint) L
 DECLARE
   v_method constant text := (SELECT fair_method FROM curated.settings);
 BEGIN
-  INSERT INTO curated.market_snapshots (
+  INSERT INTO market_snapshots (
     game_id, market, sportsbook, captured_at, source_id, game_start, minutes_before, line, odds_a, odds_b,
     implied_a, implied_b, decimal_a, decimal_b, overround, hold,
     fair_mult_a, fair_add_a, fair_power_a, power_k, fair_shin_a, shin_z, fair_a,

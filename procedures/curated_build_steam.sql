@@ -1,4 +1,4 @@
--- Curated step 4 of 5: steam moves into curated.steam_moves.
+-- Curated step 4 of 5: steam moves into steam_moves.
 -- A move is one book's change between two consecutive pre-game snapshots:
 --   price move: the line is unchanged (or there is none) and the fair probability of side a
 --               changed by more than steam_theta; its side is the side that became more likely;
@@ -16,21 +16,21 @@ DECLARE
 BEGIN
   SELECT * INTO STRICT v_set FROM curated.settings;
 
-  INSERT INTO curated.steam_moves (
+  INSERT INTO steam_moves (
     game_id, market, kind, side, started_at, ended_at, minutes_before,
     n_books, n_moves, books, size, max_move)
   WITH moves AS (
     SELECT ms.game_id, ms.market, ms.sportsbook, ms.captured_at, 'price' AS kind,
            CASE WHEN ms.fair_move > 0 THEN 'a' ELSE 'b' END AS ab,
            abs(ms.fair_move) AS size
-      FROM curated.market_snapshots ms
+      FROM market_snapshots ms
      WHERE ms.game_id BETWEEN p_lo AND p_hi
        AND abs(ms.fair_move) > v_set.steam_theta AND coalesce(ms.line_move, 0) = 0
     UNION ALL
     SELECT ms.game_id, ms.market, ms.sportsbook, ms.captured_at, 'line',
            CASE WHEN (ms.market = 'spread') = (ms.line_move < 0) THEN 'a' ELSE 'b' END,
            abs(ms.line_move)::double precision
-      FROM curated.market_snapshots ms
+      FROM market_snapshots ms
      WHERE ms.game_id BETWEEN p_lo AND p_hi AND abs(ms.line_move) >= v_set.steam_line_theta
   ),
   windows AS (

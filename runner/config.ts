@@ -46,6 +46,8 @@ const schema = z
     lockRetries: count.default(5),
     /** PGPHASE_LOCK_RETRY_BASE: first backoff step of that ladder; it doubles, capped at 30s. Default 500ms. */
     lockRetryBaseMs: duration.default(500),
+    /** PGPHASE_SWAP_LOCK_TIMEOUT: how long a blue-green promote, rollback or prune waits for its locks per attempt (then the PGPHASE_LOCK_RETRIES ladder). Default 2s. */
+    swapLockTimeoutMs: duration.default(2_000),
     /** PGPHASE_MIGRATE_WAIT: how long a migrator waits for another one to finish. Default 60s. */
     migrateWaitMs: duration.default(60_000),
     /** PGPHASE_VERBOSE: stack traces and debug logs. Default off. */
@@ -67,6 +69,7 @@ const ENV: Record<string, keyof ConfigInput> = {
   PGPHASE_LOCK_RETRIES: 'lockRetries',
   PGPHASE_LOCK_RETRY_BASE: 'lockRetryBaseMs',
   PGPHASE_MIGRATE_WAIT: 'migrateWaitMs',
+  PGPHASE_SWAP_LOCK_TIMEOUT: 'swapLockTimeoutMs',
 };
 
 /** Reads the environment variables above into config input (flags override them). */

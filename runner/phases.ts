@@ -24,12 +24,32 @@ export interface PhaseStep {
   readonly after?: readonly string[];
 }
 
+/** A query over a blue-green phase's shadow build that returns the rows violating a rule: zero rows passes. */
+export interface PhaseCheck {
+  readonly name: string;
+  /** Runs with search_path set to the shadow build's schema: name output tables without a schema. */
+  readonly sql: string;
+}
+
 export interface Phase {
   readonly name: string;
   readonly description: string;
   readonly dependsOn: readonly string[];
   readonly steps: readonly PhaseStep[];
+  /**
+   * Tables the phase writes, schema-qualified (one schema). The runner sets `search_path` to that
+   * schema (or, for a blue-green build, to its shadow schema) for each call: the procedures name
+   * their output tables without a schema. See runner/bluegreen/.
+   */
+  readonly outputs?: readonly string[];
+  /** Build into a shadow copy of `outputs`, verify it, and expose it with `promote` (default false). */
+  readonly blueGreen?: boolean;
+  /** Checks that must return no rows before a blue-green build may be promoted. */
+  readonly checks?: readonly PhaseCheck[];
 }
+
+/** The curated phase's output tables, in the order they are built. */
+const CURATED_OUTPUTS = ['market_snapshots', 'book_market_features', 'market_consensus', 'steam_moves', 'game_market_features', 'game_features'].map((t) => `curated.${t}`);
 
 export const PHASES: readonly Phase[] = [
   {
@@ -53,6 +73,21 @@ export const PHASES: readonly Phase[] = [
         procedure: 'curated.build_features',
         key: 'id',
         after: ['raw.games', 'raw.moneylines', 'raw.spreads', 'raw.totals'],
+      },
+    ],
+    outputs: CURATED_OUTPUTS,
+    blueGreen: true,
+    checks: [
+      {
+        name: 'one feature row per staged game',
+        sql: `SELECT g.id AS game_id, g.external_game_id FROM staging.games g
+               WHERE NOT EXISTS (SELECT 1 FROM game_features f WHERE f.game_id = g.id) ORDER BY g.id`,
+      },
+      {
+        name: 'fair probabilities within [0, 1]',
+        sql: `SELECT game_id, ml_fair_home, sp_fair_home, tot_fair_over FROM game_features
+               WHERE ml_fair_home NOT BETWEEN 0 AND 1 OR sp_fair_home NOT BETWEEN 0 AND 1 OR tot_fair_over NOT BETWEEN 0 AND 1
+               ORDER BY game_id`,
       },
     ],
   },
@@ -79,14 +114,25 @@ const phaseFile = z.array(
       steps: z
         .array(z.object({ source: qualifiedName, procedure: qualifiedName, key: z.string().regex(IDENT), after: z.array(qualifiedName).optional() }).strict())
         .min(1),
+      outputs: z
+        .array(qualifiedName)
+        .min(1)
+        .refine((o) => new Set(o.map((t) => t.split('.')[0])).size === 1, 'output tables must all be in one schema')
+        .refine((o) => o.every((t) => t.split('.')[0]!.length <= 40), 'an output schema name may have at most 40 characters (its versions are parked in <schema>__run<id>)')
+        .optional(),
+      blueGreen: z.boolean().optional(),
+      checks: z.array(z.object({ name: z.string().min(1).max(100), sql: z.string().min(1) }).strict()).optional(),
     })
-    .strict(),
+    .strict()
+    .refine((p) => !p.blueGreen || p.outputs, { message: 'a blueGreen phase must list its outputs', path: ['outputs'] })
+    .refine((p) => !p.checks || p.blueGreen, { message: 'checks run on a blue-green build: set blueGreen', path: ['checks'] }),
 );
 
 /**
  * Phases from a JSON file (PGPHASE_PHASES), for projects that add their own phases without
  * touching the runner: an array of `{ name, description, dependsOn, steps: [{ source,
- * procedure, key, after }] }`. Without a file, the built-in PHASES above.
+ * procedure, key, after }], outputs, blueGreen, checks: [{ name, sql }] }`. Without a file, the
+ * built-in PHASES above.
  */
 export function loadPhases(path: string | undefined = process.env.PGPHASE_PHASES): readonly Phase[] {
   if (!path) return PHASES;

@@ -15,6 +15,10 @@ import { registerQuarantine } from '../commands/quarantine.js';
 import { registerRun } from '../commands/run.js';
 import { registerGenerate } from '../commands/generate.js';
 import { registerDemo } from '../commands/demo.js';
+import { registerPromote } from '../commands/promote.js';
+import { registerRollback } from '../commands/rollback.js';
+import { registerPrune } from '../commands/prune.js';
+import { registerReport } from '../commands/report.js';
 
 export async function main(argv: string[]): Promise<number> {
   let exitCode: number = EXIT.ok;
@@ -32,7 +36,11 @@ export async function main(argv: string[]): Promise<number> {
   registerGenerate(program, setExit);
   registerDemo(program, setExit);
   registerQuarantine(program, setExit);
+  registerReport(program, setExit);
   registerLintSql(program, setExit);
+  registerPromote(program, setExit);
+  registerRollback(program, setExit);
+  registerPrune(program, setExit);
   try {
     await program.parseAsync(argv);
     return exitCode;

@@ -2,7 +2,8 @@
  * `npm run demo`: the main job on a fresh machine. Starts the embedded PostgreSQL (unless
  * DATABASE_URL is set), applies the migrations, generates a data set shaped like the plan's
  * (about 23,400 raw records with its mix of failures), runs `staging` and `curated` with a
- * progress bar, and prints what a DBA wants to see. Re-running reuses the data: it skips the
+ * progress bar (curated blue-green: built beside the live tables, verified, then promoted), and
+ * prints what a DBA wants to see. Re-running reuses the data: it skips the
  * generation when raw already holds data, resumes an unfinished run, and skips a finished one.
  */
 import type { Command } from 'commander';
@@ -16,6 +17,9 @@ import type { RunReport } from '../run/report.js';
 import { runPipeline } from '../run/runPipeline.js';
 import { generate, MAX_ROWS } from './generate.js';
 import { formatReport } from './run.js';
+import { promote } from '../bluegreen/operations.js';
+import type { SwapResult } from '../bluegreen/swap.js';
+import { formatSwap } from './promote.js';
 
 export interface DemoOptions {
   readonly rows: number;
@@ -83,11 +87,14 @@ export async function demo(url: string, options: DemoOptions, ctx: CommandContex
 
   const done = await withClient(url, 'pgphase demo', finishedRun);
   let report: RunReport;
+  let promoted: SwapResult | undefined;
   if (done) {
     log(`staging and curated already ran on this data (run ${done.runId}); showing that run`);
     report = done;
   } else {
     report = await runPipeline({ url, phases: PHASES, ...(options.workers ? { workers: options.workers } : {}), progress, log: ctx.log });
+    // curated is blue-green: it was built beside the live tables and verified; expose it now.
+    if (report.builds?.find((b) => b.phase === 'curated')?.state === 'verified') promoted = await promote({ url, config, phase: 'curated', log: ctx.log });
   }
 
   await withClient(url, 'pgphase demo', async (c) => {
@@ -111,6 +118,11 @@ export async function demo(url: string, options: DemoOptions, ctx: CommandContex
       }
     }
     if (curated) lines.push(`curated: features for ${curated.written} games in ${(curated.durationMs / 1000).toFixed(2)} s (${curated.rowsPerSec} games/s)`);
+    const build = report.builds?.find((b) => b.phase === 'curated');
+    if (build) {
+      lines.push(`         blue-green: built in ${build.schema} while readers kept reading curated; checks ${build.state === 'verified' ? 'passed' : 'FAILED'}: ${build.checks.map((k) => `${k.name} ${k.passed ? 'ok' : 'FAILED'}`).join(', ')}`);
+    }
+    if (promoted) lines.push(`         ${formatSwap('promoted', promoted)}`, '         undo with `npm run pgphase -- rollback curated` (one short transaction; see docs/rollback.md)');
     lines.push('features of a sample game (curated.game_features):', ...(await sampleFeatures(c)));
     lines.push(
       '',
@@ -118,7 +130,9 @@ export async function demo(url: string, options: DemoOptions, ctx: CommandContex
       '  npm run pgphase -- status                     # migrations, runs and their reports',
       '  npm run pgphase -- quarantine list --reason duplicate_snapshot',
       '  npm run pgphase -- quarantine replay          # after fixing rows in raw',
-      '  npm run pgphase -- run --new                  # run the phases again',
+      '  npm run pgphase -- run --new                  # run the phases again (curated builds beside the live tables)',
+      '  npm run pgphase -- promote curated            # expose a verified curated build',
+      '  npm run pgphase -- rollback curated           # back to the previous feature set',
     );
     process.stdout.write(`${lines.join('\n')}\n`);
   });

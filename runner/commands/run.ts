@@ -1,11 +1,25 @@
 import type { Command } from 'commander';
 import { formatExtras } from './status.js';
-import { makeContext, withDatabase, type GlobalFlags } from '../cli/context.js';
+import { type CommandContext, makeContext, withDatabase, type GlobalFlags } from '../cli/context.js';
 import { EXIT, showInput, UsageError } from '../errors.js';
 import { loadPhases } from '../phases.js';
 import type { RunReport } from '../run/report.js';
 import { runPipeline } from '../run/runPipeline.js';
 import { RUN_DEFAULTS } from '../run/runDefaults.js';
+import { promote } from '../bluegreen/operations.js';
+import type { SwapResult } from '../bluegreen/swap.js';
+import { describeFailures } from '../bluegreen/verify.js';
+import { formatSwap } from './promote.js';
+
+/** `run --promote`: promotes each verified build of the run, as `pgphase promote` would. */
+async function promoteBuilds(ctx: CommandContext, url: string, report: RunReport): Promise<SwapResult[]> {
+  const out: SwapResult[] = [];
+  for (const build of report.builds ?? []) {
+    if (build.state !== 'verified') continue;
+    out.push(await promote({ url, config: ctx.config, phase: build.phase, log: ctx.log }));
+  }
+  return out;
+}
 
 /** Upper bounds of the numeric flags: beyond them a value is a typo or an attack, not a setting. */
 const MAX_WORKERS = 1_024;
@@ -39,6 +53,10 @@ export function formatReport(r: RunReport): string {
         `${p.rowsPerSec} rows/s; batch p50 ${p.batchMs.p50 ?? '-'} ms, p95 ${p.batchMs.p95 ?? '-'} ms; ${p.retries} retries`,
     );
   }
+  for (const b of r.builds ?? []) {
+    lines.push(`  ${b.phase.padEnd(8)} blue-green build in ${b.schema}: ${b.state}${b.state === 'verified' ? ` (${b.checks.length} checks passed; live unchanged until promote)` : ''}`);
+    for (const line of describeFailures(b.checks as never)) lines.push(`    ${line}`);
+  }
   for (const f of r.failedPartitions) lines.push(`  FAILED partition ${f.id} of ${f.table} [${f.lo}..${f.hi}]: ${f.sqlstate} ${f.error}`);
   if (r.blockedSteps.length) lines.push(`  not run (waiting on failed work): ${r.blockedSteps.join(', ')}`);
   lines.push(`  peak RSS ${r.peakRssMb} MB, pool high-water ${r.poolHighWater} connections`);
@@ -58,6 +76,11 @@ export function registerRun(program: Command, setExit: (code: number) => void): 
     .option('--batch-initial <n>', 'first batch, in rows', String(RUN_DEFAULTS.batch.initial))
     .option('--target-ms <n>', 'target duration of one batch', String(RUN_DEFAULTS.batch.targetMs))
     .option('--per-record', 'force the procedures\' per-record (savepoint) path, for measurement')
+    .option('--promote', 'promote each blue-green phase\'s build once it passes its checks')
+    .option('--in-place', 'write blue-green phases straight into their live tables (no shadow build, nothing to roll back to)')
+    .option('--metrics-port <port>', 'serve Prometheus metrics at http://HOST:PORT/metrics while the run lasts')
+    .option('--metrics-host <address>', 'address to serve metrics on', '127.0.0.1')
+    .option('--metrics-linger <seconds>', 'keep serving the final metrics this long after the run ends', '0')
     .action(async (phases: string[], opts: Record<string, string | boolean | undefined>) => {
       const ctx = makeContext(program.opts<GlobalFlags>());
       checkPhaseNames(phases);
@@ -66,7 +89,10 @@ export function registerRun(program: Command, setExit: (code: number) => void): 
       const max = whole('--batch-max', opts.batchMax as string, 1, MAX_KEYS)!;
       const initial = whole('--batch-initial', opts.batchInitial as string, 1, MAX_KEYS)!;
       const targetMs = whole('--target-ms', opts.targetMs as string, 1, MAX_TARGET_MS)!;
+      const metricsPort = whole('--metrics-port', opts.metricsPort as string | undefined, 1, 65_535);
+      const metricsLinger = whole('--metrics-linger', opts.metricsLinger as string, 0, 86_400)!;
       if (max < min) throw new UsageError(`--batch-max (${max}) is below --batch-min (${min})`);
+      if (opts.promote && opts.inPlace) throw new UsageError('--promote and --in-place exclude each other');
       const abort = new AbortController();
       const onSignal = () => {
         ctx.log.warn('stopping after the current batches; run `pgphase run` again to resume');
@@ -75,21 +101,27 @@ export function registerRun(program: Command, setExit: (code: number) => void): 
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       try {
-        const report = await withDatabase(ctx, (db) =>
-          runPipeline({
+        const { report, promoted } = await withDatabase(ctx, async (db) => {
+          const report = await runPipeline({
             url: db.url,
             phases,
             workers,
             fresh: Boolean(opts.new),
             batch: { min, max, initial: Math.min(max, Math.max(min, initial)), targetMs },
             forcePerRecord: Boolean(opts.perRecord),
+            inPlace: Boolean(opts.inPlace),
             progress: opts.json ? (process.stderr.isTTY ? 'bar' : 'none') : process.stderr.isTTY ? 'bar' : 'log',
             log: ctx.log,
             signal: abort.signal,
-          }),
-        );
-        if (opts.json) process.stdout.write(`${JSON.stringify(report)}\n`);
-        else process.stderr.write(`${formatReport(report)}\n`);
+            metricsPort,
+            metricsHost: opts.metricsHost as string,
+            metricsLingerMs: metricsLinger * 1000,
+          });
+          const promoted = opts.promote && report.status === 'done' && !abort.signal.aborted ? await promoteBuilds(ctx, db.url, report) : [];
+          return { report, promoted };
+        });
+        if (opts.json) process.stdout.write(`${JSON.stringify({ ...report, promoted })}\n`);
+        else process.stderr.write(`${[formatReport(report), ...promoted.map((r) => `  ${formatSwap('promoted', r)}`)].join('\n')}\n`);
         setExit(abort.signal.aborted ? 130 : report.status === 'done' ? EXIT.ok : EXIT.failed);
       } finally {
         process.removeListener('SIGINT', onSignal);

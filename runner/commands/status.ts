@@ -4,9 +4,28 @@ import { EXIT } from '../errors.js';
 import { withClient } from '../db/database.js';
 import { type MigrationStatus, migrationStatus } from '../migrate/status.js';
 import { recentRuns, type RunSummary } from '../run/runStatus.js';
+import { blueGreenStatus, type BlueGreenStatus } from '../bluegreen/operations.js';
+import type { Version } from '../bluegreen/versions.js';
 
 export interface FullStatus extends MigrationStatus {
   readonly runs: RunSummary[];
+  readonly blueGreen: BlueGreenStatus[];
+}
+
+const versionLabel = (v: Version) => (v.runId === null ? 'the initial tables' : `run ${v.runId}`);
+
+function formatBlueGreen(phases: BlueGreenStatus[]): string[] {
+  const lines = phases.length ? ['blue-green phases:'] : [];
+  for (const p of phases) {
+    lines.push(`  ${p.phase} (${p.schema}):`);
+    lines.push(`    live      ${p.live ? `${versionLabel(p.live)}, promoted ${p.live.promotedAt?.toISOString() ?? '-'}` : 'the tables as built in place (nothing promoted yet)'}`);
+    lines.push(`    previous  ${p.previous ? `${versionLabel(p.previous)} in ${p.previous.parkedSchema} (pgphase rollback ${p.phase})` : 'none'}`);
+    const pending = p.pending;
+    const failed = (pending?.checks ?? []).filter((k) => !k.passed).map((k) => `"${k.name}"`);
+    lines.push(`    shadow    ${pending ? `${versionLabel(pending)} in ${pending.parkedSchema}: ${pending.state}${failed.length ? ` (failed ${failed.join(', ')})` : pending.state === 'verified' ? ` (pgphase promote ${p.phase})` : ''}` : 'none'}`);
+    if (p.retired.length) lines.push(`    parked    ${p.retired.map((r) => `${versionLabel(r)} in ${r.parkedSchema}`).join(', ')} (pgphase prune ${p.phase})`);
+  }
+  return lines;
 }
 
 /** `, 12 duplicates` for a phase's named extras (nothing when it has none). */
@@ -38,6 +57,7 @@ export function formatStatus(s: FullStatus): string {
   lines.push(`invalid indexes: ${s.invalidIndexes.length}`);
   for (const ix of s.invalidIndexes) lines.push(`  INVALID   ${ix.schema}.${ix.name} on ${ix.table}${ix.migration ? ` (from ${ix.migration}; migrate rebuilds it)` : ' (not built by a migration)'}`);
   lines.push(...formatRuns(s.runs));
+  lines.push(...formatBlueGreen(s.blueGreen));
   lines.push(s.ok ? 'status: ok' : 'status: action needed');
   return lines.join('\n');
 }
@@ -45,7 +65,7 @@ export function formatStatus(s: FullStatus): string {
 export function registerStatus(program: Command, setExit: (code: number) => void): void {
   program
     .command('status')
-    .description('migrations applied and pending, changed procedures, invalid indexes, latest runs (exit 1 when anything is pending or broken, or the latest run failed)')
+    .description('migrations applied and pending, changed procedures, invalid indexes, latest runs, blue-green versions (exit 1 when anything is pending or broken, or the latest run failed)')
     .option('--json', 'print the status as JSON on stdout')
     .action(async (opts: { json?: boolean }) => {
       const ctx = makeContext(program.opts<GlobalFlags>());
@@ -53,7 +73,8 @@ export function registerStatus(program: Command, setExit: (code: number) => void
         withClient(db.url, 'pgphase status', async (c): Promise<FullStatus> => {
           const m = await migrationStatus(c, ctx.config);
           const runs = await recentRuns(c);
-          return { ...m, ok: m.ok && runs[0]?.status !== 'failed', runs };
+          const blueGreen = await blueGreenStatus(c);
+          return { ...m, ok: m.ok && runs[0]?.status !== 'failed', runs, blueGreen };
         }),
       );
       process.stdout.write(opts.json ? `${JSON.stringify(s)}\n` : `${formatStatus(s)}\n`);

@@ -68,6 +68,11 @@ export async function verifyChecksums(client: pg.Client, files: readonly Migrati
   }
 }
 
+/** Backoff of the lock retry ladder: full jitter over a doubling step capped at 30 s (the one backoff, retryPolicy.backoffMs). */
+export function lockBackoffMs(attempt: number, baseMs: number, random = Math.random): number {
+  return backoffMs(attempt, { baseMs, capMs: 30_000 }, random);
+}
+
 async function setSessionTimeouts(client: pg.Client, config: Config): Promise<void> {
   await client.query(`SELECT set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false)`, [
     `${config.lockTimeoutMs}ms`,
@@ -166,8 +171,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
       } catch (error) {
         await client.query('ROLLBACK').catch(() => {});
         if (sqlstateOf(error) === LOCK_NOT_AVAILABLE && attempt < config.lockRetries) {
-          // the lock retry ladder: full jitter over a doubling step capped at 30 s
-          const delay = backoffMs(attempt, { baseMs: config.lockRetryBaseMs, capMs: 30_000 });
+          const delay = lockBackoffMs(attempt, config.lockRetryBaseMs);
           lockRetries++;
           log.warn(`migration ${current.name ?? ''} could not get its lock within ${config.lockTimeoutMs} ms; retry ${attempt + 1} of ${config.lockRetries} in ${delay} ms`);
           await sleep(delay);

@@ -6,6 +6,7 @@ import type pg from 'pg';
 import { transaction } from '../db/transaction.js';
 import type { KeyRange } from '../plan/planPartitions.js';
 import { qualified, type PartitionRow } from './ledgerTypes.js';
+import { type BatchSample, insertBatchSample } from './batchSamples.js';
 import { type PhaseCounts, phaseCounts } from './phaseCounts.js';
 
 /**
@@ -20,8 +21,14 @@ export async function runBatch(
   runId: string,
   cursor: bigint,
   batchSize: number,
+  outputSchema?: string,
+  sample?: BatchSample,
 ): Promise<{ range: KeyRange; counts: PhaseCounts; ms: number }> {
   return transaction(client, async () => {
+    if (outputSchema !== undefined) {
+      // The procedure names its output tables without a schema (they may be a blue-green shadow).
+      await client.query(`SELECT set_config('search_path', $1, true), set_config('pgphase.output_schema', $2, true)`, [client.escapeIdentifier(outputSchema), outputSchema]);
+    }
     const key = client.escapeIdentifier(partition.key_column);
     const { rows: upper } = await client.query<{ hi: string | null }>(
       `SELECT max(k)::text AS hi FROM (SELECT ${key} AS k FROM ${qualified(client, partition.source_table)}
@@ -49,6 +56,7 @@ export async function runBatch(
       [partition.id, range.lo.toString(), range.hi.toString(), counts.rowsIn, counts.written, counts.rejected, JSON.stringify(counts.extras), ms, batchSize],
     );
     if (rowCount !== 1) throw new LostPartitionError(partition.id);
+    if (sample) await insertBatchSample(client, partition, runId, counts, ms, batchSize, sample);
     return { range, counts, ms };
   });
 }

@@ -34,6 +34,14 @@ export interface FailedPartition {
   readonly error: string | null;
 }
 
+/** A blue-green phase's build in this run: where it is and what verification found. */
+export interface BuildReport {
+  readonly phase: string;
+  readonly schema: string;
+  readonly state: string;
+  readonly checks: readonly { readonly name: string; readonly passed: boolean; readonly violations: number; readonly sample: readonly unknown[]; readonly error?: string }[];
+}
+
 export interface RunReport {
   readonly runId: string;
   readonly status: 'done' | 'failed' | 'running';
@@ -47,6 +55,8 @@ export interface RunReport {
   readonly rowsPerSec: number;
   readonly peakRssMb: number;
   readonly poolHighWater: number;
+  /** Blue-green phases of the run (runner/bluegreen/), once the run has settled. */
+  readonly builds?: readonly BuildReport[];
 }
 
 const round1 = (ms: number | null) => (ms === null ? null : Math.round(ms * 10) / 10);

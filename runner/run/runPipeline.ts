@@ -10,6 +10,8 @@ import { UsageError, wrapError } from '../errors.js';
 import { silentLog, type Log } from '../log.js';
 import type { BatchControllerOptions } from '../plan/batchController.js';
 import { loadPhases, type Phase, selectPhases } from '../phases.js';
+import { preflight, prepareShadows, verifyBuilds } from '../bluegreen/build.js';
+import { targetOf } from '../bluegreen/names.js';
 import { advanceRun, createOrResumeRun, finishRun, qualified } from './ledger.js';
 import { startProgress } from './progress.js';
 import { buildReport, type RunReport } from './report.js';
@@ -17,6 +19,9 @@ import { RunStats } from './stats.js';
 import { PinnedConnection, withTransientRetry } from './connection.js';
 import { runWorker } from './worker.js';
 import { RUN_DEFAULTS } from './runDefaults.js';
+import { canWriteSamples, insertThrottleEvent } from './batchSamples.js';
+import { recordThrottlePeriods } from './throttleRecorder.js';
+import { serveRunMetrics } from '../metrics/serveRunMetrics.js';
 
 export interface RunOptions {
   readonly url: string;
@@ -41,6 +46,16 @@ export interface RunOptions {
   /** Set to stop gracefully after the current batches (the run stays resumable). */
   readonly signal?: AbortSignal;
   readonly phaseList?: readonly Phase[];
+  /** Write blue-green phases straight into their live tables instead of a shadow build. */
+  readonly inPlace?: boolean;
+  /** Serve Prometheus metrics at http://metricsHost:metricsPort/metrics while the run lasts. */
+  readonly metricsPort?: number;
+  /** Address the metrics are served on. Default: 127.0.0.1 (this host only). */
+  readonly metricsHost?: string;
+  /** Keep serving the final metrics this long after the run ends (the signal cuts it short). Default 0. */
+  readonly metricsLingerMs?: number;
+  /** The run's event counters; pass one to observe a run (RunStats.observe) or to feed it (throttled). */
+  readonly stats?: RunStats;
 }
 
 
@@ -70,7 +85,8 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
   } catch (error) {
     throw error instanceof UsageError ? error : new UsageError((error as Error).message);
   }
-  const stats = new RunStats();
+  const stats = options.stats ?? new RunStats();
+  const metrics = await serveRunMetrics(stats, { port: options.metricsPort, host: options.metricsHost, lingerMs: options.metricsLingerMs, signal: options.signal }, log);
   /** Names this runner in the ledger (claimed_by): host, pid and an instance tag. */
   const runner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const probe = new pg.Client({ connectionString: options.url, connectionTimeoutMillis: 10_000 });
@@ -78,7 +94,9 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
   try {
     await probe.connect();
     workers = options.workers ?? (await defaultWorkers(probe));
+    metrics?.setMaxConnections(Number((await probe.query<{ n: string }>(`SELECT current_setting('max_connections') AS n`)).rows[0]!.n));
   } catch (error) {
+    await metrics?.close();
     throw wrapError(error, 'could not connect to the database');
   } finally {
     await probe.end().catch(() => {});
@@ -104,7 +122,10 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
   const conn = new PinnedConnection(pool, stats);
   const ledger = <T>(op: (client: pg.PoolClient) => Promise<T>) => withTransientRetry(conn, retry, stats, op);
   const progress = startProgress(stats, log, options.progress ?? 'none', phases.map((p) => p.name).join('+'));
+  const blueGreen = options.inPlace ? [] : phases.filter((p) => p.blueGreen);
+  const outputSchemas = new Map(phases.filter((p) => p.outputs?.length).map((p) => [p.name, targetOf(p).schema]));
   try {
+    if (blueGreen.length) await ledger((c) => preflight(c, blueGreen));
     const { runId, resumed } = await ledger((c) =>
       createOrResumeRun(c, phases, {
         fresh: options.fresh ?? false,
@@ -112,7 +133,17 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
         createdBy: runner,
       }),
     );
+    metrics?.setRun(runId, phases.map((p) => p.name).join(','));
+    metrics?.setWorkers(workers);
+    metrics?.setState('running');
+    const samples = await ledger(canWriteSamples);
+    if (!samples) log.warn('this role cannot write pgphase.batch_samples / throttle_events: the run goes on, but `pgphase report --html` will have no series for it (see migrations/0009_grant_report_samples.sql)');
+    const throttle = recordThrottlePeriods(stats, (reason, endedAt, ms) => (samples ? ledger((c) => insertThrottleEvent(c, runId, runner, reason, endedAt, ms)) : Promise.resolve()), log);
     log.info(`${resumed ? 'resuming' : 'starting'} run ${runId} (${phases.map((p) => p.name).join(', ')}) with ${workers} worker(s)`);
+    if (blueGreen.length) {
+      const shadows = await ledger((c) => prepareShadows(c, blueGreen, runId, options.lockTimeoutMs ?? 10_000, log));
+      for (const [phase, schema] of shadows) outputSchemas.set(phase, schema);
+    }
     const total = await ledger(async (c) => {
       let sum = 0;
       for (const source of new Set(phases.flatMap((p) => p.steps.map((s) => s.source)))) {
@@ -126,22 +157,33 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
     const advance = (c: pg.PoolClient) => advanceRun(c, runId, partitionTarget(workers));
     if (!(await ledger(advance))) {
       await Promise.all(
-        Array.from({ length: workers }, (_, i) => runWorker({ runId, name: `${runner}:w${i + 1}`, pool, batch, retry, stats, log, stopping, advance })),
+        Array.from({ length: workers }, (_, i) => runWorker({ runId, name: `${runner}:w${i + 1}`, pool, batch, retry, stats, log, stopping, advance, outputSchemas, samples })),
       );
     }
+    await throttle.flush();
     const settled = !stopping();
+    const builds = settled && blueGreen.length ? await ledger((c) => verifyBuilds(c, blueGreen, runId, log)) : undefined;
     const report = await ledger(async (c) => {
       const draft = await buildReport(c, runId, { stats, workers, resumed, status: 'running' });
       if (!settled) return draft;
-      const status = await finishRun(c, runId, draft);
-      const final = { ...draft, status };
+      let status = await finishRun(c, runId, draft);
+      if (builds?.some((b) => b.state === 'failed')) {
+        status = 'failed';
+        await c.query(`UPDATE pgphase.runs SET status = 'failed' WHERE id = $1`, [runId]);
+      }
+      const final = { ...draft, status, ...(builds ? { builds } : {}) };
       await c.query('UPDATE pgphase.runs SET report = $2 WHERE id = $1', [runId, JSON.stringify(final)]);
       return final;
     });
+    metrics?.setState(report.status === 'running' ? 'stopped' : report.status);
     return report;
+  } catch (error) {
+    metrics?.setState('failed');
+    throw error;
   } finally {
     progress.stop();
     conn.release();
     await pool.end().catch(() => {});
+    await metrics?.close();
   }
 }

@@ -33,8 +33,12 @@ export interface WorkerOptions {
   readonly log: Log;
   /** Checked between batches: when true the worker stops after its current batch. */
   readonly stopping: () => boolean;
+  /** The schema a phase's procedure writes into (phases that declare outputs), by phase name. */
+  readonly outputSchemas?: ReadonlyMap<string, string>;
   /** Moves the run forward (plans steps that became runnable); true once every step is settled. */
   readonly advance: (client: pg.PoolClient) => Promise<boolean>;
+  /** Record each batch in pgphase.batch_samples (false when the role may not). */
+  readonly samples?: boolean;
 }
 
 async function processPartition(conn: PinnedConnection, partition: PartitionRow, options: WorkerOptions, controller: BatchState): Promise<BatchState> {
@@ -43,6 +47,8 @@ async function processPartition(conn: PinnedConnection, partition: PartitionRow,
   let cursor = BigInt(partition.next_key);
   let state = controller;
   let attempt = 0;
+  let lastState: string | null = null;
+  const place = { phase: partition.phase, table: partition.source_table };
   let deadlineAt = Date.now() + options.retry.deadlineMs;
   if (partition.reclaimed) log.warn(`reclaimed partition ${partition.id} of ${partition.source_table} from a worker that is gone`);
   while (cursor <= hi) {
@@ -50,11 +56,14 @@ async function processPartition(conn: PinnedConnection, partition: PartitionRow,
     const at = `batch of ${state.size} rows from key ${cursor} of ${partition.source_table}`;
     try {
       const client = await conn.get();
-      const { range: done, counts, ms } = await runBatch(client, partition, options.runId, cursor, state.size);
+      const sample = options.samples ? { worker: options.name, retries: attempt, retrySqlstate: lastState } : undefined;
+      stats.workerBusy(true);
+      const { range: done, counts, ms } = await runBatch(client, partition, options.runId, cursor, state.size, options.outputSchemas?.get(partition.phase), sample).finally(() => stats.workerBusy(false));
       state = observeBatch(state, { rows: Math.max(1, counts.rowsIn), ms });
-      stats.batch(partition.phase, counts.rowsIn, ms, state.size);
+      stats.batch(partition.phase, counts.rowsIn, ms, state.size, { table: partition.source_table, staged: counts.written, quarantined: counts.rejected });
       cursor = done.hi + 1n;
       attempt = 0;
+      lastState = null;
       deadlineAt = Date.now() + options.retry.deadlineMs;
     } catch (error) {
       if (error instanceof LostPartitionError) {
@@ -66,17 +75,18 @@ async function processPartition(conn: PinnedConnection, partition: PartitionRow,
       const sqlstate = recordedState(error);
       const decision = decideRetry(error, { attempt: attempt + 1, maxAttempts: options.retry.maxAttempts, deadlineAt, now: Date.now(), backoff: options.retry, canSplit: state.size > state.options.min });
       attempt++;
+      lastState = sqlstate;
       if (decision.action === 'split') {
         state = observeBatch(state, { rows: state.size, ms: 0, timedOut: true });
         log.warn(`${at} timed out; batch size now ${state.size}`);
         await withTransientRetry(conn, options.retry, options.stats, (c) => recordRetry(c, partition.id, sqlstate));
-        stats.retry(sqlstate);
+        stats.retry(sqlstate, place);
         continue;
       }
       if (decision.action === 'retry') {
         const lost = sessionLost(error);
         log.warn(`${at} failed (${sqlstate}: ${message}); retry ${attempt} in ${decision.delayMs} ms`);
-        stats.retry(sqlstate);
+        stats.retry(sqlstate, place);
         await sleep(decision.delayMs);
         if (lost) {
           conn.discard();
@@ -92,7 +102,7 @@ async function processPartition(conn: PinnedConnection, partition: PartitionRow,
         continue;
       }
       log.error(`partition ${partition.id} of ${partition.source_table} (${partition.lo}..${partition.hi}) failed at key ${cursor}: ${sqlstate} ${message}`);
-      stats.failure(sqlstate);
+      stats.failure(sqlstate, place);
       await withTransientRetry(conn, options.retry, options.stats, (c) => finishPartition(c, partition.id, { status: 'failed', error: message, sqlstate }));
       return state;
     }

@@ -79,7 +79,7 @@ export interface ChaosResult {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const RAW = ['games', 'moneylines', 'spreads', 'totals'];
-const RUN_ARGS = ['run', '--workers', '2', '--batch-initial', '100', '--batch-min', '50', '--batch-max', '100', '--target-ms', '100'];
+const RUN_ARGS = ['run', '--in-place', '--workers', '2', '--batch-initial', '100', '--batch-min', '50', '--batch-max', '100', '--target-ms', '100'];
 
 function withDatabase(url: string, database: string): string {
   const u = new URL(url);
@@ -176,7 +176,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       await query(url, `CALL pipeline.generate_sample($1, $2, 0.08)`, [options.rows, options.dataSeed ?? options.seed]);
     }
     log(`generated ${options.rows} rows (seed ${options.dataSeed ?? options.seed}) twice; running the reference undisturbed`);
-    const undisturbed = await runPipeline({ url: reference, workers: 2 });
+    const undisturbed = await runPipeline({ url: reference, workers: 2, inPlace: true });
     if (undisturbed.status !== 'done') throw new Error(`the reference run ended ${undisturbed.status}`);
 
     // The record of every committed batch (kept through the final run), and latency on every

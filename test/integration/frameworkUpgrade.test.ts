@@ -1,7 +1,7 @@
 /**
- * A database migrated by pgphase 0.1 (framework file 0001 only; the ledger in pipeline.*, the
+ * A database migrated by the landed version (no framework files 0002-0019; the ledger in pipeline.*, the
  * quarantine in staging.quarantine), with a finished run and a quarantine, upgrades in place:
- * migration 0009 moves the history into pgphase's own schema, `status` still shows the old run,
+ * migration 0010 moves the history into pgphase's own schema, `status` still shows the old run,
  * `quarantine list` still shows the rows, and `down --all` then `migrate` keeps both.
  */
 import { cp, mkdtemp, readdir } from 'node:fs/promises';
@@ -22,11 +22,11 @@ const OLD_REPORT = {
   rowsPerSec: 50,
 };
 
-/** The application's migrations as pgphase 0.1 shipped them: 0001..0008. */
+/** The application's migrations before this layout: all but 0010_framework_state. */
 async function oldMigrations(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'pgphase-old-'));
   for (const name of await readdir('migrations')) {
-    if (/^000[1-8]_/.test(name)) await cp(join('migrations', name), join(dir, name));
+    if (!name.startsWith('0010_framework_state')) await cp(join('migrations', name), join(dir, name));
   }
   return dir;
 }
@@ -35,7 +35,8 @@ describe('a database migrated by pgphase 0.1', () => {
   let db: TestDatabase;
   beforeAll(async () => {
     db = await createTestDatabase({ empty: true });
-    const framework = (await readFrameworkFiles()).filter((f) => f.name === '0001_framework_schema');
+    // pgphase before this layout: every framework file but the ledger's, quarantine's and driver's (0002-0019)
+    const framework = (await readFrameworkFiles()).filter((f) => !/^00(0[2-9]|1[0-9])_/.test(f.name));
     await migrate({ url: db.url, config: db.config({ migrationsDir: await oldMigrations(), proceduresDir: NO_PROCEDURES }), framework });
     // What pgphase 0.1's runner left behind: a finished run of three steps and two quarantined rows.
     await db.query(`INSERT INTO pipeline.runs (id, phases, status, report, created_by, finished_at) VALUES (7, '{staging}', 'done', $1, 'old runner', now())`, [

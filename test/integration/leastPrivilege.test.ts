@@ -1,7 +1,8 @@
 /**
  * Least privilege (migrations/0008_roles.sql): a LOGIN role that is only a member of
  * pgphase_runner runs the pipeline — the fixture phase, then the real staging and curated phases
- * on generated rows, and the quarantine commands — and cannot do anything else: no DROP, ALTER,
+ * on generated rows (curated in place: a blue-green build needs the owner's rights, and the runner
+ * is refused one before anything is written), and the quarantine commands — and cannot do anything else: no DROP, ALTER,
  * TRUNCATE or CREATE, no writes to raw, no ledger deletes, no reads of schema pgphase or of
  * public, no SET ROLE to the owner. The role names can be changed with the settings
  * pgphase.migrator_role / pgphase.runner_role, and the down migration drops the roles it
@@ -83,7 +84,14 @@ describe('a member of pgphase_runner', () => {
     expect(fixture.code, fixture.stderr).toBe(0);
     expect(await copyDefects(db)).toEqual({ missing: 0, duplicated: 0, copied: 3_000 });
 
-    const run = await runCli(['run', '--json', '--workers', '2'], { DATABASE_URL: url });
+    // A blue-green build creates a shadow schema and swaps tables: the runner may not, and is told so
+    // before anything is written. In place, it may.
+    const blueGreen = await runCli(['run', '--json', '--workers', '2'], { DATABASE_URL: url });
+    expect(blueGreen.code).toBe(2);
+    expect(blueGreen.stderr).toMatch(/^error: a blue-green build of phase curated needs CREATE on the database \(for the shadow schema\) and ownership of curated\.market_snapshots \(owned by \S+\), .* which the current role lacks$/m);
+    expect(blueGreen.stderr).toMatch(/^hint: Run blue-green builds, promote, rollback and prune as the tables' owner .*--in-place/m);
+    expect(await db.query(`SELECT count(*)::int AS n FROM pgphase.runs WHERE phases @> '{curated}'`)).toEqual([{ n: 0 }]);
+    const run = await runCli(['run', '--json', '--workers', '2', '--in-place'], { DATABASE_URL: url });
     expect(run.code, run.stderr).toBe(0);
     const report = JSON.parse(run.stdout) as { status: string; phases: { phase: string; rowsIn: number; written: number; rejected: number }[] };
     expect(report.status).toBe('done');
@@ -97,6 +105,12 @@ describe('a member of pgphase_runner', () => {
     const [features] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM curated.game_features`);
     expect(features!.n).toBeGreaterThan(0);
     expect(report.phases.find((p) => p.phase === 'curated')!.written).toBe(features!.n);
+
+    // Its batches were sampled in the ledger, and it can draw the run's report.
+    const [samples] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pgphase.batch_samples b JOIN pgphase.runs r ON r.id = b.run_id WHERE r.id = (SELECT max(id) FROM pgphase.runs)`);
+    expect(samples!.n).toBeGreaterThan(0);
+    const html = await runCli(['report', '--html', '/dev/null'], { DATABASE_URL: url });
+    expect(html.code, html.stderr).toBe(0);
 
     const list = await runCli(['quarantine', 'list', '--json'], { DATABASE_URL: url });
     expect(list.code, list.stderr).toBe(0);
@@ -144,11 +158,40 @@ describe('a member of pgphase_runner', () => {
     // What it may do, it can: read raw, write the ledger.
     expect(await sqlstateOf(url, 'SELECT count(*) FROM raw.games')).toBeNull();
     expect(await sqlstateOf(url, `UPDATE pgphase.runs SET status = status`)).toBeNull();
+    expect(await sqlstateOf(url, 'SELECT count(*) FROM pgphase.batch_samples')).toBeNull();
+    expect(await sqlstateOf(url, 'DELETE FROM pgphase.batch_samples')).toBe('42501');
     // And `status` (the migration bookkeeping in schema pgphase) says which role it needs.
     const status = await runCli(['status'], { DATABASE_URL: url });
     expect(status.code).toBe(2);
+    // It may reach pgphase's report series (migration 0009), nothing else there.
     expect(status.stderr).toMatch(/^error: permission denied for table migrations/m);
     expect(status.stderr).toMatch(/^hint: .*pgphase_migrator/m);
+  });
+});
+
+describe('a runner role without the grants of migration 0009', () => {
+  let db: TestDatabase;
+  const login = `pgphase_t_nos_${randomBytes(4).toString('hex')}`;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    const [{ role_name: runner }] = (await db.query<{ role_name: string }>(`SELECT role_name FROM pipeline.security_roles WHERE purpose = 'runner'`)) as [{ role_name: string }];
+    await admin((c) => c.query(`CREATE ROLE ${login} LOGIN PASSWORD '${PASSWORD}' IN ROLE ${c.escapeIdentifier(runner)}`));
+    await setUpFixture(db, 2_000);
+    await db.query(`GRANT USAGE ON SCHEMA fixture TO ${runner}; GRANT SELECT ON fixture.src TO ${runner}; GRANT INSERT ON fixture.dst TO ${runner}`);
+    await db.query(`REVOKE INSERT ON pgphase.batch_samples FROM ${runner}`);
+  });
+  afterAll(async () => {
+    await db.drop();
+    await admin((c) => c.query(`DROP ROLE IF EXISTS ${login}`));
+  });
+
+  it('runs without samples and says so, instead of failing every batch', async () => {
+    const run = await runCli(['run', '--json', '--workers', '2'], { DATABASE_URL: urlAs(db.url, login), PGPHASE_PHASES: FIXTURE_PHASES_FILE });
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ status: 'done', failedPartitions: [] });
+    expect(await copyDefects(db)).toEqual({ missing: 0, duplicated: 0, copied: 2_000 });
+    expect(run.stderr).toMatch(/cannot write pgphase\.batch_samples/);
+    expect(await db.query(`SELECT count(*)::int AS n FROM pgphase.batch_samples`)).toEqual([{ n: 0 }]);
   });
 });
 
@@ -187,8 +230,8 @@ describe('migration 0008 with other role names', () => {
     );
     expect(privileges).toEqual({ ledger: true, read_raw: true, write_raw: false, truncate: false, owner: migrator });
 
-    const { reverted } = await down({ url: db.url, config, count: 2 });
-    expect(reverted).toEqual(['0009_framework_state', '0008_roles']);
+    const { reverted } = await down({ url: db.url, config, count: 3 });
+    expect(reverted).toEqual(['0010_framework_state', '0009_grant_report_samples', '0008_roles']);
     expect(await db.query(`SELECT role_name FROM pgphase.runner_roles`)).toEqual([]);
     const [me] = await db.query<{ me: string }>(`SELECT current_user AS me`);
     const left = await db.query(

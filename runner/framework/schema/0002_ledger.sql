@@ -6,7 +6,7 @@
 -- written (rows the phase wrote to its target), rejected (rows it quarantined), and extras, named
 -- counters a phase adds (the odds staging phase: {"duplicates": n}, a part of rejected).
 -- A database first migrated by pgphase 0.1 kept this ledger in the application's `pipeline`
--- schema; the application's migration 0009 moves that history here.
+-- schema; the application's migration 0010 moves that history here.
 CREATE TABLE pgphase.runs (
   id bigserial PRIMARY KEY,
   phases TEXT[] NOT NULL,

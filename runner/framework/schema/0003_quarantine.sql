@@ -3,7 +3,7 @@
 -- reason_code is stable (a phase's own codes, or db_error for an error its classification did
 -- not foresee, with the SQLSTATE); raw_row is the source row as jsonb. `pgphase quarantine
 -- replay` runs the rows through their step again. A database first migrated by pgphase 0.1 kept
--- it as staging.quarantine; the application's migration 0009 moves those rows here.
+-- it as staging.quarantine; the application's migration 0010 moves those rows here.
 CREATE TABLE pgphase.quarantine (
   id bigserial PRIMARY KEY,
   source_table text NOT NULL,

@@ -1,7 +1,7 @@
 -- What a runner role needs in pgphase's schema, in one place: pgphase.grant_runner(role) grants
 -- it (USAGE on the schema; SELECT, INSERT, UPDATE on the ledger; SELECT, INSERT, UPDATE, DELETE
 -- on the quarantine; the sequences behind them) and records the role in pgphase.runner_roles;
--- pgphase.revoke_runner(role) takes it back. The migration bookkeeping stays out of reach.
+-- pgphase.revoke_runner(role) takes the table grants back. The migration bookkeeping stays out of reach.
 -- Roles are the application's choice (its migrations create them), so the application calls
 -- these. A later framework file that adds a table the runner writes redefines grant_runner and
 -- re-applies it: SELECT pgphase.grant_runner(role_name) FROM pgphase.runner_roles;
@@ -34,7 +34,7 @@ BEGIN
                   pgphase.quarantine_id_seq FROM %I', p_role);
   EXECUTE format('REVOKE SELECT, INSERT, UPDATE, DELETE ON pgphase.quarantine FROM %I', p_role);
   EXECUTE format('REVOKE SELECT, INSERT, UPDATE ON pgphase.runs, pgphase.run_steps, pgphase.partitions FROM %I', p_role);
-  EXECUTE format('REVOKE USAGE ON SCHEMA pgphase FROM %I', p_role);
+  -- USAGE on the schema stays: other grants may rely on it (whoever granted it revokes it).
 END
 $$;
 

@@ -1,0 +1,57 @@
+/**
+ * Rows of pgphase.batch_samples (runner/framework/schema/0030_batch_samples.sql): one per committed
+ * batch, inserted by runBatch in the batch's own transaction, read by `pgphase report --html`.
+ * Its columns `staged` and `quarantined` (named before the generic phase contract) hold a
+ * batch's `written` and `rejected` (runner/run/phaseCounts.ts).
+ */
+import type pg from 'pg';
+import type { PartitionRow } from './ledgerTypes.js';
+import type { PhaseCounts } from './phaseCounts.js';
+
+/** Who ran a batch and the failed attempts before it, for its sample. */
+export interface BatchSample {
+  readonly worker: string;
+  readonly retries: number;
+  readonly retrySqlstate: string | null;
+}
+
+/** Inserts a batch's sample; started_at is the server's transaction start (one clock for every host). */
+export async function insertBatchSample(
+  client: pg.ClientBase,
+  p: PartitionRow,
+  runId: string,
+  counts: PhaseCounts,
+  ms: number,
+  size: number,
+  s: BatchSample,
+): Promise<void> {
+  await client.query(
+    `INSERT INTO pgphase.batch_samples (run_id, step_id, partition_id, phase, source_table, worker, started_at, rows_in, staged, quarantined, ms, batch_size, retries, retry_sqlstate)
+     VALUES ($1, $2, $3, $4, $5, $6, now(), $7, $8, $9, $10, $11, $12, $13)`,
+    [runId, p.step_id, p.id, p.phase, p.source_table, s.worker, counts.rowsIn, counts.written, counts.rejected, ms, size, s.retries, s.retrySqlstate],
+  );
+}
+
+/**
+ * Whether this role can write samples (and throttle periods). A runner role set up by migration
+ * 0009 can; a DBA's own role may not have been granted them, and then the run goes on without
+ * samples (the caller warns) rather than failing every batch on a report's data.
+ */
+export async function canWriteSamples(client: pg.ClientBase): Promise<boolean> {
+  const { rows } = await client.query<{ ok: boolean }>(
+    `SELECT coalesce(bool_and(has_schema_privilege(n.oid, 'USAGE') AND has_table_privilege(c.oid, 'INSERT')), false)
+            AND count(*) = 2 AS ok
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = 'pgphase' AND c.relname IN ('batch_samples', 'throttle_events')`,
+  );
+  return rows[0]?.ok ?? false;
+}
+
+/** Records a period this runner waited on the health gate. */
+export async function insertThrottleEvent(client: pg.ClientBase, runId: string, runner: string, reason: string, endedAt: Date, ms: number): Promise<void> {
+  await client.query(
+    `INSERT INTO pgphase.throttle_events (run_id, runner, reason, started_at, ended_at)
+     VALUES ($1, $2, $3, $4::timestamptz - make_interval(secs => $5::float8 / 1000), $4::timestamptz)`,
+    [runId, runner, reason, endedAt.toISOString(), ms],
+  );
+}
