@@ -1,7 +1,7 @@
 /**
  * Verification of a finished blue-green build, before anything is exposed. Built-in checks:
  * every partition of the phase in this run is done (none failed, none left), and every source key
- * is accounted for (inside a done partition, and each partition's rows in = staged + quarantined).
+ * is accounted for (inside a done partition, and each partition's rows in = written + rejected).
  * Then the phase's own checks, run against the shadow (search_path = the shadow schema) in a
  * read-only transaction: each returns the violating rows; zero rows passes. A sample of up to 5
  * rows is kept per check.
@@ -39,7 +39,7 @@ async function ledgerChecks(c: pg.ClientBase, phase: Phase, runId: string): Prom
         SELECT $2::text AS source_table, s.${key}::text AS key, 'not in a done partition' AS problem FROM ${table} s, covered
          WHERE NOT (s.${key}::bigint <@ covered.m) ORDER BY s.${key} LIMIT ${SAMPLE + 1})
        UNION ALL
-       (SELECT $2, format('%s..%s', lo, hi), format('partition %s: %s rows in, %s staged + %s quarantined', id, rows_in, staged, quarantined)
+       (SELECT $2, format('%s..%s', lo, hi), format('partition %s: %s rows in, %s written + %s rejected', id, rows_in, written, rejected)
           FROM pgphase.partitions WHERE step_id = $1 AND rows_in <> written + rejected ORDER BY id LIMIT ${SAMPLE + 1})`,
       [step.id, step.source_table],
     );
