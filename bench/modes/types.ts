@@ -33,6 +33,8 @@ export interface ModeResult {
   /** Rows accepted into staging (or games featured), for a cross-check between modes. */
   readonly staged?: number;
   readonly quarantined?: number;
+  /** Checksum of the staged rows (bench/stagedChecksum.ts), set by the harness for full-data staging modes. */
+  readonly checksum?: string;
   /** Measured on a subset of `measuredRows` rows in `measuredSeconds`, rate extrapolated. */
   readonly extrapolated?: { readonly measuredRows: number; readonly measuredSeconds: number };
   readonly workers?: number;
@@ -70,9 +72,9 @@ export function runnerDetail(report: RunReport, tables?: readonly TableDetail[])
     phases: report.phases.map((p) => ({
       phase: p.phase,
       rowsIn: p.rowsIn,
-      staged: p.staged,
-      quarantined: p.quarantined,
-      duplicates: p.duplicates,
+      written: p.written,
+      rejected: p.rejected,
+      extras: p.extras,
       partitions: p.partitions.total,
       batches: p.batches,
       retries: p.retries,

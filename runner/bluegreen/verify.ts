@@ -1,7 +1,7 @@
 /**
  * Verification of a finished blue-green build, before anything is exposed. Built-in checks:
  * every partition of the phase in this run is done (none failed, none left), and every source key
- * is accounted for (inside a done partition, and each partition's rows in = staged + quarantined).
+ * is accounted for (inside a done partition, and each partition's rows in = written + rejected).
  * Then the phase's own checks, run against the shadow (search_path = the shadow schema) in a
  * read-only transaction: each returns the violating rows; zero rows passes. A sample of up to 5
  * rows is kept per check.
@@ -18,16 +18,16 @@ const outcome = (name: string, rows: Record<string, unknown>[]): CheckOutcome =>
 async function ledgerChecks(c: pg.ClientBase, phase: Phase, runId: string): Promise<CheckOutcome[]> {
   const { rows: unfinished } = await c.query<Record<string, unknown>>(
     `SELECT id::text AS partition, source_table, lo::text, hi::text, status, last_sqlstate, last_error
-       FROM pipeline.partitions WHERE run_id = $1 AND phase = $2 AND status <> 'done'
+       FROM pgphase.partitions WHERE run_id = $1 AND phase = $2 AND status <> 'done'
      UNION ALL
      SELECT NULL, source_table, NULL, NULL, 'step ' || status, NULL, NULL
-       FROM pipeline.run_steps WHERE run_id = $1 AND phase = $2 AND status <> 'done'
+       FROM pgphase.run_steps WHERE run_id = $1 AND phase = $2 AND status <> 'done'
      ORDER BY 1 LIMIT ${SAMPLE + 1}`,
     [runId, phase.name],
   );
   const missing: Record<string, unknown>[] = [];
   const { rows: steps } = await c.query<{ id: string; source_table: string; key_column: string }>(
-    `SELECT id::text, source_table, key_column FROM pipeline.run_steps WHERE run_id = $1 AND phase = $2 ORDER BY ordinal`,
+    `SELECT id::text, source_table, key_column FROM pgphase.run_steps WHERE run_id = $1 AND phase = $2 ORDER BY ordinal`,
     [runId, phase.name],
   );
   for (const step of steps) {
@@ -35,12 +35,12 @@ async function ledgerChecks(c: pg.ClientBase, phase: Phase, runId: string): Prom
     const key = c.escapeIdentifier(step.key_column);
     const { rows } = await c.query<Record<string, unknown>>(
       `(WITH covered AS (SELECT coalesce(range_agg(int8range(lo, hi, '[]')), '{}'::int8multirange) AS m
-                           FROM pipeline.partitions WHERE step_id = $1 AND status = 'done')
+                           FROM pgphase.partitions WHERE step_id = $1 AND status = 'done')
         SELECT $2::text AS source_table, s.${key}::text AS key, 'not in a done partition' AS problem FROM ${table} s, covered
          WHERE NOT (s.${key}::bigint <@ covered.m) ORDER BY s.${key} LIMIT ${SAMPLE + 1})
        UNION ALL
-       (SELECT $2, format('%s..%s', lo, hi), format('partition %s: %s rows in, %s staged + %s quarantined', id, rows_in, staged, quarantined)
-          FROM pipeline.partitions WHERE step_id = $1 AND rows_in <> staged + quarantined ORDER BY id LIMIT ${SAMPLE + 1})`,
+       (SELECT $2, format('%s..%s', lo, hi), format('partition %s: %s rows in, %s written + %s rejected', id, rows_in, written, rejected)
+          FROM pgphase.partitions WHERE step_id = $1 AND rows_in <> written + rejected ORDER BY id LIMIT ${SAMPLE + 1})`,
       [step.id, step.source_table],
     );
     missing.push(...rows);

@@ -53,7 +53,7 @@ export function registerReport(program: Command, setExit: (code: number) => void
       const stored = await withDatabase(ctx, (db) =>
         withClient(db.url, 'pgphase report', async (c) => {
           const { rows } = await c.query<{ id: string; report: RunReport | null }>(
-            `SELECT id::text, report FROM pipeline.runs WHERE $1::bigint IS NULL OR id = $1::bigint ORDER BY id DESC LIMIT 1`,
+            `SELECT id::text, report FROM pgphase.runs WHERE $1::bigint IS NULL OR id = $1::bigint ORDER BY id DESC LIMIT 1`,
             [run ?? null],
           );
           return rows[0];

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { formatExtras } from './status.js';
 import { type CommandContext, makeContext, withDatabase, type GlobalFlags } from '../cli/context.js';
 import { EXIT, showInput, UsageError } from '../errors.js';
 import { loadPhases } from '../phases.js';
@@ -6,6 +7,7 @@ import type { RunReport } from '../run/report.js';
 import { runPipeline } from '../run/runPipeline.js';
 import { addProductionFlags, parseProductionFlags } from './runFlags.js';
 import { EXIT_CODES, onGracefulStop, type StopSignal } from '../cli/signals.js';
+import { RUN_DEFAULTS } from '../run/runDefaults.js';
 import { promote } from '../bluegreen/operations.js';
 import type { SwapResult } from '../bluegreen/swap.js';
 import { describeFailures } from '../bluegreen/verify.js';
@@ -46,9 +48,9 @@ function checkPhaseNames(names: readonly string[]): void {
 export function formatReport(r: RunReport): string {
   const lines = [`run ${r.runId}: ${r.status}${r.resumed ? ' (resumed)' : ''}, ${r.workers} worker(s), ${(r.durationMs / 1000).toFixed(1)} s`];
   for (const p of r.phases) {
-    const rate = p.rowsIn ? ((p.staged / p.rowsIn) * 100).toFixed(1) : '0.0';
+    const rate = p.rowsIn ? ((p.written / p.rowsIn) * 100).toFixed(1) : '0.0';
     lines.push(
-      `  ${p.phase.padEnd(8)} ${p.rowsIn} rows in, ${p.staged} staged (${rate}%), ${p.quarantined} quarantined (${p.duplicates} duplicates); ` +
+      `  ${p.phase.padEnd(8)} ${p.rowsIn} rows in, ${p.written} written (${rate}%), ${p.rejected} rejected${formatExtras(p.extras)}; ` +
         `${p.partitions.done}/${p.partitions.total} partitions${p.partitions.failed ? `, ${p.partitions.failed} FAILED` : ''}; ` +
         `${p.rowsPerSec} rows/s; batch p50 ${p.batchMs.p50 ?? '-'} ms, p95 ${p.batchMs.p95 ?? '-'} ms; ${p.retries} retries`,
     );
@@ -74,10 +76,10 @@ export function registerRun(program: Command, setExit: (code: number) => void): 
     .option('--new', 'start a new run instead of resuming the unfinished one (refused beside an unfinished run unless --abandon)')
     .option('--abandon', 'with --new: abandon the unfinished runs (recorded in the ledger) instead of refusing')
     .option('--json', 'print the final report as JSON on stdout')
-    .option('--batch-min <n>', 'smallest batch, in keys', '100')
-    .option('--batch-max <n>', 'largest batch, in keys', '200000')
-    .option('--batch-initial <n>', 'first batch, in keys', '2000')
-    .option('--target-ms <n>', 'target duration of one batch', '1000')
+    .option('--batch-min <n>', 'smallest batch, in rows', String(RUN_DEFAULTS.batch.min))
+    .option('--batch-max <n>', 'largest batch, in rows', String(RUN_DEFAULTS.batch.max))
+    .option('--batch-initial <n>', 'first batch, in rows', String(RUN_DEFAULTS.batch.initial))
+    .option('--target-ms <n>', 'target duration of one batch', String(RUN_DEFAULTS.batch.targetMs))
     .option('--per-record', 'force the procedures\' per-record (savepoint) path, for measurement')
     .option('--promote', 'promote each blue-green phase\'s build once it passes its checks')
     .option('--in-place', 'write blue-green phases straight into their live tables (no shadow build, nothing to roll back to)')

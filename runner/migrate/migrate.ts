@@ -17,13 +17,15 @@ import { LOCK_NOT_AVAILABLE, LockTimeoutError, MigrationError, PgphaseError, sql
 import { silentLog, type Log } from '../log.js';
 import { repairInvalidIndexes } from './invalidIndexes.js';
 import { sqlLoaderStrategy } from './loader.js';
-import { installFramework } from '../framework/install.js';
+import { type FrameworkFile, installFramework } from '../framework/install.js';
 import { appliedMigrations, ensureMeta, META_SCHEMA, MIGRATIONS_TABLE } from './meta.js';
 import { checksumAccepted, type MigrationFile, readMigrations } from './migrationFile.js';
 import { acquireMigrationLock, releaseMigrationLock } from './migrationLock.js';
 import { checkServerVersion } from '../db/serverVersion.js';
 import { majorOf } from '../db/versionRule.js';
 import { applyProcedures, describeSqlError, forServer, readProcedures } from './procedures.js';
+import { sleep as realSleep } from '../sleep.js';
+import { backoffMs } from '../plan/retryPolicy.js';
 
 export interface MigrateOptions {
   readonly url: string;
@@ -31,6 +33,8 @@ export interface MigrateOptions {
   readonly log?: Log;
   /** For tests: injected sleep and randomness of the retry ladder. */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** For tests: the framework files to install (default: all of runner/framework/schema), e.g. an older pgphase's. */
+  readonly framework?: readonly FrameworkFile[];
 }
 
 export interface MigrateResult {
@@ -40,8 +44,6 @@ export interface MigrateResult {
   /** How many times the ladder retried after a lock timeout. */
   readonly lockRetries: number;
 }
-
-const sleepFor = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Refuses to go on when an applied file changed; records checksums of files applied without one. */
 export async function verifyChecksums(client: pg.Client, files: readonly MigrationFile[], log: Log): Promise<void> {
@@ -71,6 +73,11 @@ export async function verifyChecksums(client: pg.Client, files: readonly Migrati
   }
 }
 
+/** Backoff of the lock retry ladder: full jitter over a doubling step capped at 30 s (the one backoff, retryPolicy.backoffMs). */
+export function lockBackoffMs(attempt: number, baseMs: number, random = Math.random): number {
+  return backoffMs(attempt, { baseMs, capMs: 30_000 }, random);
+}
+
 async function setSessionTimeouts(client: pg.Client, config: Config): Promise<void> {
   await client.query(`SELECT set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false)`, [
     `${config.lockTimeoutMs}ms`,
@@ -78,10 +85,6 @@ async function setSessionTimeouts(client: pg.Client, config: Config): Promise<vo
   ]);
 }
 
-/** Backoff of the lock retry ladder: full jitter over a doubling step capped at 30 s. */
-export function lockBackoffMs(attempt: number, baseMs: number, random = Math.random): number {
-  return Math.round(random() * Math.min(30_000, baseMs * 2 ** attempt));
-}
 
 function runnerLogger(log: Log, current: { name?: string }) {
   return {
@@ -123,7 +126,7 @@ async function withMigrationLock<T>(options: MigrateOptions, fn: (client: pg.Cli
     await acquireMigrationLock(client, options.config.migrateWaitMs);
     try {
       await ensureMeta(client);
-      await installFramework(client);
+      await installFramework(client, options.framework);
       return await fn(client, log);
     } finally {
       await client.query('ROLLBACK').catch(() => {});
@@ -156,7 +159,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   const { config } = options;
   const files = await readMigrations(config.migrationsDir);
   const procedures = await readProcedures(config.proceduresDir);
-  const sleep = options.sleep ?? sleepFor;
+  const sleep = options.sleep ?? realSleep;
   return withMigrationLock(options, async (client, log) => {
     await verifyChecksums(client, files, log);
     const before = new Set((await appliedMigrations(client)).keys());

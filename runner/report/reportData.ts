@@ -59,16 +59,16 @@ const ms = (column: string) => `(extract(epoch FROM ${column}) * 1000)::float8`;
 export async function loadReportData(client: pg.ClientBase, runId?: string): Promise<ReportData> {
   const { rows: runs } = await client.query<{ id: string; status: string; phases: string[]; start: number; end: number | null }>(
     `SELECT id::text, status, phases, ${ms('started_at')} AS start, ${ms('finished_at')} AS end
-       FROM pipeline.runs WHERE $1::bigint IS NULL OR id = $1::bigint ORDER BY id DESC LIMIT 1`,
+       FROM pgphase.runs WHERE $1::bigint IS NULL OR id = $1::bigint ORDER BY id DESC LIMIT 1`,
     [runId ?? null],
   );
   const run = runs[0];
   if (!run) throw new UsageError(runId ? `run ${runId} does not exist` : 'there is no run yet', 'List runs with `pgphase status`.');
   const id = run.id;
   const tables = await client.query<ReportData['tables'][number]>(
-    `SELECT s.phase, s.source_table AS table, coalesce(sum(p.rows_in), 0)::float8 AS "rowsIn", coalesce(sum(p.staged), 0)::float8 AS staged,
-            coalesce(sum(p.quarantined), 0)::float8 AS quarantined, coalesce(sum(p.batches), 0)::int AS batches, coalesce(sum(p.retries), 0)::int AS retries
-       FROM pipeline.run_steps s LEFT JOIN pipeline.partitions p ON p.step_id = s.id
+    `SELECT s.phase, s.source_table AS table, coalesce(sum(p.rows_in), 0)::float8 AS "rowsIn", coalesce(sum(p.written), 0)::float8 AS staged,
+            coalesce(sum(p.rejected), 0)::float8 AS quarantined, coalesce(sum(p.batches), 0)::int AS batches, coalesce(sum(p.retries), 0)::int AS retries
+       FROM pgphase.run_steps s LEFT JOIN pgphase.partitions p ON p.step_id = s.id
       WHERE s.run_id = $1 GROUP BY s.phase, s.source_table, s.ordinal ORDER BY s.ordinal`,
     [id],
   );
@@ -85,12 +85,12 @@ export async function loadReportData(client: pg.ClientBase, runId?: string): Pro
   const partitions = await client.query<ReportPartition>(
     `SELECT id::text, phase, source_table AS table, lo::text, hi::text, status, ${ms('started_at')} AS start, ${ms('finished_at')} AS end,
             claimed_by AS worker, rows_in::float8 AS rows, retries
-       FROM pipeline.partitions WHERE run_id = $1 ORDER BY step_id, lo`,
+       FROM pgphase.partitions WHERE run_id = $1 ORDER BY step_id, lo`,
     [id],
   );
   const errors = await client.query<ReportData['errors'][number]>(
     `SELECT p.phase, p.source_table AS table, e.key AS sqlstate, sum(e.value::int)::int AS count
-       FROM pipeline.partitions p, jsonb_each_text(p.errors) e WHERE p.run_id = $1 GROUP BY 1, 2, 3 ORDER BY 4 DESC, 1, 2, 3`,
+       FROM pgphase.partitions p, jsonb_each_text(p.errors) e WHERE p.run_id = $1 GROUP BY 1, 2, 3 ORDER BY 4 DESC, 1, 2, 3`,
     [id],
   );
   return {
@@ -104,12 +104,12 @@ export async function loadReportData(client: pg.ClientBase, runId?: string): Pro
   };
 }
 
-/** Quarantined rows of the run by reason and table (from staging.quarantine, where it exists). */
+/** Quarantined rows of the run by reason and table (from pgphase.quarantine, where it exists). */
 async function quarantineOfRun(client: pg.ClientBase, runId: string): Promise<ReportData['quarantine']> {
-  const { rows: has } = await client.query<{ ok: boolean }>(`SELECT to_regclass('staging.quarantine') IS NOT NULL AS ok`);
+  const { rows: has } = await client.query<{ ok: boolean }>(`SELECT to_regclass('pgphase.quarantine') IS NOT NULL AS ok`);
   if (!has[0]?.ok) return [];
   const { rows } = await client.query<ReportData['quarantine'][number]>(
-    `SELECT reason_code AS reason, source_table AS table, count(*)::int AS rows FROM staging.quarantine WHERE run_id = $1 GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2`,
+    `SELECT reason_code AS reason, source_table AS table, count(*)::int AS rows FROM pgphase.quarantine WHERE run_id = $1 GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2`,
     [runId],
   );
   return rows;

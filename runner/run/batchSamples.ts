@@ -1,9 +1,12 @@
 /**
  * Rows of pgphase.batch_samples (runner/framework/schema/0030_batch_samples.sql): one per committed
  * batch, inserted by runBatch in the batch's own transaction, read by `pgphase report --html`.
+ * Its columns `staged` and `quarantined` (named before the generic phase contract) hold a
+ * batch's `written` and `rejected` (runner/run/phaseCounts.ts).
  */
 import type pg from 'pg';
-import type { BatchCounts, PartitionRow } from './ledger.js';
+import type { PartitionRow } from './ledgerTypes.js';
+import type { PhaseCounts } from './phaseCounts.js';
 
 /** Who ran a batch and the failed attempts before it, for its sample. */
 export interface BatchSample {
@@ -17,7 +20,7 @@ export async function insertBatchSample(
   client: pg.ClientBase,
   p: PartitionRow,
   runId: string,
-  counts: BatchCounts,
+  counts: PhaseCounts,
   ms: number,
   size: number,
   s: BatchSample,
@@ -25,7 +28,7 @@ export async function insertBatchSample(
   await client.query(
     `INSERT INTO pgphase.batch_samples (run_id, step_id, partition_id, phase, source_table, worker, started_at, rows_in, staged, quarantined, ms, batch_size, retries, retry_sqlstate)
      VALUES ($1, $2, $3, $4, $5, $6, now(), $7, $8, $9, $10, $11, $12, $13)`,
-    [runId, p.step_id, p.id, p.phase, p.source_table, s.worker, counts.rows_in ?? 0, counts.staged ?? 0, counts.quarantined ?? 0, ms, size, s.retries, s.retrySqlstate],
+    [runId, p.step_id, p.id, p.phase, p.source_table, s.worker, counts.rowsIn, counts.written, counts.rejected, ms, size, s.retries, s.retrySqlstate],
   );
 }
 

@@ -44,11 +44,11 @@ export function overBudget(t: StepTally, b: ErrorBudget): string | null {
 /** Reads a step's tally (and the run's failed partitions) from the ledger and judges it. */
 export async function checkBudget(c: pg.ClientBase, runId: string, stepId: string, b: ErrorBudget): Promise<string | null> {
   const { rows } = await c.query<{ source: string; rows_in: string; quarantined: string; failed: number }>(
-    `SELECT (SELECT source_table FROM pipeline.run_steps WHERE id = $2) AS source,
+    `SELECT (SELECT source_table FROM pgphase.run_steps WHERE id = $2) AS source,
             coalesce(sum(rows_in) FILTER (WHERE step_id = $2), 0)::text AS rows_in,
-            coalesce(sum(quarantined) FILTER (WHERE step_id = $2), 0)::text AS quarantined,
+            coalesce(sum(rejected) FILTER (WHERE step_id = $2), 0)::text AS quarantined,
             count(*) FILTER (WHERE status = 'failed')::int AS failed
-       FROM pipeline.partitions WHERE run_id = $1`,
+       FROM pgphase.partitions WHERE run_id = $1`,
     [runId, stepId],
   );
   const r = rows[0]!;

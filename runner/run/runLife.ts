@@ -24,7 +24,7 @@ export interface UnfinishedRun {
 const LIVE_SQL = `EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
       AND l.granted AND l.objsubid = 2
       AND ((l.classid = ${RUN_ALIVE_LOCK_CLASS} AND l.objid = (r.id % 2147483647)::oid)
-        OR (l.classid = ${PARTITION_LOCK_CLASS} AND l.objid IN (SELECT p.id::oid FROM pipeline.partitions p WHERE p.run_id = r.id AND p.status = 'running'))))`;
+        OR (l.classid = ${PARTITION_LOCK_CLASS} AND l.objid IN (SELECT p.id::oid FROM pgphase.partitions p WHERE p.run_id = r.id AND p.status = 'running'))))`;
 
 /** Unfinished (running, not abandoned) runs, newest first. */
 export async function unfinishedRuns(c: pg.ClientBase): Promise<UnfinishedRun[]> {
@@ -33,7 +33,7 @@ export async function unfinishedRuns(c: pg.ClientBase): Promise<UnfinishedRun[]>
             CASE WHEN k.paused THEN k.pause_kind END AS "pauseKind", k.pause_reason AS "pauseReason",
             (SELECT w.state || ': ' || w.reason FROM pgphase.run_runners w WHERE w.run_id = r.id AND w.ended_at IS NULL
                 AND w.state IN ('throttled', 'paused', 'stopping') ORDER BY w.last_seen DESC LIMIT 1) AS throttled
-       FROM pipeline.runs r LEFT JOIN pgphase.run_control k ON k.run_id = r.id
+       FROM pgphase.runs r LEFT JOIN pgphase.run_control k ON k.run_id = r.id
       WHERE r.status = 'running' AND k.abandoned_at IS NULL
       ORDER BY r.id DESC`,
   );

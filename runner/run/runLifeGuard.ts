@@ -28,7 +28,7 @@ export async function checkUnfinished(c: pg.ClientBase, options: { abandon: bool
   for (const r of runs) {
     await abandonRun(c, r.id, options.by);
     await c.query(
-      `UPDATE pipeline.runs SET status = 'failed', finished_at = now(), report = coalesce(report, '{}'::jsonb) || jsonb_build_object('abandoned', true, 'abandonedBy', $2::text)
+      `UPDATE pgphase.runs SET status = 'failed', finished_at = now(), report = coalesce(report, '{}'::jsonb) || jsonb_build_object('abandoned', true, 'abandonedBy', $2::text)
         WHERE id = $1 AND status = 'running'`,
       [r.id, options.by],
     );

@@ -29,6 +29,7 @@ import { RunStats } from './stats.js';
 import { PinnedConnection, withTransientRetry } from './connection.js';
 import { runWorker } from './worker.js';
 import { runWorkerPool } from './workerPool.js';
+import { RUN_DEFAULTS } from './runDefaults.js';
 import { canWriteSamples, insertThrottleEvent } from './batchSamples.js';
 import { recordThrottlePeriods } from './throttleRecorder.js';
 import { serveRunMetrics } from '../metrics/serveRunMetrics.js';
@@ -43,7 +44,7 @@ export interface RunOptions {
   readonly fresh?: boolean;
   /** With `fresh`: abandon the unfinished runs (recorded in pgphase.run_control) instead of refusing. */
   readonly abandon?: boolean;
-  /** Adaptive batch size, in keys. Defaults: target 1000 ms, min 100, max 200000, initial 2000. */
+  /** Adaptive batch size, in rows. Defaults: RUN_DEFAULTS.batch (runDefaults.ts). */
   readonly batch?: Partial<BatchControllerOptions>;
   /** Per-connection limits. Defaults: statement 5 min, lock 10 s, idle in transaction 60 s. */
   readonly statementTimeoutMs?: number;
@@ -76,8 +77,6 @@ export interface RunOptions {
   readonly stats?: RunStats;
 }
 
-const DEFAULT_BATCH: BatchControllerOptions = { targetMs: 1_000, min: 100, max: 200_000, initial: 2_000 };
-const DEFAULT_RETRY = { maxAttempts: 8, baseMs: 100, capMs: 10_000, deadlineMs: 120_000 };
 
 /**
  * Default worker count: the cores of this machine (the procedures are CPU-bound in the server;
@@ -130,16 +129,16 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
     max: ceiling + 1,
     connectionTimeoutMillis: connectTimeout(),
     application_name: applicationName,
-    statement_timeout: options.statementTimeoutMs ?? 300_000,
-    lock_timeout: options.lockTimeoutMs ?? 10_000,
-    idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? 60_000,
+    statement_timeout: options.statementTimeoutMs ?? RUN_DEFAULTS.statementTimeoutMs,
+    lock_timeout: options.lockTimeoutMs ?? RUN_DEFAULTS.lockTimeoutMs,
+    idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? RUN_DEFAULTS.idleInTransactionTimeoutMs,
     ...(options.forcePerRecord ? { options: '-c pgphase.force_per_record=on' } : {}),
   });
   pool.on('error', () => {
     /* an idle connection died (server restart); the next checkout gets a fresh one */
   });
-  const retry = { ...DEFAULT_RETRY, ...options.retry };
-  const batch = { ...DEFAULT_BATCH, ...options.batch };
+  const retry = { ...RUN_DEFAULTS.retry, ...options.retry };
+  const batch: BatchControllerOptions = { ...RUN_DEFAULTS.batch, ...options.batch };
   const stopping = () => options.signal?.aborted ?? false;
   const conn = new PinnedConnection(pool, stats);
   const ledger = <T>(op: (client: pg.PoolClient) => Promise<T>) => withTransientRetry(conn, retry, stats, op);
@@ -231,10 +230,10 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
       let status = await finishRun(c, runId, draft);
       if (builds?.some((b) => b.state === 'failed')) {
         status = 'failed';
-        await c.query(`UPDATE pipeline.runs SET status = 'failed' WHERE id = $1`, [runId]);
+        await c.query(`UPDATE pgphase.runs SET status = 'failed' WHERE id = $1`, [runId]);
       }
       const final = { ...draft, status, ...(builds ? { builds } : {}) };
-      await c.query('UPDATE pipeline.runs SET report = $2 WHERE id = $1', [runId, JSON.stringify(final)]);
+      await c.query('UPDATE pgphase.runs SET report = $2 WHERE id = $1', [runId, JSON.stringify(final)]);
       return final;
     });
     metrics?.setState(report.status === 'running' ? 'stopped' : report.status);

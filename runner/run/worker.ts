@@ -23,6 +23,7 @@ import {
 } from './ledger.js';
 import type { RunStats } from './stats.js';
 import { PinnedConnection, recordedState, type RetrySettings, sessionLost, withTransientRetry } from './connection.js';
+import { sleep } from '../sleep.js';
 
 export interface WorkerOptions {
   readonly runId: string;
@@ -51,8 +52,6 @@ export interface WorkerOptions {
 /** How a worker ended: the run is settled, it was told to leave, or the run is stopping. */
 export type WorkerEnd = 'done' | 'left' | 'stopped';
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
 async function processPartition(conn: PinnedConnection, partition: PartitionRow, options: WorkerOptions, controller: BatchState): Promise<BatchState> {
   const { log, stats } = options;
   const hi = BigInt(partition.hi);
@@ -77,8 +76,8 @@ async function processPartition(conn: PinnedConnection, partition: PartitionRow,
       const sample = options.samples ? { worker: options.name, retries: attempt, retrySqlstate: lastState } : undefined;
       stats.workerBusy(true);
       const { range: done, counts, ms } = await runBatch(client, partition, options.runId, cursor, state.size, options.outputSchemas?.get(partition.phase), sample).finally(() => stats.workerBusy(false));
-      state = observeBatch(state, { rows: Math.max(1, Number(counts.rows_in)), ms });
-      stats.batch(partition.phase, Number(counts.rows_in), ms, state.size, { table: partition.source_table, staged: Number(counts.staged), quarantined: Number(counts.quarantined) });
+      state = observeBatch(state, { rows: Math.max(1, counts.rowsIn), ms });
+      stats.batch(partition.phase, counts.rowsIn, ms, state.size, { table: partition.source_table, staged: counts.written, quarantined: counts.rejected });
       cursor = done.hi + 1n;
       if (options.afterBatch) await withTransientRetry(conn, options.retry, options.stats, (c) => options.afterBatch!(c, partition));
       attempt = 0;

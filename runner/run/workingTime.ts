@@ -11,7 +11,7 @@ import type { RunReport } from './report.js';
 export async function withWorkingTime(c: pg.ClientBase, built: RunReport, stoppedBy: string | undefined): Promise<RunReport> {
   const durationMs = await workingMs(c, built.runId);
   const { rows: spans } = await c.query<{ phase: string; lo: string | null; hi: string | null }>(
-    `SELECT phase, min(started_at)::text AS lo, max(finished_at)::text AS hi FROM pipeline.partitions WHERE run_id = $1 GROUP BY phase`,
+    `SELECT phase, min(started_at)::text AS lo, max(finished_at)::text AS hi FROM pgphase.partitions WHERE run_id = $1 GROUP BY phase`,
     [built.runId],
   );
   const phases = [];

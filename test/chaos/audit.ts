@@ -30,11 +30,11 @@ export const INSTALL_AUDIT = `
       EXECUTE format('ALTER PROCEDURE %I.%I RENAME TO %I', v_schema, v_proc, v_proc || '__audited');
       EXECUTE format($w$
         CREATE PROCEDURE %1$I.%2$I (p_run_id bigint, p_lo bigint, p_hi bigint, INOUT rows_in bigint DEFAULT NULL,
-          INOUT staged bigint DEFAULT NULL, INOUT quarantined bigint DEFAULT NULL, INOUT duplicates bigint DEFAULT NULL)
+          INOUT written bigint DEFAULT NULL, INOUT rejected bigint DEFAULT NULL, INOUT extras jsonb DEFAULT NULL)
         LANGUAGE plpgsql AS $p$
         BEGIN
           INSERT INTO chaos_audit.applied (procedure, lo, hi) VALUES (%3$L, p_lo, p_hi);
-          CALL %1$I.%4$I(p_run_id, p_lo, p_hi, rows_in, staged, quarantined, duplicates);
+          CALL %1$I.%4$I(p_run_id, p_lo, p_hi, rows_in, written, rejected, extras);
         END $p$ $w$, v_schema, v_proc, v_name, v_proc || '__audited');
     END LOOP;
   END $do$`.replace('$1::text[]', `ARRAY[${PROCEDURES.map((p) => `'${p.replace(/'/g, "''")}'`).join(', ')}]`);
@@ -45,7 +45,7 @@ export const AUDIT_DEFECTS = `
       FROM chaos_audit.applied a)
   SELECT (SELECT count(*) FROM chaos_audit.applied)::int AS batches,
          (SELECT count(*) FROM ordered WHERE lo <= reach)::int AS overlaps,
-         (SELECT count(*) FROM pipeline.partitions p JOIN pipeline.run_steps s ON s.id = p.step_id
+         (SELECT count(*) FROM pgphase.partitions p JOIN pgphase.run_steps s ON s.id = p.step_id
            WHERE p.hi - p.lo + 1 <> coalesce((SELECT sum(a.hi - a.lo + 1) FROM chaos_audit.applied a
                                                WHERE a.procedure = s.procedure AND a.lo >= p.lo AND a.hi <= p.hi), 0))::int AS uncovered`;
 

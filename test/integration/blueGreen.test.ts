@@ -266,14 +266,14 @@ describe('crashes and what a swap would break', () => {
     const want = await checksums(db, undisturbed.builds![0]!.schema);
     // Every ledger update commits 50 ms slower (as in the chaos loop), so the kill lands mid-build.
     await db.query(`CREATE FUNCTION public.slow_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.05); RETURN NULL; END $$;
-                    CREATE TRIGGER slow_commit AFTER UPDATE ON pipeline.partitions FOR EACH STATEMENT EXECUTE FUNCTION public.slow_commit()`);
+                    CREATE TRIGGER slow_commit AFTER UPDATE ON pgphase.partitions FOR EACH STATEMENT EXECUTE FUNCTION public.slow_commit()`);
     const args = ['run', 'curated', '--new', '--workers', '1', '--batch-initial', '1', '--batch-min', '1', '--batch-max', '1'];
     const { child, done } = startCli(args, { DATABASE_URL: db.url });
     let batches = 0;
     for (let i = 0; i < 3_000 && batches < 3; i++) {
       await new Promise((r) => setTimeout(r, 10));
       const [row] = await db.query<{ n: number }>(
-        `SELECT coalesce(sum(p.batches), 0)::int AS n FROM pipeline.partitions p WHERE p.run_id = (SELECT max(id) FROM pipeline.runs) AND p.run_id > $1`,
+        `SELECT coalesce(sum(p.batches), 0)::int AS n FROM pgphase.partitions p WHERE p.run_id = (SELECT max(id) FROM pgphase.runs) AND p.run_id > $1`,
         [undisturbed.runId],
       );
       batches = row!.n;
@@ -282,8 +282,8 @@ describe('crashes and what a swap would break', () => {
     child.kill('SIGKILL');
     const killed = await done;
     expect(killed.code).toBeNull();
-    await db.query(`DROP TRIGGER slow_commit ON pipeline.partitions; DROP FUNCTION public.slow_commit()`);
-    const [run] = await db.query<{ id: string; status: string }>(`SELECT r.id::text AS id, r.status FROM pipeline.runs r ORDER BY r.id DESC LIMIT 1`);
+    await db.query(`DROP TRIGGER slow_commit ON pgphase.partitions; DROP FUNCTION public.slow_commit()`);
+    const [run] = await db.query<{ id: string; status: string }>(`SELECT r.id::text AS id, r.status FROM pgphase.runs r ORDER BY r.id DESC LIMIT 1`);
     expect(run!.status).toBe('running');
     expect((await versions()).pending).toMatchObject({ runId: run!.id, state: 'building' });
     const resumed = await runCli(['run', 'curated', '--promote', '--json'], { DATABASE_URL: db.url });
@@ -309,7 +309,7 @@ describe('crashes and what a swap would break', () => {
     await db.query(`CREATE SCHEMA reports; CREATE VIEW reports.favourites AS SELECT game_id FROM curated.game_features WHERE ml_fair_home > 0.7;
                     CREATE TABLE reports.picks (game_id bigint REFERENCES curated.game_features (game_id))`);
     try {
-      const [before] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pipeline.runs`);
+      const [before] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pgphase.runs`);
       const pending = (await versions()).pending;
       const r = await runCli(['run', 'curated', '--new'], { DATABASE_URL: db.url });
       expect(r.code).toBe(1);
@@ -317,7 +317,7 @@ describe('crashes and what a swap would break', () => {
         /^error: phase curated cannot be built or swapped blue-green: foreign key picks_game_id_fkey on reports\.picks \(references curated\.game_features\); view reports\.favourites \(reads curated\.game_features\)$/m,
       );
       expect(r.stderr).toMatch(/^hint: A swap would leave these pointing at the old version/m);
-      expect(await db.query(`SELECT count(*)::int AS n FROM pipeline.runs`)).toEqual([before]);
+      expect(await db.query(`SELECT count(*)::int AS n FROM pgphase.runs`)).toEqual([before]);
       expect((await versions()).pending).toEqual(pending);
       // Created after a build started, they stop its promote the same way.
       await db.query(`DROP TABLE reports.picks`);

@@ -45,7 +45,7 @@ describe('error budget', () => {
     expect(done.phases[0]!.staged + done.phases[0]!.quarantined).toBe(raw);
     const [staged] = await db.query<{ n: number }>(
       `SELECT ((SELECT count(*) FROM staging.games) + (SELECT count(*) FROM staging.moneylines) + (SELECT count(*) FROM staging.spreads)
-             + (SELECT count(*) FROM staging.totals) + (SELECT count(*) FROM staging.quarantine))::int AS n`,
+             + (SELECT count(*) FROM staging.totals) + (SELECT count(*) FROM pgphase.quarantine))::int AS n`,
     );
     expect(staged!.n).toBe(raw);
   });

@@ -77,11 +77,11 @@ describe('health gate', () => {
       // Worker A is kept inside its batch (holding ACCESS SHARE on fixture.src): its ledger
       // update waits on a row lock of ours.
       const { rows } = await until(async () => {
-        const r = await holder.query(`SELECT id FROM pipeline.partitions WHERE status = 'running' ORDER BY id LIMIT 1`);
+        const r = await holder.query(`SELECT id FROM pgphase.partitions WHERE status = 'running' ORDER BY id LIMIT 1`);
         return r.rows.length ? r : null;
       }, 'a partition in progress');
       await holder.query('BEGIN');
-      await holder.query('SELECT 1 FROM pipeline.partitions WHERE id = $1 FOR UPDATE', [rows[0].id]);
+      await holder.query('SELECT 1 FROM pgphase.partitions WHERE id = $1 FOR UPDATE', [rows[0].id]);
       await until(async () => (await db.query(`SELECT 1 FROM pg_stat_activity WHERE application_name LIKE 'pgphase run %' AND wait_event_type = 'Lock'`)).length > 0, 'worker A to wait');
       // A DBA's session asks for a conflicting lock and queues behind worker A...
       await dba.query('BEGIN');

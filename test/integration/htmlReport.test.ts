@@ -59,7 +59,7 @@ describe('the HTML report of a run', () => {
     expect(data.run).toMatchObject({ id: runId, status: 'done', phases: ['staging'] });
     const ledger = await db.query<{ table: string; rows_in: number; batches: number; partitions: number }>(
       `SELECT source_table AS table, sum(rows_in)::int AS rows_in, sum(batches)::int AS batches, count(*)::int AS partitions
-         FROM pipeline.partitions WHERE run_id = $1 GROUP BY 1 ORDER BY 1`,
+         FROM pgphase.partitions WHERE run_id = $1 GROUP BY 1 ORDER BY 1`,
       [runId],
     );
     expect(ledger).toHaveLength(4);
@@ -76,7 +76,7 @@ describe('the HTML report of a run', () => {
     expect(data.charts.throttle[0]).toMatchObject({ reason: 'replica_lag' });
     expect(data.charts.throttle[0]!.end - data.charts.throttle[0]!.start).toBeCloseTo(0.8, 3);
     const quarantine = await db.query<{ reason: string; table: string; rows: number }>(
-      `SELECT reason_code AS reason, source_table AS table, count(*)::int AS rows FROM staging.quarantine WHERE run_id = $1 GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2`,
+      `SELECT reason_code AS reason, source_table AS table, count(*)::int AS rows FROM pgphase.quarantine WHERE run_id = $1 GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2`,
       [runId],
     );
     expect(quarantine.length).toBeGreaterThan(0);
@@ -93,7 +93,7 @@ describe('the HTML report of a run', () => {
     const cli = await runCli(['report', runId], { DATABASE_URL: db.url });
     expect(cli.code, cli.stderr).toBe(0);
     expect(cli.stdout).toMatch(new RegExp(`^run ${runId}: done, 2 worker\\(s\\)`));
-    expect(cli.stdout).toMatch(/^ {2}staging +\d+ rows in, \d+ staged/m);
+    expect(cli.stdout).toMatch(/^ {2}staging +\d+ rows in, \d+ written/m);
   });
 
   it('a run id that does not exist is a usage error', async () => {
@@ -164,7 +164,7 @@ describe('the HTML report of a run shared by two runner processes', () => {
     const args = ['run', '--json', '--workers', '1', '--batch-initial', '100', '--batch-max', '200'];
     const first = startCli(args, env);
     for (let i = 0; i < 600; i++) {
-      const [p] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pipeline.partitions WHERE status = 'running'`);
+      const [p] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pgphase.partitions WHERE status = 'running'`);
       if (p!.n > 0) break;
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -180,7 +180,7 @@ describe('the HTML report of a run shared by two runner processes', () => {
     const runners = new Set(data.samples.map((s) => s.worker.split(':').slice(0, 3).join(':')));
     expect(runners.size).toBe(2);
     const [ledger] = await db.query<{ batches: number; rows: number }>(
-      `SELECT sum(batches)::int AS batches, sum(rows_in)::int AS rows FROM pipeline.partitions WHERE run_id = $1`,
+      `SELECT sum(batches)::int AS batches, sum(rows_in)::int AS rows FROM pgphase.partitions WHERE run_id = $1`,
       [runIds[0]],
     );
     expect({ batches: data.samples.length, rows: data.samples.reduce((a, s) => a + s.rows, 0) }).toEqual(ledger);

@@ -80,9 +80,9 @@ describe('Prometheus metrics of a run', () => {
     expect(final.value('pgphase_workers_busy')).toBe(0);
 
     const ledger = await db.query<{ phase: string; table: string; rows_in: string; staged: string; quarantined: string; batches: string; retries: string }>(
-      `SELECT phase, source_table AS table, sum(rows_in)::text AS rows_in, sum(staged)::text AS staged, sum(quarantined)::text AS quarantined,
+      `SELECT phase, source_table AS table, sum(rows_in)::text AS rows_in, sum(written)::text AS staged, sum(rejected)::text AS quarantined,
               sum(batches)::text AS batches, sum(retries)::text AS retries
-         FROM pipeline.partitions WHERE run_id = $1 GROUP BY 1, 2 ORDER BY 2`,
+         FROM pgphase.partitions WHERE run_id = $1 GROUP BY 1, 2 ORDER BY 2`,
       [report.runId],
     );
     expect(ledger).toHaveLength(4);
@@ -97,7 +97,7 @@ describe('Prometheus metrics of a run', () => {
     expect(ledger.reduce((a, t) => a + Number(t.quarantined), 0)).toBeGreaterThan(0);
     // Retries by SQLSTATE: the ledger's per-partition error counts (no partition failed, so all retries).
     const errors = await db.query<{ table: string; sqlstate: string; n: number }>(
-      `SELECT source_table AS table, e.key AS sqlstate, sum(e.value::int)::int AS n FROM pipeline.partitions, jsonb_each_text(errors) e
+      `SELECT source_table AS table, e.key AS sqlstate, sum(e.value::int)::int AS n FROM pgphase.partitions, jsonb_each_text(errors) e
         WHERE run_id = $1 GROUP BY 1, 2`,
       [report.runId],
     );
@@ -154,19 +154,19 @@ describe('Prometheus metrics of a run', () => {
     expect(report.status).toBe('failed');
     expect(end.value('pgphase_run_status', { status: 'running' })).toBe(0);
     const failed = await db.query<{ sqlstate: string; n: number }>(
-      `SELECT last_sqlstate AS sqlstate, count(*)::int AS n FROM pipeline.partitions WHERE run_id = $1 AND status = 'failed' GROUP BY 1`,
+      `SELECT last_sqlstate AS sqlstate, count(*)::int AS n FROM pgphase.partitions WHERE run_id = $1 AND status = 'failed' GROUP BY 1`,
       [report.runId],
     );
     expect(failed).toEqual([{ sqlstate: 'P0001', n: 1 }]);
     expect(end.samples('pgphase_partition_errors_total').map((s) => ({ ...s.labels, n: s.value }))).toEqual([{ phase: 'copy', table: 'fixture.src', sqlstate: 'P0001', n: 1 }]);
-    const [rows] = await db.query<{ n: number }>(`SELECT sum(rows_in)::int AS n FROM pipeline.partitions WHERE run_id = $1`, [report.runId]);
+    const [rows] = await db.query<{ n: number }>(`SELECT sum(rows_in)::int AS n FROM pgphase.partitions WHERE run_id = $1`, [report.runId]);
     expect(end.value('pgphase_rows_in_total', { phase: 'copy', table: 'fixture.src' })).toBe(rows!.n);
   });
 
   it('a taken --metrics-port is a usage error before any work', async () => {
     const taken = createServer().listen(0, '127.0.0.1');
     await new Promise((r) => taken.once('listening', r));
-    const runs = async () => (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM pipeline.runs'))[0]!.n;
+    const runs = async () => (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM pgphase.runs'))[0]!.n;
     const before = await runs();
     try {
       const port = (taken.address() as { port: number }).port;

@@ -25,10 +25,10 @@ describe('pause, tune and resume from another process', () => {
 
   const env = () => ({ DATABASE_URL: db.url, PGPHASE_PHASES: FIXTURE_PHASES_FILE });
   const runner = async () => (await db.query<{ state: string; workers: number }>(`SELECT state, workers FROM pgphase.run_runners WHERE ended_at IS NULL`))[0];
-  const batches = async () => (await db.query<{ n: number }>('SELECT coalesce(sum(batches), 0)::int AS n FROM pipeline.partitions'))[0]!.n;
+  const batches = async () => (await db.query<{ n: number }>('SELECT coalesce(sum(batches), 0)::int AS n FROM pgphase.partitions'))[0]!.n;
 
   it('holds the run, lowers its workers and lets it finish with every row once', async () => {
-    const hold = 'SELECT (SELECT hold FROM fixture.gate) AND (SELECT sum(batches) >= 3 FROM pipeline.partitions)';
+    const hold = 'SELECT (SELECT hold FROM fixture.gate) AND (SELECT sum(batches) >= 3 FROM pgphase.partitions)';
     const run = startCli(['run', '--json', '--workers', '3', '--batch-initial', '30', '--batch-min', '10', '--batch-max', '30', '--health-interval', '50', '--throttle-query', hold], env());
     await until(async () => (await batches()) >= 3, 'the run to start', 60_000);
 

@@ -28,7 +28,7 @@ describe('run life', () => {
     await db.query(`ALTER DATABASE ${db.name} SET fixture.sleep_ms = 30`);
     const abort = new AbortController();
     const run = runPipeline({ url: db.url, phaseList: fixturePhases(), workers: 2, batch, signal: abort.signal });
-    await until(async () => (await db.query(`SELECT 1 FROM pipeline.partitions WHERE batches > 0`)).length > 0, 'a batch');
+    await until(async () => (await db.query(`SELECT 1 FROM pgphase.partitions WHERE batches > 0`)).length > 0, 'a batch');
     abort.abort();
     const report = await run;
     expect(report.status).toBe('running');
@@ -39,8 +39,8 @@ describe('run life', () => {
   it('shows an interrupted run as such, counts only working time when resumed, and refuses --new beside it', async () => {
     const runId = await interruptedRun();
     // As if it had been interrupted three hours ago.
-    await db.query(`UPDATE pipeline.runs SET started_at = started_at - interval '3 hours' WHERE id = $1`, [runId]);
-    await db.query(`UPDATE pipeline.partitions SET started_at = started_at - interval '3 hours' WHERE run_id = $1`, [runId]);
+    await db.query(`UPDATE pgphase.runs SET started_at = started_at - interval '3 hours' WHERE id = $1`, [runId]);
+    await db.query(`UPDATE pgphase.partitions SET started_at = started_at - interval '3 hours' WHERE run_id = $1`, [runId]);
     await db.query(`UPDATE pgphase.run_runners SET started_at = started_at - interval '3 hours', last_seen = last_seen - interval '3 hours', ended_at = ended_at - interval '3 hours' WHERE run_id = $1`, [runId]);
 
     const status = await runCli(['status'], env());
@@ -64,7 +64,7 @@ describe('run life', () => {
 
   it('resumes the newest unfinished run and names the others; --new --abandon records the abandonment', async () => {
     await db.query('TRUNCATE fixture.dst');
-    const [older] = await db.query<{ id: string }>(`INSERT INTO pipeline.runs (phases, options, created_by) VALUES ('{backfill}', '{}', 'test') RETURNING id::text`);
+    const [older] = await db.query<{ id: string }>(`INSERT INTO pgphase.runs (phases, options, created_by) VALUES ('{backfill}', '{}', 'test') RETURNING id::text`);
     const newer = await interruptedRun();
     const plain = await runCli(['run', '--json'], env());
     expect(plain.code, plain.stderr).toBe(0);

@@ -41,12 +41,12 @@ describe('a partition taken over while its first worker is alive', () => {
     });
     // Exactly once, in the data and in the ledger.
     expect(await copyDefects(db)).toEqual({ missing: 0, duplicated: 0, copied: ROWS });
-    const [ledger] = await db.query<{ rows_in: number }>(`SELECT sum(rows_in)::int AS rows_in FROM pipeline.partitions WHERE run_id = $1`, [report.runId]);
+    const [ledger] = await db.query<{ rows_in: number }>(`SELECT sum(rows_in)::int AS rows_in FROM pgphase.partitions WHERE run_id = $1`, [report.runId]);
     expect(ledger!.rows_in).toBe(ROWS);
     expect(report.status).toBe('done');
     // The takeover happened: one partition was claimed twice, and its first worker was told so.
     const parts = await db.query<{ id: string; attempts: number }>(
-      `SELECT id::text, attempts FROM pipeline.partitions WHERE run_id = $1 AND attempts > 1`,
+      `SELECT id::text, attempts FROM pgphase.partitions WHERE run_id = $1 AND attempts > 1`,
       [report.runId],
     );
     expect(parts).toHaveLength(1);

@@ -2,8 +2,8 @@
  * The per-record path (pgphase.force_per_record, or the fallback after a set-based failure)
  * meets a real transient error on its TARGET table only: another session has staged the same raw
  * ids and not committed, so each record's insert into staging.totals waits on that transaction's
- * unique-key entry until lock_timeout (55P03), while staging.quarantine is free. The error must
- * be re-raised with its SQLSTATE (staging.load_range's transient re-raise) and retried by the
+ * unique-key entry until lock_timeout (55P03), while pgphase.quarantine is free. The error must
+ * be re-raised with its SQLSTATE (pgphase.isolate's re-raise of every error not about the data) and retried by the
  * runner, and no good row may land in the quarantine as db_error. (The quarantine-lock test in
  * staging_isolation cannot tell: there the handler's own quarantine insert fails too.) Written
  * against the public entry points, CALL staging.load_totals and the runner.
@@ -52,7 +52,7 @@ describe('a transient error on the target table in the per-record path', () => {
   afterEach(async () => {
     await Promise.all(sessions.splice(0).map((s) => s.end().catch(() => {})));
     await db.query(`DELETE FROM staging.totals`);
-    await db.query(`DELETE FROM staging.quarantine`);
+    await db.query(`DELETE FROM pgphase.quarantine`);
   });
   afterAll(() => db.drop());
 
@@ -63,7 +63,7 @@ describe('a transient error on the target table in the per-record path', () => {
     await caller.query(`SET pgphase.force_per_record = on`);
     await caller.query('BEGIN');
     // The quarantine is free: this caller can write to it while the holder holds the target rows.
-    await caller.query(`LOCK TABLE staging.quarantine IN ROW EXCLUSIVE MODE NOWAIT`);
+    await caller.query(`LOCK TABLE pgphase.quarantine IN ROW EXCLUSIVE MODE NOWAIT`);
     const outcome = await caller.query(`CALL staging.load_totals(1, $1, $2)`, [lo, hi]).then(
       (r) => r.rows[0] as unknown,
       (e: unknown) => e,
@@ -88,17 +88,17 @@ describe('a transient error on the target table in the per-record path', () => {
     void run.then(() => (finished = true), () => (finished = true));
     // Bounded wait for the first retry in the ledger (or for the run to end without one).
     for (let i = 0; i < 600 && !finished; i++) {
-      const [r] = await db.query<{ n: number }>(`SELECT coalesce(sum(retries), 0)::int AS n FROM pipeline.partitions`);
+      const [r] = await db.query<{ n: number }>(`SELECT coalesce(sum(retries), 0)::int AS n FROM pgphase.partitions`);
       if (r!.n > 0) break;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     await holder.query('ROLLBACK');
     const report = await run;
     const [ledger] = await db.query<{ lock_timeouts: number }>(
-      `SELECT coalesce(sum((errors ->> '55P03')::int), 0)::int AS lock_timeouts FROM pipeline.partitions WHERE run_id = $1`,
+      `SELECT coalesce(sum((errors ->> '55P03')::int), 0)::int AS lock_timeouts FROM pgphase.partitions WHERE run_id = $1`,
       [report.runId],
     );
-    expect(await db.query(`SELECT reason_code, sqlstate FROM staging.quarantine`)).toEqual([]);
+    expect(await db.query(`SELECT reason_code, sqlstate FROM pgphase.quarantine`)).toEqual([]);
     expect(ledger!.lock_timeouts).toBeGreaterThanOrEqual(1);
     expect(report.status).toBe('done');
     expect(await db.query(`SELECT count(*)::int AS n FROM staging.totals`)).toEqual([{ n: LINES.length }]);
