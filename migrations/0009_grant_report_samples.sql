@@ -11,13 +11,13 @@ DECLARE
     format('GRANT SELECT, INSERT ON pgphase.batch_samples, pgphase.throttle_events TO %I', v_runner)];
   v_statement text;
 BEGIN
-  IF EXISTS (SELECT FROM pg_roles WHERE rolname = v_runner) THEN
+  IF EXISTS (SELECT FROM pg_roles WHERE rolname = v_runner) AND NOT EXISTS (SELECT FROM pipeline.security_pending) THEN
     FOREACH v_statement IN ARRAY v_statements LOOP
       EXECUTE v_statement;
     END LOOP;
   ELSE
-    -- 0008 could not create the roles (no CREATEROLE): these grants wait with its statements for
-    -- an administrator, ahead of the script's last statement, which empties the list.
+    -- 0008 could not set the roles up (no CREATEROLE; its statements are still pending): these
+    -- grants wait with them for an administrator, ahead of the script's last statement, which empties the list.
     UPDATE pipeline.security_pending SET position = position + cardinality(v_statements)
      WHERE statement = 'DELETE FROM pipeline.security_pending';
     INSERT INTO pipeline.security_pending (position, statement)

@@ -238,7 +238,7 @@ DROP TABLE pipeline.runs;
 
 DROP TABLE staging.quarantine;
 
--- The runner role gets what it needs in pgphase. Where 0008 could not create the roles (a login
+-- The runner role gets what it needs in pgphase. Where 0008 could not set the roles up (a login
 -- without CREATEROLE), its statements wait in pipeline.security_pending for an administrator:
 -- those naming the tables dropped above are taken out of them, and the grant is queued ahead of
 -- the list's last statement, which empties it.
@@ -247,7 +247,7 @@ DECLARE
   v_runner text := (SELECT role_name FROM pipeline.security_roles WHERE purpose = 'runner');
   v_moved constant text := '(pipeline\.(runs|run_steps|partitions)(_id_seq)?|staging\.quarantine(_id_seq)?)';
 BEGIN
-  IF EXISTS (SELECT FROM pg_roles WHERE rolname = v_runner) THEN
+  IF EXISTS (SELECT FROM pg_roles WHERE rolname = v_runner) AND NOT EXISTS (SELECT FROM pipeline.security_pending) THEN
     PERFORM pgphase.grant_runner (v_runner);
   ELSE
     DELETE FROM pipeline.security_pending

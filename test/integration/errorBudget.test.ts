@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 
-interface Report { runId: string; status: string; rowsIn: number; stoppedBy?: string; phases: { staged: number; quarantined: number }[] }
+interface Report { runId: string; status: string; rowsIn: number; stoppedBy?: string; phases: { written: number; rejected: number }[] }
 
 describe('error budget', () => {
   let db: TestDatabase;
@@ -42,7 +42,7 @@ describe('error budget', () => {
     expect(resumed.code, resumed.stderr).toBe(0);
     const done = JSON.parse(resumed.stdout) as Report;
     expect(done).toMatchObject({ runId: first.runId, status: 'done' });
-    expect(done.phases[0]!.staged + done.phases[0]!.quarantined).toBe(raw);
+    expect(done.phases[0]!.written + done.phases[0]!.rejected).toBe(raw);
     const [staged] = await db.query<{ n: number }>(
       `SELECT ((SELECT count(*) FROM staging.games) + (SELECT count(*) FROM staging.moneylines) + (SELECT count(*) FROM staging.spreads)
              + (SELECT count(*) FROM staging.totals) + (SELECT count(*) FROM pgphase.quarantine))::int AS n`,

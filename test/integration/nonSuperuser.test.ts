@@ -90,7 +90,7 @@ describe('a database owner without SUPERUSER or CREATEROLE', () => {
         const owners = await other.query<{ owner: string }>(`SELECT DISTINCT pg_get_userbyid(nspowner) AS owner FROM pg_namespace WHERE nspname IN ('raw', 'staging', 'curated', 'pipeline')`);
         expect(owners.rows).toEqual([{ owner: login }]);
         const { rows } = await other.query<{ statement: string }>(`SELECT statement FROM pipeline.security_pending ORDER BY position`);
-        for (const row of rows) await other.query(row.statement);
+        for (const row of rows) await other.query(row.statement).catch((e: Error) => { throw new Error(`${e.message} in: ${row.statement}`); });
         const after = await other.query<{ owner: string }>(`SELECT DISTINCT pg_get_userbyid(nspowner) AS owner FROM pg_namespace WHERE nspname IN ('raw', 'staging', 'curated', 'pipeline')`);
         expect(after.rows).toEqual([{ owner: 'pgphase_migrator' }]);
         return rows.length;
