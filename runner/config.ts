@@ -50,6 +50,40 @@ const schema = z
     migrateWaitMs: duration.default(60_000),
     /** PGPHASE_VERBOSE: stack traces and debug logs. Default off. */
     verbose: z.boolean().default(false),
+    /** PGPHASE_PHASES: a JSON file of phases. Unset: the built-in odds-warehouse phases. */
+    phases: z.string().min(1).optional(),
+    /** Defaults of `pgphase run` (its flags override them). */
+    runner: z
+      .object({
+        /** Parallel workers. Unset: this machine's cores, within the server's free connections. */
+        workers: count.pipe(z.number().min(1).max(1_024)).optional(),
+        /** Smallest batch, in rows. Default 100. */
+        batchMin: count.pipe(z.number().min(1)).default(100),
+        /** Largest batch, in rows. Default 200000. */
+        batchMax: count.pipe(z.number().min(1)).default(200_000),
+        /** First batch, in rows. Default 2000. */
+        batchInitial: count.pipe(z.number().min(1)).default(2_000),
+        /** Target duration of one batch, in ms. Default 1000. */
+        targetMs: count.pipe(z.number().min(1).max(3_600_000)).default(1_000),
+      })
+      .strict()
+      .default({ batchMin: 100, batchMax: 200_000, batchInitial: 2_000, targetMs: 1_000 }),
+    /**
+     * Role names the roles migration creates, set as pgphase.migrator_role / pgphase.runner_role
+     * while migrating. Unset: the server's settings of those names (ALTER DATABASE ... SET,
+     * PGOPTIONS), else pgphase_migrator and pgphase_runner.
+     */
+    roles: z
+      .object({
+        /** PGPHASE_MIGRATOR_ROLE. */
+        migrator: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'must be a lower-case role name').optional(),
+        /** PGPHASE_RUNNER_ROLE. */
+        runner: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'must be a lower-case role name').optional(),
+      })
+      .strict()
+      .default({}),
+    /** Health thresholds of a run on a primary (replica lag, load...). Open: the health gate reads it. */
+    health: z.record(z.string(), z.unknown()).default({}),
   })
   .strict();
 
@@ -67,7 +101,15 @@ const ENV: Record<string, keyof ConfigInput> = {
   PGPHASE_LOCK_RETRIES: 'lockRetries',
   PGPHASE_LOCK_RETRY_BASE: 'lockRetryBaseMs',
   PGPHASE_MIGRATE_WAIT: 'migrateWaitMs',
+  PGPHASE_PHASES: 'phases',
 };
+/** Environment variables of nested settings: variable -> [section, key]. */
+export const NESTED_ENV: Record<string, readonly [string, string]> = {
+  PGPHASE_WORKERS: ['runner', 'workers'],
+  PGPHASE_MIGRATOR_ROLE: ['roles', 'migrator'],
+  PGPHASE_RUNNER_ROLE: ['roles', 'runner'],
+};
+export const ENV_KEYS: Readonly<Record<string, keyof ConfigInput>> = ENV;
 
 /** Reads the environment variables above into config input (flags override them). */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput {
@@ -75,6 +117,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput
   for (const [variable, key] of Object.entries(ENV)) {
     const value = env[variable];
     if (value !== undefined && value !== '') input[key] = value;
+  }
+  for (const [variable, [section, key]] of Object.entries(NESTED_ENV)) {
+    const value = env[variable];
+    if (value !== undefined && value !== '') input[section] = { ...(input[section] as object), [key]: value };
   }
   if (env.PGPHASE_VERBOSE === '1' || env.PGPHASE_VERBOSE === 'true') input.verbose = true;
   return input as ConfigInput;
@@ -92,5 +138,6 @@ export function parseConfig(input: ConfigInput, cwd = process.cwd()): Config {
     home: resolve(cwd, c.home),
     migrationsDir: resolve(cwd, c.migrationsDir),
     proceduresDir: resolve(cwd, c.proceduresDir),
+    ...(c.phases ? { phases: resolve(cwd, c.phases) } : {}),
   });
 }

@@ -15,6 +15,7 @@ import { registerQuarantine } from '../commands/quarantine.js';
 import { registerRun } from '../commands/run.js';
 import { registerGenerate } from '../commands/generate.js';
 import { registerDemo } from '../commands/demo.js';
+import { registerConfig } from '../commands/config.js';
 
 export async function main(argv: string[]): Promise<number> {
   let exitCode: number = EXIT.ok;
@@ -24,6 +25,9 @@ export async function main(argv: string[]): Promise<number> {
   const program = new Command('pgphase')
     .description('SQL-first PostgreSQL migrations with parallel, resumable PL/pgSQL data phases')
     .option('--verbose', 'debug logs and stack traces')
+    .option('--config <file>', 'configuration file (default: ./pgphase.config.json when present; env PGPHASE_CONFIG)')
+    .option('--migrations-dir <dir>', 'versioned migrations (overrides PGPHASE_MIGRATIONS_DIR and the file)')
+    .option('--procedures-dir <dir>', 'repeatable procedures (overrides PGPHASE_PROCEDURES_DIR and the file)')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerMigrate(program, setExit);
@@ -33,6 +37,7 @@ export async function main(argv: string[]): Promise<number> {
   registerDemo(program, setExit);
   registerQuarantine(program, setExit);
   registerLintSql(program, setExit);
+  registerConfig(program, setExit);
   try {
     await program.parseAsync(argv);
     return exitCode;

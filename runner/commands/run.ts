@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { makeContext, withDatabase, type GlobalFlags } from '../cli/context.js';
+import { makeContext, phasesOf, withDatabase, type GlobalFlags } from '../cli/context.js';
 import { EXIT, showInput, UsageError } from '../errors.js';
-import { loadPhases } from '../phases.js';
+import type { Phase } from '../phases.js';
 import type { RunReport } from '../run/report.js';
 import { runPipeline } from '../run/runPipeline.js';
 
@@ -19,8 +19,8 @@ function whole(name: string, value: string | undefined, min: number, max: number
 }
 
 /** Phase names are checked before any connection: an unknown or malformed one is a usage error. */
-function checkPhaseNames(names: readonly string[]): void {
-  const known = loadPhases().map((p) => p.name);
+function checkPhaseNames(names: readonly string[], phases: readonly Phase[]): void {
+  const known = phases.map((p) => p.name);
   const bad = names.filter((n) => !known.includes(n));
   if (bad.length > 0) {
     throw new UsageError(`unknown phase ${bad.slice(0, 3).map((n) => showInput(n)).join(', ')}${bad.length > 3 ? ` and ${bad.length - 3} more` : ''}; known phases: ${known.join(', ')}`);
@@ -51,19 +51,21 @@ export function registerRun(program: Command, setExit: (code: number) => void): 
     .option('--workers <n>', 'parallel workers (default: this machine\'s cores, within the server\'s free connections)')
     .option('--new', 'start a new run instead of resuming the unfinished one')
     .option('--json', 'print the final report as JSON on stdout')
-    .option('--batch-min <n>', 'smallest batch, in keys', '100')
-    .option('--batch-max <n>', 'largest batch, in keys', '200000')
-    .option('--batch-initial <n>', 'first batch, in keys', '2000')
-    .option('--target-ms <n>', 'target duration of one batch', '1000')
+    .option('--batch-min <n>', 'smallest batch, in rows (default 100, or runner.batchMin)')
+    .option('--batch-max <n>', 'largest batch, in rows (default 200000, or runner.batchMax)')
+    .option('--batch-initial <n>', 'first batch, in rows (default 2000, or runner.batchInitial)')
+    .option('--target-ms <n>', 'target duration of one batch, in ms (default 1000, or runner.targetMs)')
     .option('--per-record', 'force the procedures\' per-record (savepoint) path, for measurement')
     .action(async (phases: string[], opts: Record<string, string | boolean | undefined>) => {
       const ctx = makeContext(program.opts<GlobalFlags>());
-      checkPhaseNames(phases);
-      const workers = whole('--workers', opts.workers as string | undefined, 1, MAX_WORKERS);
-      const min = whole('--batch-min', opts.batchMin as string, 1, MAX_KEYS)!;
-      const max = whole('--batch-max', opts.batchMax as string, 1, MAX_KEYS)!;
-      const initial = whole('--batch-initial', opts.batchInitial as string, 1, MAX_KEYS)!;
-      const targetMs = whole('--target-ms', opts.targetMs as string, 1, MAX_TARGET_MS)!;
+      const phaseList = phasesOf(ctx.config);
+      checkPhaseNames(phases, phaseList);
+      const defaults = ctx.config.runner;
+      const workers = whole('--workers', opts.workers as string | undefined, 1, MAX_WORKERS) ?? defaults.workers;
+      const min = whole('--batch-min', opts.batchMin as string | undefined, 1, MAX_KEYS) ?? defaults.batchMin;
+      const max = whole('--batch-max', opts.batchMax as string | undefined, 1, MAX_KEYS) ?? defaults.batchMax;
+      const initial = whole('--batch-initial', opts.batchInitial as string | undefined, 1, MAX_KEYS) ?? defaults.batchInitial;
+      const targetMs = whole('--target-ms', opts.targetMs as string | undefined, 1, MAX_TARGET_MS) ?? defaults.targetMs;
       if (max < min) throw new UsageError(`--batch-max (${max}) is below --batch-min (${min})`);
       const abort = new AbortController();
       const onSignal = () => {
@@ -77,6 +79,7 @@ export function registerRun(program: Command, setExit: (code: number) => void): 
           runPipeline({
             url: db.url,
             phases,
+            phaseList,
             workers,
             fresh: Boolean(opts.new),
             batch: { min, max, initial: Math.min(max, Math.max(min, initial)), targetMs },

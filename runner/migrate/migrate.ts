@@ -67,10 +67,12 @@ export async function verifyChecksums(client: pg.Client, files: readonly Migrati
 }
 
 async function setSessionTimeouts(client: pg.Client, config: Config): Promise<void> {
-  await client.query(`SELECT set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false)`, [
-    `${config.lockTimeoutMs}ms`,
-    `${config.statementTimeoutMs}ms`,
-  ]);
+  await client.query(
+    `SELECT set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false),
+            CASE WHEN $3::text IS NOT NULL THEN set_config('pgphase.migrator_role', $3, false) END,
+            CASE WHEN $4::text IS NOT NULL THEN set_config('pgphase.runner_role', $4, false) END`,
+    [`${config.lockTimeoutMs}ms`, `${config.statementTimeoutMs}ms`, config.roles?.migrator ?? null, config.roles?.runner ?? null],
+  );
 }
 
 /** Backoff of the lock retry ladder: full jitter over a doubling step capped at 30 s. */

