@@ -16,6 +16,8 @@ import { registerRun } from '../commands/run.js';
 import { registerGenerate } from '../commands/generate.js';
 import { registerDemo } from '../commands/demo.js';
 import { registerConfig } from '../commands/config.js';
+import { registerInit } from '../commands/init.js';
+import { registerNew } from '../commands/new.js';
 
 export async function main(argv: string[]): Promise<number> {
   let exitCode: number = EXIT.ok;
@@ -38,6 +40,8 @@ export async function main(argv: string[]): Promise<number> {
   registerQuarantine(program, setExit);
   registerLintSql(program, setExit);
   registerConfig(program, setExit);
+  registerInit(program, setExit);
+  registerNew(program, setExit);
   try {
     await program.parseAsync(argv);
     return exitCode;
