@@ -18,6 +18,7 @@ import { registerDemo } from '../commands/demo.js';
 import { registerConfig } from '../commands/config.js';
 import { registerInit } from '../commands/init.js';
 import { registerNew } from '../commands/new.js';
+import { registerLint } from '../commands/lint.js';
 
 export async function main(argv: string[]): Promise<number> {
   let exitCode: number = EXIT.ok;
@@ -42,6 +43,7 @@ export async function main(argv: string[]): Promise<number> {
   registerConfig(program, setExit);
   registerInit(program, setExit);
   registerNew(program, setExit);
+  registerLint(program, setExit);
   try {
     await program.parseAsync(argv);
     return exitCode;
