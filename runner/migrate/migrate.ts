@@ -19,7 +19,10 @@ import { repairInvalidIndexes } from './invalidIndexes.js';
 import { sqlLoaderStrategy } from './loader.js';
 import { installFramework } from '../framework/install.js';
 import { appliedMigrations, ensureMeta, META_SCHEMA, MIGRATIONS_TABLE } from './meta.js';
-import { type MigrationFile, readMigrations } from './migrationFile.js';
+import type { MigrationFile } from './migrationFile.js';
+import { readMigrationsFrom } from './readMigrationsFrom.js';
+import { reapplyMarker } from './reapply.js';
+import { downCountTo, pendingThrough } from './target.js';
 import { acquireMigrationLock, releaseMigrationLock } from './migrationLock.js';
 import { applyProcedures, describeSqlError, readProcedures } from './procedures.js';
 
@@ -27,6 +30,8 @@ export interface MigrateOptions {
   readonly url: string;
   readonly config: Config;
   readonly log?: Log;
+  /** Stop at this migration (`--to`): up applies through it; down keeps it applied. */
+  readonly to?: string;
   /** For tests: injected sleep and randomness of the retry ladder. */
   readonly sleep?: (ms: number) => Promise<void>;
 }
@@ -150,7 +155,7 @@ function runnerOptions(client: pg.Client, config: Config, files: readonly Migrat
 /** Applies pending migrations, then changed procedures. */
 export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   const { config } = options;
-  const files = await readMigrations(config.migrationsDir);
+  const files = await readMigrationsFrom(config);
   const procedures = await readProcedures(config.proceduresDir);
   const sleep = options.sleep ?? sleepFor;
   return withMigrationLock(options, async (client, log) => {
@@ -165,7 +170,8 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
         const done = new Set((await appliedMigrations(client)).keys());
         repairedIndexes.push(...(await repairInvalidIndexes(client, files, done, config.concurrentStatementTimeoutMs, log)));
         await setSessionTimeouts(client, config);
-        await runner({ ...runnerOptions(client, config, files, log, current), direction: 'up' });
+        const count = options.to === undefined ? undefined : pendingThrough(files, done, options.to).length;
+        if (count !== 0) await runner({ ...runnerOptions(client, config, files, log, current), direction: 'up', ...(count ? { count } : {}) });
         break;
       } catch (error) {
         await client.query('ROLLBACK').catch(() => {});
@@ -191,15 +197,21 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
 /** Reverts the last `count` applied migrations (default 1). */
 export async function down(options: MigrateOptions & { count?: number }): Promise<{ reverted: string[] }> {
   const { config } = options;
-  const files = await readMigrations(config.migrationsDir);
+  const files = await readMigrationsFrom(config);
   return withMigrationLock(options, async (client, log) => {
     await verifyChecksums(client, files, log);
     await setSessionTimeouts(client, config);
     const current: { name?: string } = {};
     try {
-      const ran = await runner({ ...runnerOptions(client, config, files, log, current), direction: 'down', count: options.count ?? 1 });
-      // Reverting may drop the schemas procedures live in: re-apply them all on the next migrate.
-      if (ran.length > 0) await client.query('DELETE FROM pgphase.procedure_checksums');
+      const count = options.to === undefined ? (options.count ?? 1) : downCountTo([...(await appliedMigrations(client)).keys()], options.to);
+      if (count === 0) return { reverted: [] };
+      const ran = await runner({ ...runnerOptions(client, config, files, log, current), direction: 'down', count });
+      // Reverting may drop the schemas procedures live in: re-apply them all on the next migrate,
+      // recording why, so that status does not call them changed.
+      if (ran.length > 0) {
+        const reason = `after \`down\` reverted ${ran.map((m) => m.name).join(', ')}`;
+        await client.query('UPDATE pgphase.procedure_checksums SET checksum = $1', [reapplyMarker(reason)]);
+      }
       return { reverted: ran.map((m) => m.name) };
     } catch (error) {
       throw failure(error, files, current.name, 'down');
