@@ -49,10 +49,20 @@ export async function main(argv: string[]): Promise<number> {
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
-      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      if (error.exitCode === 0) return EXIT.ok;
+      // commander printed its `error:` line; add the hint every error carries.
+      process.stderr.write(`hint: ${usageHint(error, argv)}\n`);
+      return EXIT.usage;
     }
     return report(error, program.opts<{ verbose?: boolean }>().verbose);
   }
+}
+
+/** What to do after a command-line mistake commander caught. */
+function usageHint(error: CommanderError, argv: readonly string[]): string {
+  const words = argv.slice(2).filter((a) => !a.startsWith('-'));
+  if (error.code === 'commander.unknownCommand') return 'Run `pgphase --help` for the commands.';
+  return `Run \`pgphase ${words[0] ?? ''}${words[0] ? ' ' : ''}--help\` for its arguments and flags.`.replace('  ', ' ');
 }
 
 /** Prints an error as a DBA reads it: one `error:` line, a `hint:`, the stack only when verbose. */
@@ -60,7 +70,8 @@ function report(error: unknown, verboseFlag?: boolean): number {
   const wrapped = error instanceof PgphaseError ? error : wrapError(error);
   const verbose = verboseFlag || process.argv.includes('--verbose') || process.env.PGPHASE_VERBOSE === '1' || process.env.PGPHASE_VERBOSE === 'true';
   process.stderr.write(`error: ${redact(wrapped.message)}\n`);
-  if (wrapped.hint) process.stderr.write(`hint: ${wrapped.hint}\n`);
+  const hint = wrapped.hint ?? (wrapped.exitCode === EXIT.usage ? 'Run `pgphase <command> --help` for the flags and their ranges.' : undefined);
+  if (hint) process.stderr.write(`hint: ${hint}\n`);
   if (verbose) process.stderr.write(`${redact(String((wrapped.cause as Error | undefined)?.stack ?? wrapped.stack))}\n`);
   return wrapped.exitCode;
 }

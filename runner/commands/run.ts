@@ -14,7 +14,7 @@ const MAX_TARGET_MS = 3_600_000;
 function whole(name: string, value: string | undefined, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
   const n = /^[0-9]{1,10}$/.test(value) ? Number(value) : Number.NaN;
-  if (!(n >= min && n <= max)) throw new UsageError(`${name} must be a whole number from ${min} to ${max}, not ${showInput(value)}`);
+  if (!(n >= min && n <= max)) throw new UsageError(`${name} must be a whole number from ${min} to ${max}, not ${showInput(value)}`, `For example ${name} ${Math.max(min, Math.min(max, 4))}; see \`pgphase run --help\`.`);
   return n;
 }
 

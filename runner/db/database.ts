@@ -6,7 +6,8 @@
 import { join } from 'node:path';
 import pg from 'pg';
 import type { Config } from '../config.js';
-import { wrapError } from '../errors.js';
+import { UsageError, wrapError } from '../errors.js';
+import { urlProblem } from './urlProblem.js';
 import { startEmbedded } from './embedded.js';
 
 export interface Database {
@@ -19,6 +20,8 @@ export interface Database {
 export async function openDatabase(config: Config): Promise<Database> {
   if (config.databaseUrl) {
     const url = config.databaseUrl;
+    const problem = urlProblem(url);
+    if (problem) throw new UsageError(problem.message, problem.hint);
     const client = await connect(url, 'pgphase');
     await client.end();
     return { url, kind: 'external', close: async () => {} };
