@@ -112,7 +112,7 @@ export const NESTED_ENV: Record<string, readonly [string, string]> = {
 export const ENV_KEYS: Readonly<Record<string, keyof ConfigInput>> = ENV;
 
 /** Reads the environment variables above into config input (flags override them). */
-export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput {
+export function configFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): ConfigInput {
   const input: Record<string, unknown> = {};
   for (const [variable, key] of Object.entries(ENV)) {
     const value = env[variable];

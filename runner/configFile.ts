@@ -24,7 +24,7 @@ export interface LoadedConfig {
 
 export interface LoadOptions {
   readonly cwd?: string;
-  readonly env?: NodeJS.ProcessEnv;
+  readonly env?: Readonly<Record<string, string | undefined>>;
   /** `--config`: an explicit file (must exist). Else PGPHASE_CONFIG, else ./pgphase.config.json if present. */
   readonly configPath?: string;
   /** Settings from the command line, highest precedence. Paths relative to `cwd`. */
