@@ -32,7 +32,7 @@ async function profile(url: string, table: string, batch: number, perRecord: num
   const notices: string[] = [];
   client.on('notice', (n) => notices.push(n.message ?? ''));
   const statements = new Map(limitStatements(readFileSync(LIMIT_SQL, 'utf8')).map((s) => [s.table, s.sql.replace(/;\s*$/, '')]));
-  const truncate = 'TRUNCATE staging.games, staging.moneylines, staging.spreads, staging.totals, staging.quarantine RESTART IDENTITY CASCADE';
+  const truncate = 'TRUNCATE staging.games, staging.moneylines, staging.spreads, staging.totals, pgphase.quarantine RESTART IDENTITY CASCADE';
   const { rows: span } = await client.query<{ lo: string; n: string }>(`SELECT min(id)::text AS lo, count(*)::text AS n FROM raw.${client.escapeIdentifier(table)}`);
   const lo = Number(span[0]!.lo);
   const { rows: games } = await client.query<{ hi: string }>('SELECT max(id)::text AS hi FROM raw.games');

@@ -90,7 +90,7 @@ BEGIN
       END IF;
       EXECUTE format('DELETE FROM staging.%I WHERE source_raw_id = $1', p_source) USING v_id;
       EXECUTE format($sql$
-        INSERT INTO staging.quarantine AS q (source_table, source_id, reason_code, message, sqlstate, raw_row, run_id)
+        INSERT INTO pgphase.quarantine AS q (source_table, source_id, reason_code, message, sqlstate, raw_row, run_id)
         SELECT $1, r.id, 'db_error', $2, $3,
                to_jsonb(r) || jsonb_build_object('ingested_at', to_char(r.ingested_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')),
                $4
@@ -109,7 +109,7 @@ BEGIN
   EXECUTE format('DELETE FROM staging.%I s WHERE s.source_raw_id BETWEEN $1 AND $2
                    AND NOT EXISTS (SELECT 1 FROM raw.%I r WHERE r.id = s.source_raw_id)', p_source, p_source)
     USING p_lo, p_hi;
-  EXECUTE format('DELETE FROM staging.quarantine q WHERE q.source_table = $3 AND q.source_id BETWEEN $1 AND $2
+  EXECUTE format('DELETE FROM pgphase.quarantine q WHERE q.source_table = $3 AND q.source_id BETWEEN $1 AND $2
                    AND NOT EXISTS (SELECT 1 FROM raw.%I r WHERE r.id = q.source_id)', p_source)
     USING p_lo, p_hi, 'raw.' || p_source;
 END

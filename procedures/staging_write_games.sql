@@ -59,7 +59,7 @@ BEGIN
            (excluded.source_raw_id, excluded.home_team, excluded.away_team, excluded.game_start,
             excluded.data_quality_score, excluded.validation_status)
   ), reject AS (
-    INSERT INTO staging.quarantine AS q (source_table, source_id, reason_code, message, sqlstate, raw_row, run_id)
+    INSERT INTO pgphase.quarantine AS q (source_table, source_id, reason_code, message, sqlstate, raw_row, run_id)
     SELECT 'raw.games', r.source_raw_id, r.reason_code, r.message, NULL, r.raw_row, p_run_id
       FROM (SELECT * FROM c WHERE c.reason_code IS NOT NULL
             UNION ALL
@@ -68,7 +68,7 @@ BEGIN
        SET reason_code = excluded.reason_code, message = excluded.message, sqlstate = NULL,
            raw_row = excluded.raw_row, run_id = excluded.run_id, attempts = q.attempts + 1, last_seen_at = now()
   ), release AS (
-    DELETE FROM staging.quarantine q
+    DELETE FROM pgphase.quarantine q
      WHERE q.source_table = 'raw.games'
        AND q.source_id BETWEEN p_lo AND p_hi
        AND NOT EXISTS (SELECT 1 FROM c WHERE c.source_raw_id = q.source_id AND c.reason_code IS NOT NULL)

@@ -2,7 +2,7 @@
 -- statement that classifies the range once (staging.classify_moneylines) and then
 --   - upserts the valid rows into staging.moneylines on source_raw_id, writing only rows whose
 --     values changed (a second call over the same range rewrites nothing);
---   - upserts the rejected rows into staging.quarantine on (source_table, source_id), counting
+--   - upserts the rejected rows into pgphase.quarantine on (source_table, source_id), counting
 --     attempts;
 --   - deletes the staged rows of the range that are now rejected (or gone from raw), and the
 --     quarantined rows of the range that are now staged: a fix in raw moves a row across.
@@ -40,7 +40,7 @@ BEGIN
         FROM c
        WHERE c.reason_code IS NULL
     ), reject AS (
-      INSERT INTO staging.quarantine AS q (source_table, source_id, reason_code, message, sqlstate, raw_row, run_id)
+      INSERT INTO pgphase.quarantine AS q (source_table, source_id, reason_code, message, sqlstate, raw_row, run_id)
       SELECT 'raw.moneylines', c.source_raw_id, c.reason_code, c.message, NULL, c.raw_row, p_run_id
         FROM c
        WHERE c.reason_code IS NOT NULL
@@ -48,7 +48,7 @@ BEGIN
          SET reason_code = excluded.reason_code, message = excluded.message, sqlstate = NULL,
              raw_row = excluded.raw_row, run_id = excluded.run_id, attempts = q.attempts + 1, last_seen_at = now()
     ), release AS (
-      DELETE FROM staging.quarantine q
+      DELETE FROM pgphase.quarantine q
        WHERE q.source_table = 'raw.moneylines'
          AND q.source_id BETWEEN p_lo AND p_hi
          AND NOT EXISTS (SELECT 1 FROM c WHERE c.source_raw_id = q.source_id AND c.reason_code IS NOT NULL)
@@ -82,7 +82,7 @@ BEGIN
              (excluded.game_id, excluded.sportsbook, excluded.home_odds, excluded.away_odds, excluded.captured_at,
               excluded.is_live, excluded.data_quality_score, excluded.validation_status)
     ), reject AS (
-      INSERT INTO staging.quarantine AS q (source_table, source_id, reason_code, message, sqlstate, raw_row, run_id)
+      INSERT INTO pgphase.quarantine AS q (source_table, source_id, reason_code, message, sqlstate, raw_row, run_id)
       SELECT 'raw.moneylines', c.source_raw_id, c.reason_code, c.message, NULL, c.raw_row, p_run_id
         FROM c
        WHERE c.reason_code IS NOT NULL
@@ -90,7 +90,7 @@ BEGIN
          SET reason_code = excluded.reason_code, message = excluded.message, sqlstate = NULL,
              raw_row = excluded.raw_row, run_id = excluded.run_id, attempts = q.attempts + 1, last_seen_at = now()
     ), release AS (
-      DELETE FROM staging.quarantine q
+      DELETE FROM pgphase.quarantine q
        WHERE q.source_table = 'raw.moneylines'
          AND q.source_id BETWEEN p_lo AND p_hi
          AND NOT EXISTS (SELECT 1 FROM c WHERE c.source_raw_id = q.source_id AND c.reason_code IS NOT NULL)

@@ -50,7 +50,7 @@ async function quarantine(client: pg.Client, table: string, record: RawRecord, f
   await transaction(client, () =>
     client.query({
       name: 'bench_cl_quarantine',
-      text: `INSERT INTO staging.quarantine AS q (source_table, source_id, reason_code, message, sqlstate, raw_row)
+      text: `INSERT INTO pgphase.quarantine AS q (source_table, source_id, reason_code, message, sqlstate, raw_row)
              VALUES ($1, $2, 'client_rejected', $3, $4, $5)
              ON CONFLICT (source_table, source_id) DO UPDATE SET attempts = q.attempts + 1, last_seen_at = now()`,
       values: [`raw.${table}`, record.id, failure.message ?? 'not inserted by the per-record statement', failure.sqlstate ?? null, JSON.stringify(record)],

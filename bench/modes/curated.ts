@@ -41,7 +41,7 @@ export const curatedMode: Mode = {
       seconds,
       rows,
       rowsPerSec: rate(rows, seconds),
-      staged: phase.staged,
+      staged: phase.written,
       workers: ctx.workers,
       what,
       notes: [`rows are staging rows read (${input.games} games + ${input.markets} market rows); ${rate(phase.rowsIn, seconds)} games/s`, workSplit(tables)],

@@ -27,7 +27,7 @@ export async function ledgerDetail(url: string, runId: string): Promise<TableDet
               sum(rows_in) AS rows, count(*)::int AS parts, sum(batches) AS batches,
               sum((SELECT coalesce(sum(b), 0) FROM unnest(batch_ms) b)) AS busy,
               min(started_at) AS first, max(finished_at) AS last
-         FROM pipeline.partitions WHERE run_id = $1 GROUP BY 1, 2 ORDER BY 1, 2`,
+         FROM pgphase.partitions WHERE run_id = $1 GROUP BY 1, 2 ORDER BY 1, 2`,
       [runId],
     );
     const tables = new Map<string, { rows: number; partitions: number; batches: number; busyMs: number; first: number; last: number; rowsByWorker: Record<string, number> }>();

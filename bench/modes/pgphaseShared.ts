@@ -18,7 +18,7 @@ async function waitForRun(url: string): Promise<void> {
   await client.connect();
   try {
     for (const deadline = Date.now() + 30_000; Date.now() < deadline; await sleep(5)) {
-      const { rows } = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM pipeline.runs WHERE status = 'running'`);
+      const { rows } = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM pgphase.runs WHERE status = 'running'`);
       if (rows[0]!.n > 0) return;
     }
     throw new Error('the first runner did not create its run within 30 s');
@@ -47,8 +47,8 @@ export const pgphaseSharedMode: Mode = {
       seconds,
       rows: phase.rowsIn,
       rowsPerSec: rate(phase.rowsIn, seconds),
-      staged: phase.staged,
-      quarantined: phase.quarantined,
+      staged: phase.written,
+      quarantined: phase.rejected,
       workers: ctx.workers,
       what: `diagnostic: ${ctx.workers} runPipeline instances x 1 worker sharing one run (as ${ctx.workers} runner processes would)`,
       notes: [workSplit(tables)],

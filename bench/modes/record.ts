@@ -6,7 +6,7 @@
  * With --record-rows below the dataset, the runner works on a subset (see subset.ts: its
  * sources are key tables holding every game id and the first market ids) and the time is
  * extrapolated: the measured wall time times the ratio of work, a table's work being its rows
- * times the procedure time per row the ledger recorded for it (pipeline.partitions.batch_ms).
+ * times the procedure time per row the ledger recorded for it (pgphase.partitions.batch_ms).
  */
 import pg from 'pg';
 import { PHASES } from '../../runner/phases.js';
@@ -24,7 +24,7 @@ export const recordMode: Mode = {
     if (ctx.recordRows >= ctx.rows) {
       const { seconds, report, tables } = await timeRunner(ctx.url, 'staging', workers, { forcePerRecord: true });
       const phase = report.phases[0]!;
-      return { seconds, rows: phase.rowsIn, rowsPerSec: rate(phase.rowsIn, seconds), staged: phase.staged, quarantined: phase.quarantined, workers, what, notes: [workSplit(tables)], detail: runnerDetail(report, tables) };
+      return { seconds, rows: phase.rowsIn, rowsPerSec: rate(phase.rowsIn, seconds), staged: phase.written, quarantined: phase.rejected, workers, what, notes: [workSplit(tables)], detail: runnerDetail(report, tables) };
     }
     const client = new pg.Client({ connectionString: ctx.url });
     await client.connect();
@@ -42,8 +42,8 @@ export const recordMode: Mode = {
         seconds,
         rows: ctx.rows,
         rowsPerSec: rate(ctx.rows, seconds),
-        staged: phase.staged,
-        quarantined: phase.quarantined,
+        staged: phase.written,
+        quarantined: phase.rejected,
         workers,
         extrapolated: { measuredRows: phase.rowsIn, measuredSeconds: Math.round(measured * 1000) / 1000 },
         what,

@@ -68,9 +68,9 @@ export function runnerDetail(report: RunReport, tables?: readonly TableDetail[])
     phases: report.phases.map((p) => ({
       phase: p.phase,
       rowsIn: p.rowsIn,
-      staged: p.staged,
-      quarantined: p.quarantined,
-      duplicates: p.duplicates,
+      written: p.written,
+      rejected: p.rejected,
+      extras: p.extras,
       partitions: p.partitions.total,
       batches: p.batches,
       retries: p.retries,

@@ -37,7 +37,7 @@ async function rawRows(client: pg.ClientBase): Promise<number> {
 /** The stored report of a finished run of both phases that is newer than the raw data, if any. */
 async function finishedRun(client: pg.ClientBase): Promise<RunReport | null> {
   const { rows } = await client.query<{ report: RunReport | null }>(
-    `SELECT report FROM pipeline.runs r
+    `SELECT report FROM pgphase.runs r
       WHERE r.phases = $1::text[] AND r.status = 'done'
         AND r.started_at > (SELECT coalesce(max(ingested_at), '-infinity') FROM raw.games)
       ORDER BY id DESC LIMIT 1`,
@@ -74,7 +74,7 @@ export async function demo(url: string, options: DemoOptions, ctx: CommandContex
     log(`generated ${Object.values(g.rows).reduce((a, b) => a + b, 0)} raw rows (seed ${options.seed}) in ${g.seconds.toFixed(1)} s: ${Object.entries(g.rows).map(([t, n]) => `${t} ${n}`).join(', ')}`);
     if (options.regenerate) {
       await withClient(url, 'pgphase demo', (c) =>
-        c.query('TRUNCATE staging.games, staging.moneylines, staging.spreads, staging.totals, staging.quarantine CASCADE'),
+        c.query('TRUNCATE staging.games, staging.moneylines, staging.spreads, staging.totals, pgphase.quarantine CASCADE'),
       );
     }
   } else {
@@ -96,7 +96,7 @@ export async function demo(url: string, options: DemoOptions, ctx: CommandContex
     const curated = report.phases.find((p) => p.phase === 'curated');
     const lines = ['', formatReport(report), ''];
     if (staging) {
-      lines.push(`staging: ${staging.rowsIn} raw rows in, ${staging.staged} staged, ${staging.quarantined} quarantined — success rate ${percent(staging.staged, staging.rowsIn)}`);
+      lines.push(`staging: ${staging.rowsIn} raw rows in, ${staging.written} staged, ${staging.rejected} quarantined — success rate ${percent(staging.written, staging.rowsIn)}`);
       lines.push(`         ${(staging.durationMs / 1000).toFixed(2)} s, ${staging.rowsPerSec} rows/s (the plan: ~6 minutes for 23,391 rows, 8.3% lost to an overflow)`);
       lines.push('quarantined by reason:');
       const reasons = new Map<string, { rows: number; tables: string[] }>();
@@ -110,7 +110,7 @@ export async function demo(url: string, options: DemoOptions, ctx: CommandContex
         lines.push(`  ${String(r.rows).padStart(8)}  ${reason.padEnd(24)} ${r.tables.join(', ')}`);
       }
     }
-    if (curated) lines.push(`curated: features for ${curated.staged} games in ${(curated.durationMs / 1000).toFixed(2)} s (${curated.rowsPerSec} games/s)`);
+    if (curated) lines.push(`curated: features for ${curated.written} games in ${(curated.durationMs / 1000).toFixed(2)} s (${curated.rowsPerSec} games/s)`);
     lines.push('features of a sample game (curated.game_features):', ...(await sampleFeatures(c)));
     lines.push(
       '',

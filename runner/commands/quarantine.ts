@@ -48,7 +48,7 @@ export function registerQuarantine(program: Command, setExit: (code: number) => 
       const reason = reasonOf(opts.reason);
       const result = await withDatabase(ctx, (db) => withClient(db.url, 'pgphase quarantine replay', (c) => replayQuarantine(c, { ...(reason ? { reason } : {}), phases: phasesOf(ctx.config) })));
       if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-      else ctx.log.info(`replayed ${result.replayed} row(s): ${result.staged} now staged, ${result.stillQuarantined} still quarantined (run ${result.runId})`);
+      else ctx.log.info(`replayed ${result.replayed} row(s): ${result.written} now written, ${result.stillQuarantined} still quarantined (run ${result.runId})`);
       setExit(EXIT.ok);
     });
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { formatExtras } from './status.js';
 import { makeContext, phasesOf, withDatabase, type GlobalFlags } from '../cli/context.js';
 import { EXIT, showInput, UsageError } from '../errors.js';
 import type { Phase } from '../phases.js';
@@ -30,9 +31,9 @@ function checkPhaseNames(names: readonly string[], phases: readonly Phase[]): vo
 export function formatReport(r: RunReport): string {
   const lines = [`run ${r.runId}: ${r.status}${r.resumed ? ' (resumed)' : ''}, ${r.workers} worker(s), ${(r.durationMs / 1000).toFixed(1)} s`];
   for (const p of r.phases) {
-    const rate = p.rowsIn ? ((p.staged / p.rowsIn) * 100).toFixed(1) : '0.0';
+    const rate = p.rowsIn ? ((p.written / p.rowsIn) * 100).toFixed(1) : '0.0';
     lines.push(
-      `  ${p.phase.padEnd(8)} ${p.rowsIn} rows in, ${p.staged} staged (${rate}%), ${p.quarantined} quarantined (${p.duplicates} duplicates); ` +
+      `  ${p.phase.padEnd(8)} ${p.rowsIn} rows in, ${p.written} written (${rate}%), ${p.rejected} rejected${formatExtras(p.extras)}; ` +
         `${p.partitions.done}/${p.partitions.total} partitions${p.partitions.failed ? `, ${p.partitions.failed} FAILED` : ''}; ` +
         `${p.rowsPerSec} rows/s; batch p50 ${p.batchMs.p50 ?? '-'} ms, p95 ${p.batchMs.p95 ?? '-'} ms; ${p.retries} retries`,
     );

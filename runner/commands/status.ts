@@ -9,6 +9,11 @@ export interface FullStatus extends MigrationStatus {
   readonly runs: RunSummary[];
 }
 
+/** `, 12 duplicates` for a phase's named extras (nothing when it has none). */
+export function formatExtras(extras: Readonly<Record<string, number>> | undefined): string {
+  return Object.entries(extras ?? {}).map(([name, n]) => `, ${n} ${name}`).join('');
+}
+
 function formatRuns(runs: RunSummary[]): string[] {
   const lines = [`runs: ${runs.length ? '' : 'none yet'}`];
   for (const r of runs) {
@@ -16,7 +21,7 @@ function formatRuns(runs: RunSummary[]): string[] {
     const rows = r.report ? `, ${r.report.rowsIn} rows in, ${r.report.rowsPerSec} rows/s` : '';
     lines.push(`  run ${r.id} [${r.phases.join(', ')}] ${r.status.toUpperCase()} started ${r.startedAt}: ${p.done}/${p.total} partitions done${p.failed ? `, ${p.failed} failed` : ''}${p.running ? `, ${p.running} running` : ''}${rows}`);
     for (const ph of r.report?.phases ?? []) {
-      lines.push(`    ${ph.phase.padEnd(8)} ${ph.rowsIn} in, ${ph.staged} staged, ${ph.quarantined} quarantined, ${ph.retries} retries, batch p50 ${ph.batchMs.p50 ?? '-'} ms`);
+      lines.push(`    ${ph.phase.padEnd(8)} ${ph.rowsIn} in, ${ph.written} written, ${ph.rejected} rejected${formatExtras(ph.extras)}, ${ph.retries} retries, batch p50 ${ph.batchMs.p50 ?? '-'} ms`);
     }
   }
   return lines;

@@ -17,7 +17,7 @@ import { LOCK_NOT_AVAILABLE, LockTimeoutError, MigrationError, PgphaseError, sql
 import { silentLog, type Log } from '../log.js';
 import { repairInvalidIndexes } from './invalidIndexes.js';
 import { sqlLoaderStrategy } from './loader.js';
-import { installFramework } from '../framework/install.js';
+import { type FrameworkFile, installFramework } from '../framework/install.js';
 import { appliedMigrations, ensureMeta, META_SCHEMA, MIGRATIONS_TABLE } from './meta.js';
 import type { MigrationFile } from './migrationFile.js';
 import { readMigrationsFrom } from './readMigrationsFrom.js';
@@ -34,6 +34,8 @@ export interface MigrateOptions {
   readonly to?: string;
   /** For tests: injected sleep and randomness of the retry ladder. */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** For tests: the framework files to install (default: all of runner/framework/schema), e.g. an older pgphase's. */
+  readonly framework?: readonly FrameworkFile[];
 }
 
 export interface MigrateResult {
@@ -124,7 +126,7 @@ async function withMigrationLock<T>(options: MigrateOptions, fn: (client: pg.Cli
     await acquireMigrationLock(client, options.config.migrateWaitMs);
     try {
       await ensureMeta(client);
-      await installFramework(client);
+      await installFramework(client, options.framework);
       return await fn(client, log);
     } finally {
       await client.query('ROLLBACK').catch(() => {});

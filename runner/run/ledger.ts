@@ -12,6 +12,7 @@ import type pg from 'pg';
 import { transaction } from '../db/transaction.js';
 import { planPartitions, type KeyRange } from '../plan/planPartitions.js';
 import type { Phase, PhaseStep } from '../phases.js';
+import { type PhaseCounts, phaseCounts } from './phaseCounts.js';
 
 /** Class id of the session-level advisory locks that mark a partition as being processed. */
 const PARTITION_LOCK_CLASS = 0x7067_7068;
@@ -42,12 +43,6 @@ export interface PartitionRow {
   readonly reclaimed: boolean;
 }
 
-export interface BatchCounts {
-  readonly rows_in: string;
-  readonly staged: string;
-  readonly quarantined: string;
-  readonly duplicates: string;
-}
 
 /** Quotes `schema.table` as two identifiers. */
 export function qualified(client: pg.ClientBase, name: string): string {
@@ -68,13 +63,13 @@ export async function createOrResumeRun(
     await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [RUN_LOCK_KEY]);
     if (!options.fresh) {
       const { rows } = await client.query<{ id: string }>(
-        `SELECT id FROM pipeline.runs WHERE status = 'running' AND phases = $1::text[] ORDER BY id DESC LIMIT 1`,
+        `SELECT id FROM pgphase.runs WHERE status = 'running' AND phases = $1::text[] ORDER BY id DESC LIMIT 1`,
         [names],
       );
       if (rows[0]) return { runId: rows[0].id, resumed: true };
     }
     const { rows } = await client.query<{ id: string }>(
-      `INSERT INTO pipeline.runs (phases, options, created_by) VALUES ($1, $2, $3) RETURNING id`,
+      `INSERT INTO pgphase.runs (phases, options, created_by) VALUES ($1, $2, $3) RETURNING id`,
       [names, options.settings, options.createdBy],
     );
     const runId = rows[0]!.id;
@@ -82,7 +77,7 @@ export async function createOrResumeRun(
     const inRun = new Set(steps.map((s) => s.source));
     for (const [ordinal, step] of steps.entries()) {
       await client.query(
-        `INSERT INTO pipeline.run_steps (run_id, ordinal, phase, source_table, procedure, key_column, after_tables)
+        `INSERT INTO pgphase.run_steps (run_id, ordinal, phase, source_table, procedure, key_column, after_tables)
          VALUES ($1, $2, $3, $4, $5, $6, $7)`,
         [runId, ordinal, step.phase, step.source, step.procedure, step.key, (step.after ?? []).filter((t) => inRun.has(t))],
       );
@@ -98,36 +93,36 @@ export async function createOrResumeRun(
  */
 export async function advanceRun(client: pg.ClientBase, runId: string, targetPartitions: (rows: number) => number): Promise<boolean> {
   await client.query(
-    `UPDATE pipeline.run_steps s
-        SET status = CASE WHEN EXISTS (SELECT 1 FROM pipeline.partitions p WHERE p.step_id = s.id AND p.status = 'failed')
+    `UPDATE pgphase.run_steps s
+        SET status = CASE WHEN EXISTS (SELECT 1 FROM pgphase.partitions p WHERE p.step_id = s.id AND p.status = 'failed')
                           THEN 'failed' ELSE 'done' END,
             finished_at = now()
       WHERE s.run_id = $1 AND s.status = 'planned'
-        AND NOT EXISTS (SELECT 1 FROM pipeline.partitions p WHERE p.step_id = s.id AND p.status IN ('pending', 'running'))`,
+        AND NOT EXISTS (SELECT 1 FROM pgphase.partitions p WHERE p.step_id = s.id AND p.status IN ('pending', 'running'))`,
     [runId],
   );
   // Blocking can cascade (a step after a blocked step is blocked too): repeat until stable.
   for (;;) {
     const { rowCount } = await client.query(
-      `UPDATE pipeline.run_steps s SET status = 'blocked', finished_at = now()
+      `UPDATE pgphase.run_steps s SET status = 'blocked', finished_at = now()
         WHERE s.run_id = $1 AND s.status = 'waiting'
-          AND EXISTS (SELECT 1 FROM pipeline.run_steps d
+          AND EXISTS (SELECT 1 FROM pgphase.run_steps d
                        WHERE d.run_id = s.run_id AND d.source_table = ANY (s.after_tables) AND d.status IN ('failed', 'blocked'))`,
       [runId],
     );
     if (!rowCount) break;
   }
   const { rows: ready } = await client.query<StepRow>(
-    `SELECT s.* FROM pipeline.run_steps s
+    `SELECT s.* FROM pgphase.run_steps s
       WHERE s.run_id = $1 AND s.status = 'waiting'
-        AND NOT EXISTS (SELECT 1 FROM pipeline.run_steps d
+        AND NOT EXISTS (SELECT 1 FROM pgphase.run_steps d
                          WHERE d.run_id = s.run_id AND d.source_table = ANY (s.after_tables) AND d.status <> 'done')
       ORDER BY s.ordinal`,
     [runId],
   );
   for (const step of ready) await planStep(client, runId, step, targetPartitions);
   const { rows } = await client.query<{ open: number }>(
-    `SELECT count(*)::int AS open FROM pipeline.run_steps WHERE run_id = $1 AND status IN ('waiting', 'planned')`,
+    `SELECT count(*)::int AS open FROM pgphase.run_steps WHERE run_id = $1 AND status IN ('waiting', 'planned')`,
     [runId],
   );
   return rows[0]!.open === 0;
@@ -136,7 +131,7 @@ export async function advanceRun(client: pg.ClientBase, runId: string, targetPar
 /** Reads the key space and equi-depth samples of a step's source and inserts its partitions. */
 async function planStep(client: pg.ClientBase, runId: string, step: StepRow, targetPartitions: (rows: number) => number): Promise<void> {
   await transaction(client, async () => {
-    const won = await client.query(`UPDATE pipeline.run_steps SET status = 'planned', planned_at = now() WHERE id = $1 AND status = 'waiting'`, [step.id]);
+    const won = await client.query(`UPDATE pgphase.run_steps SET status = 'planned', planned_at = now() WHERE id = $1 AND status = 'waiting'`, [step.id]);
     if (won.rowCount !== 1) return; // another runner process planned it
     const table = qualified(client, step.source_table);
     const key = client.escapeIdentifier(step.key_column);
@@ -163,7 +158,7 @@ async function planStep(client: pg.ClientBase, runId: string, step: StepRow, tar
           });
     for (const r of ranges) {
       await client.query(
-        `INSERT INTO pipeline.partitions (run_id, step_id, phase, source_table, lo, hi, next_key) VALUES ($1, $2, $3, $4, $5, $6, $5)`,
+        `INSERT INTO pgphase.partitions (run_id, step_id, phase, source_table, lo, hi, next_key) VALUES ($1, $2, $3, $4, $5, $6, $5)`,
         [runId, step.id, step.phase, step.source_table, r.lo.toString(), r.hi.toString()],
       );
     }
@@ -179,7 +174,7 @@ async function planStep(client: pg.ClientBase, runId: string, step: StepRow, tar
  */
 export async function claimPartition(client: pg.ClientBase, runId: string, worker: string): Promise<PartitionRow | null> {
   const { rows: candidates } = await client.query<{ id: string }>(
-    `SELECT p.id FROM pipeline.partitions p JOIN pipeline.run_steps s ON s.id = p.step_id
+    `SELECT p.id FROM pgphase.partitions p JOIN pgphase.run_steps s ON s.id = p.step_id
       WHERE p.run_id = $1 AND s.status = 'planned' AND p.status IN ('pending', 'running')
       ORDER BY s.ordinal, p.status DESC, p.id LIMIT 64`,
     [runId],
@@ -189,14 +184,14 @@ export async function claimPartition(client: pg.ClientBase, runId: string, worke
     if (!lock[0]!.ok) continue; // a live worker has it
     const claimed = await transaction(client, async () => {
       const { rows: row } = await client.query<{ status: string }>(
-        `SELECT status FROM pipeline.partitions WHERE id = $1 AND status IN ('pending', 'running') FOR UPDATE SKIP LOCKED`,
+        `SELECT status FROM pgphase.partitions WHERE id = $1 AND status IN ('pending', 'running') FOR UPDATE SKIP LOCKED`,
         [candidate.id],
       );
       if (!row[0]) return null; // finished meanwhile
       const { rows } = await client.query<PartitionRow>(
-        `UPDATE pipeline.partitions p
+        `UPDATE pgphase.partitions p
             SET status = 'running', claimed_by = $2, claimed_at = now(), started_at = coalesce(p.started_at, now()), attempts = p.attempts + 1
-           FROM pipeline.run_steps s
+           FROM pgphase.run_steps s
           WHERE p.id = $1 AND s.id = p.step_id
           RETURNING p.id, p.step_id, p.phase, p.source_table, s.procedure, s.key_column, p.lo::text, p.hi::text, p.next_key::text, p.attempts,
                     ($3 = 'running') AS reclaimed`,
@@ -228,7 +223,7 @@ export async function runBatch(
   runId: string,
   cursor: bigint,
   batchSize: number,
-): Promise<{ range: KeyRange; counts: BatchCounts; ms: number }> {
+): Promise<{ range: KeyRange; counts: PhaseCounts; ms: number }> {
   return transaction(client, async () => {
     const key = client.escapeIdentifier(partition.key_column);
     const { rows: upper } = await client.query<{ hi: string | null }>(
@@ -241,18 +236,20 @@ export async function runBatch(
     // The last batch of a partition runs to its end, so the ledger's cursor always reaches hi.
     const range: KeyRange = { lo: cursor, hi: found === null || found === undefined || BigInt(found) >= hi ? hi : BigInt(found) };
     const started = performance.now();
-    const { rows } = await client.query<BatchCounts>(
+    const { rows } = await client.query<Record<string, unknown>>(
       `CALL ${qualified(client, partition.procedure)}($1::bigint, $2::bigint, $3::bigint, NULL, NULL, NULL, NULL)`,
       [runId, range.lo.toString(), range.hi.toString()],
     );
     const ms = Math.round(performance.now() - started);
-    const counts = rows[0] ?? { rows_in: '0', staged: '0', quarantined: '0', duplicates: '0' };
+    const counts = phaseCounts(rows[0]);
     const { rowCount } = await client.query(
-      `UPDATE pipeline.partitions
-          SET next_key = $3::bigint + 1, rows_in = rows_in + $4, staged = staged + $5, quarantined = quarantined + $6,
-              duplicates = duplicates + $7, batches = batches + 1, batch_ms = batch_ms || $8::int, batch_size = $9
+      `UPDATE pgphase.partitions
+          SET next_key = $3::bigint + 1, rows_in = rows_in + $4, written = written + $5, rejected = rejected + $6,
+              extras = (SELECT coalesce(jsonb_object_agg(k, coalesce((extras ->> k)::bigint, 0) + coalesce(($7::jsonb ->> k)::bigint, 0)), '{}')
+                          FROM (SELECT jsonb_object_keys(extras) UNION SELECT jsonb_object_keys($7::jsonb)) AS keys (k)),
+              batches = batches + 1, batch_ms = batch_ms || $8::int, batch_size = $9
         WHERE id = $1 AND next_key = $2::bigint AND status = 'running'`,
-      [partition.id, range.lo.toString(), range.hi.toString(), counts.rows_in ?? 0, counts.staged ?? 0, counts.quarantined ?? 0, counts.duplicates ?? 0, ms, batchSize],
+      [partition.id, range.lo.toString(), range.hi.toString(), counts.rowsIn, counts.written, counts.rejected, JSON.stringify(counts.extras), ms, batchSize],
     );
     if (rowCount !== 1) throw new LostPartitionError(partition.id);
     return { range, counts, ms };
@@ -268,7 +265,7 @@ export class LostPartitionError extends Error {
 
 export async function recordRetry(client: pg.ClientBase, partitionId: string, sqlstate: string): Promise<void> {
   await client.query(
-    `UPDATE pipeline.partitions
+    `UPDATE pgphase.partitions
         SET retries = retries + 1, errors = jsonb_set(errors, ARRAY[$2], to_jsonb(coalesce((errors ->> $2)::int, 0) + 1))
       WHERE id = $1`,
     [partitionId, sqlstate],
@@ -281,10 +278,10 @@ export async function finishPartition(
   outcome: { status: 'done' } | { status: 'failed'; error: string; sqlstate: string },
 ): Promise<void> {
   if (outcome.status === 'done') {
-    await client.query(`UPDATE pipeline.partitions SET status = 'done', finished_at = now() WHERE id = $1`, [partitionId]);
+    await client.query(`UPDATE pgphase.partitions SET status = 'done', finished_at = now() WHERE id = $1`, [partitionId]);
   } else {
     await client.query(
-      `UPDATE pipeline.partitions
+      `UPDATE pgphase.partitions
           SET status = 'failed', finished_at = now(), last_error = $2, last_sqlstate = $3,
               errors = jsonb_set(errors, ARRAY[$3], to_jsonb(coalesce((errors ->> $3)::int, 0) + 1))
         WHERE id = $1`,
@@ -297,12 +294,12 @@ export async function finishPartition(
 /** Marks the run finished (once, by whichever process gets there first) with its report. */
 export async function finishRun(client: pg.ClientBase, runId: string, report: unknown): Promise<'done' | 'failed'> {
   const { rows } = await client.query<{ failed: boolean }>(
-    `SELECT EXISTS (SELECT 1 FROM pipeline.run_steps WHERE run_id = $1 AND status IN ('failed', 'blocked')) AS failed`,
+    `SELECT EXISTS (SELECT 1 FROM pgphase.run_steps WHERE run_id = $1 AND status IN ('failed', 'blocked')) AS failed`,
     [runId],
   );
   const status = rows[0]!.failed ? 'failed' : 'done';
   await client.query(
-    `UPDATE pipeline.runs SET status = $2, finished_at = coalesce(finished_at, now()), report = $3 WHERE id = $1`,
+    `UPDATE pgphase.runs SET status = $2, finished_at = coalesce(finished_at, now()), report = $3 WHERE id = $1`,
     [runId, status, JSON.stringify(report)],
   );
   return status;

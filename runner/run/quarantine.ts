@@ -19,13 +19,13 @@ export interface QuarantineSummary {
 export async function listQuarantine(client: pg.ClientBase, options: { reason?: string; limit?: number } = {}): Promise<QuarantineSummary> {
   const reason = options.reason ?? null;
   const { rows: groups } = await client.query<{ reason: string; table: string; rows: number }>(
-    `SELECT reason_code AS reason, source_table AS table, count(*)::int AS rows FROM staging.quarantine
+    `SELECT reason_code AS reason, source_table AS table, count(*)::int AS rows FROM pgphase.quarantine
       WHERE $1::text IS NULL OR reason_code = $1 GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2`,
     [reason],
   );
   const { rows } = await client.query<QuarantineSummary['rows'][number]>(
     `SELECT id::text, source_table AS table, source_id::text AS "sourceId", reason_code AS reason, sqlstate, message, attempts, raw_row AS raw
-       FROM staging.quarantine WHERE $1::text IS NULL OR reason_code = $1 ORDER BY id LIMIT $2`,
+       FROM pgphase.quarantine WHERE $1::text IS NULL OR reason_code = $1 ORDER BY id LIMIT $2`,
     [reason, options.limit ?? 20],
   );
   return { total: groups.reduce((a, g) => a + g.rows, 0), byReason: groups, rows };
@@ -34,7 +34,8 @@ export async function listQuarantine(client: pg.ClientBase, options: { reason?: 
 export interface ReplayResult {
   readonly runId: string;
   readonly replayed: number;
-  readonly staged: number;
+  /** Rows that left the quarantine (written by their step this time). */
+  readonly written: number;
   readonly stillQuarantined: number;
 }
 
@@ -47,18 +48,18 @@ export async function replayQuarantine(
   const chunk = options.chunk ?? 1_000;
   const steps = (options.phases ?? loadPhases()).flatMap((p) => p.steps);
   const { rows: before } = await client.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM staging.quarantine WHERE $1::text IS NULL OR reason_code = $1`,
+    `SELECT count(*)::int AS n FROM pgphase.quarantine WHERE $1::text IS NULL OR reason_code = $1`,
     [reason],
   );
   const { rows: run } = await client.query<{ id: string }>(
-    `INSERT INTO pipeline.runs (phases, options, created_by) VALUES ('{quarantine-replay}', $1, 'pgphase quarantine replay') RETURNING id`,
+    `INSERT INTO pgphase.runs (phases, options, created_by) VALUES ('{quarantine-replay}', $1, 'pgphase quarantine replay') RETURNING id`,
     [{ reason }],
   );
   const runId = run[0]!.id;
   for (const step of steps) {
     const bare = step.source.split('.').pop()!;
     const { rows: ids } = await client.query<{ id: string }>(
-      `SELECT source_id::text AS id FROM staging.quarantine
+      `SELECT source_id::text AS id FROM pgphase.quarantine
         WHERE source_table IN ($1, $2) AND ($3::text IS NULL OR reason_code = $3) ORDER BY source_id`,
       [step.source, bare, reason],
     );
@@ -74,10 +75,10 @@ export async function replayQuarantine(
     }
   }
   const { rows: after } = await client.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM staging.quarantine WHERE $1::text IS NULL OR reason_code = $1`,
+    `SELECT count(*)::int AS n FROM pgphase.quarantine WHERE $1::text IS NULL OR reason_code = $1`,
     [reason],
   );
-  const result = { runId, replayed: before[0]!.n, staged: Math.max(0, before[0]!.n - after[0]!.n), stillQuarantined: after[0]!.n };
-  await client.query(`UPDATE pipeline.runs SET status = 'done', finished_at = now(), report = $2 WHERE id = $1`, [runId, result]);
+  const result = { runId, replayed: before[0]!.n, written: Math.max(0, before[0]!.n - after[0]!.n), stillQuarantined: after[0]!.n };
+  await client.query(`UPDATE pgphase.runs SET status = 'done', finished_at = now(), report = $2 WHERE id = $1`, [runId, result]);
   return result;
 }

@@ -1,8 +1,8 @@
 /**
- * The run report: per phase rows in, staged, quarantined, partitions, retries, errors by
+ * The run report: per phase rows in, written, rejected (and named extras), partitions, retries, errors by
  * SQLSTATE, duration, rows/s and p50/p95 batch time, read from the ledger (so it covers every
  * runner process that worked on the run), plus this process's peak RSS, pool high-water mark
- * and final batch sizes. It is printed with --json, stored in pipeline.runs.report, and shown
+ * and final batch sizes. It is printed with --json, stored in pgphase.runs.report, and shown
  * by `pgphase status`.
  */
 import type pg from 'pg';
@@ -10,10 +10,11 @@ import type { RunStats } from './stats.js';
 
 export interface PhaseReport {
   readonly phase: string;
+  /** The generic phase contract (runner/run/phaseCounts.ts): source rows read, rows written, rows quarantined, named extras. */
   readonly rowsIn: number;
-  readonly staged: number;
-  readonly quarantined: number;
-  readonly duplicates: number;
+  readonly written: number;
+  readonly rejected: number;
+  readonly extras: Readonly<Record<string, number>>;
   readonly partitions: { readonly total: number; readonly done: number; readonly failed: number };
   readonly batches: number;
   readonly retries: number;
@@ -56,40 +57,42 @@ export async function buildReport(
   context: { stats: RunStats; workers: number; resumed: boolean; status: RunReport['status'] },
 ): Promise<RunReport> {
   const { rows: phases } = await client.query<{
-    phase: string; rows_in: string; staged: string; quarantined: string; duplicates: string; total: number; done: number; failed: number;
+    phase: string; rows_in: string; written: string; rejected: string; extras: Record<string, string> | null; total: number; done: number; failed: number;
     batches: string; retries: string; ms: number; p50: number | null; p95: number | null;
   }>(
-    `WITH p AS (SELECT * FROM pipeline.partitions WHERE run_id = $1)
+    `WITH p AS (SELECT * FROM pgphase.partitions WHERE run_id = $1)
      SELECT s.phase,
-            coalesce(sum(p.rows_in), 0) AS rows_in, coalesce(sum(p.staged), 0) AS staged,
-            coalesce(sum(p.quarantined), 0) AS quarantined, coalesce(sum(p.duplicates), 0) AS duplicates,
+            coalesce(sum(p.rows_in), 0) AS rows_in, coalesce(sum(p.written), 0) AS written,
+            coalesce(sum(p.rejected), 0) AS rejected,
+            (SELECT jsonb_object_agg(e.key, e.n) FROM (SELECT x.key, sum(x.value::bigint)::text AS n FROM p p3 JOIN pgphase.run_steps s3 ON s3.id = p3.step_id,
+                    jsonb_each_text(p3.extras) x WHERE s3.phase = s.phase GROUP BY x.key) e) AS extras,
             count(p.id)::int AS total, count(p.id) FILTER (WHERE p.status = 'done')::int AS done,
             count(p.id) FILTER (WHERE p.status = 'failed')::int AS failed,
             coalesce(sum(p.batches), 0) AS batches, coalesce(sum(p.retries), 0) AS retries,
             coalesce(extract(epoch FROM max(p.finished_at) - min(p.started_at)) * 1000, 0)::float8 AS ms,
-            (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY b) FROM p p2 JOIN pipeline.run_steps s2 ON s2.id = p2.step_id, unnest(p2.batch_ms) b WHERE s2.phase = s.phase) AS p50,
-            (SELECT percentile_cont(0.95) WITHIN GROUP (ORDER BY b) FROM p p2 JOIN pipeline.run_steps s2 ON s2.id = p2.step_id, unnest(p2.batch_ms) b WHERE s2.phase = s.phase) AS p95
-       FROM pipeline.run_steps s LEFT JOIN p ON p.step_id = s.id
+            (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY b) FROM p p2 JOIN pgphase.run_steps s2 ON s2.id = p2.step_id, unnest(p2.batch_ms) b WHERE s2.phase = s.phase) AS p50,
+            (SELECT percentile_cont(0.95) WITHIN GROUP (ORDER BY b) FROM p p2 JOIN pgphase.run_steps s2 ON s2.id = p2.step_id, unnest(p2.batch_ms) b WHERE s2.phase = s.phase) AS p95
+       FROM pgphase.run_steps s LEFT JOIN p ON p.step_id = s.id
       WHERE s.run_id = $1
       GROUP BY s.phase ORDER BY min(s.ordinal)`,
     [runId],
   );
   const { rows: errors } = await client.query<{ phase: string; sqlstate: string; n: string }>(
     `SELECT p.phase, e.key AS sqlstate, sum(e.value::int) AS n
-       FROM pipeline.partitions p, jsonb_each_text(p.errors) e WHERE p.run_id = $1 GROUP BY 1, 2`,
+       FROM pgphase.partitions p, jsonb_each_text(p.errors) e WHERE p.run_id = $1 GROUP BY 1, 2`,
     [runId],
   );
   const { rows: failed } = await client.query<FailedPartition>(
     `SELECT id::text, source_table AS table, lo::text, hi::text, last_sqlstate AS sqlstate, last_error AS error
-       FROM pipeline.partitions WHERE run_id = $1 AND status = 'failed' ORDER BY id`,
+       FROM pgphase.partitions WHERE run_id = $1 AND status = 'failed' ORDER BY id`,
     [runId],
   );
   const { rows: blocked } = await client.query<{ source_table: string }>(
-    `SELECT source_table FROM pipeline.run_steps WHERE run_id = $1 AND status = 'blocked' ORDER BY ordinal`,
+    `SELECT source_table FROM pgphase.run_steps WHERE run_id = $1 AND status = 'blocked' ORDER BY ordinal`,
     [runId],
   );
   const { rows: span } = await client.query<{ ms: number }>(
-    `SELECT coalesce(extract(epoch FROM coalesce(finished_at, now()) - started_at) * 1000, 0)::float8 AS ms FROM pipeline.runs WHERE id = $1`,
+    `SELECT coalesce(extract(epoch FROM coalesce(finished_at, now()) - started_at) * 1000, 0)::float8 AS ms FROM pgphase.runs WHERE id = $1`,
     [runId],
   );
   const phaseReports: PhaseReport[] = phases.map((p) => {
@@ -97,9 +100,9 @@ export async function buildReport(
     return {
       phase: p.phase,
       rowsIn,
-      staged: Number(p.staged),
-      quarantined: Number(p.quarantined),
-      duplicates: Number(p.duplicates),
+      written: Number(p.written),
+      rejected: Number(p.rejected),
+      extras: Object.fromEntries(Object.entries(p.extras ?? {}).map(([k, v]) => [k, Number(v)])),
       partitions: { total: p.total, done: p.done, failed: p.failed },
       batches: Number(p.batches),
       retries: Number(p.retries),

@@ -136,7 +136,7 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
       if (!settled) return draft;
       const status = await finishRun(c, runId, draft);
       const final = { ...draft, status };
-      await c.query('UPDATE pipeline.runs SET report = $2 WHERE id = $1', [runId, JSON.stringify(final)]);
+      await c.query('UPDATE pgphase.runs SET report = $2 WHERE id = $1', [runId, JSON.stringify(final)]);
       return final;
     });
     return report;

@@ -15,7 +15,7 @@ export interface RunSummary {
 }
 
 export async function recentRuns(client: pg.ClientBase, limit = 5): Promise<RunSummary[]> {
-  const { rows: exists } = await client.query<{ ok: boolean }>(`SELECT to_regclass('pipeline.run_steps') IS NOT NULL AS ok`);
+  const { rows: exists } = await client.query<{ ok: boolean }>(`SELECT to_regclass('pgphase.run_steps') IS NOT NULL AS ok`);
   if (!exists[0]?.ok) return [];
   const { rows } = await client.query<{
     id: string; phases: string[]; status: RunSummary['status']; started_at: Date; finished_at: Date | null;
@@ -25,7 +25,7 @@ export async function recentRuns(client: pg.ClientBase, limit = 5): Promise<RunS
             count(p.id)::int AS total, count(p.id) FILTER (WHERE p.status = 'done')::int AS done,
             count(p.id) FILTER (WHERE p.status = 'failed')::int AS failed,
             count(p.id) FILTER (WHERE p.status = 'running')::int AS running
-       FROM pipeline.runs r LEFT JOIN pipeline.partitions p ON p.run_id = r.id
+       FROM pgphase.runs r LEFT JOIN pgphase.partitions p ON p.run_id = r.id
       GROUP BY r.id ORDER BY r.id DESC LIMIT $1`,
     [limit],
   );

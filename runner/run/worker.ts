@@ -52,8 +52,8 @@ async function processPartition(conn: PinnedConnection, partition: PartitionRow,
     try {
       const client = await conn.get();
       const { range: done, counts, ms } = await runBatch(client, partition, options.runId, cursor, state.size);
-      state = observeBatch(state, { rows: Math.max(1, Number(counts.rows_in)), ms });
-      stats.batch(partition.phase, Number(counts.rows_in), ms, state.size);
+      state = observeBatch(state, { rows: Math.max(1, counts.rowsIn), ms });
+      stats.batch(partition.phase, counts.rowsIn, ms, state.size);
       cursor = done.hi + 1n;
       attempt = 0;
       deadlineAt = Date.now() + options.retry.deadlineMs;

@@ -97,7 +97,7 @@ async function query<T extends pg.QueryResultRow>(url: string, sql: string, para
 export async function resultChecksums(url: string): Promise<Record<string, string>> {
   const tables: Record<string, string> = {
     'staging.games': `SELECT to_jsonb(t) - 'id' - 'run_id' - 'processed_at' FROM staging.games t`,
-    'staging.quarantine': `SELECT to_jsonb(t) - 'id' - 'run_id' - 'attempts' - 'first_seen_at' - 'last_seen_at' FROM staging.quarantine t`,
+    'pgphase.quarantine': `SELECT to_jsonb(t) - 'id' - 'run_id' - 'attempts' - 'first_seen_at' - 'last_seen_at' FROM pgphase.quarantine t`,
   };
   for (const m of ['moneylines', 'spreads', 'totals']) {
     tables[`staging.${m}`] = `SELECT to_jsonb(t) - 'id' - 'run_id' - 'processed_at' - 'game_id' || jsonb_build_object('game', g.external_game_id)
@@ -130,7 +130,7 @@ async function invariant(url: string): Promise<Record<string, number>> {
       url,
       `SELECT count(*)::int AS bad FROM raw.${t} r
         WHERE EXISTS (SELECT 1 FROM staging.${t} s WHERE s.source_raw_id = r.id)
-            = EXISTS (SELECT 1 FROM staging.quarantine q WHERE q.source_table = 'raw.${t}' AND q.source_id = r.id)`,
+            = EXISTS (SELECT 1 FROM pgphase.quarantine q WHERE q.source_table = 'raw.${t}' AND q.source_id = r.id)`,
     );
     out[t] = row!.bad;
   }
@@ -163,7 +163,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       disturbed,
       `CREATE FUNCTION pipeline.chaos_latency() RETURNS trigger LANGUAGE plpgsql AS $$
        BEGIN PERFORM pg_sleep(${options.batchSleepMs} / 1000.0); RETURN NULL; END $$;
-       CREATE TRIGGER chaos_latency AFTER UPDATE ON pipeline.partitions FOR EACH STATEMENT EXECUTE FUNCTION pipeline.chaos_latency()`,
+       CREATE TRIGGER chaos_latency AFTER UPDATE ON pgphase.partitions FOR EACH STATEMENT EXECUTE FUNCTION pipeline.chaos_latency()`,
     );
 
     const env = { DATABASE_URL: disturbed };
@@ -179,8 +179,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     const progress = async (): Promise<{ done: number; planned: boolean; status: string | null }> => {
       const rows = await tryQuery<{ rows: number; planned: boolean; status: string | null }>(
         disturbed,
-        `SELECT coalesce(sum(rows_in), 0)::float8 AS rows, count(*) > 0 AS planned, (SELECT status FROM pipeline.runs ORDER BY id LIMIT 1) AS status
-           FROM pipeline.partitions`,
+        `SELECT coalesce(sum(rows_in), 0)::float8 AS rows, count(*) > 0 AS planned, (SELECT status FROM pgphase.runs ORDER BY id LIMIT 1) AS status
+           FROM pgphase.partitions`,
       );
       return rows instanceof Error ? { done: 0, planned: false, status: null } : { ...rows[0]!, done: rows[0]!.rows / options.rows };
     };
@@ -233,7 +233,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       kills++;
     }
 
-    await query(disturbed, `DROP TRIGGER chaos_latency ON pipeline.partitions; DROP FUNCTION pipeline.chaos_latency()`);
+    await query(disturbed, `DROP TRIGGER chaos_latency ON pgphase.partitions; DROP FUNCTION pipeline.chaos_latency()`);
     const before = await progress();
     let finalRun: ChaosResult['finalRun'] = 'finished during the chaos';
     if (before.status !== 'done') {
@@ -248,9 +248,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     }
     const [ledger] = await query<{ retries: number; failed: number }>(
       disturbed,
-      `SELECT coalesce(sum(retries), 0)::int AS retries, count(*) FILTER (WHERE status = 'failed')::int AS failed FROM pipeline.partitions`,
+      `SELECT coalesce(sum(retries), 0)::int AS retries, count(*) FILTER (WHERE status = 'failed')::int AS failed FROM pgphase.partitions`,
     );
-    const runs = await query<{ id: string; status: string }>(disturbed, `SELECT id::text, status FROM pipeline.runs ORDER BY id`);
+    const runs = await query<{ id: string; status: string }>(disturbed, `SELECT id::text, status FROM pgphase.runs ORDER BY id`);
     return {
       rows: options.rows,
       kills,

@@ -50,7 +50,7 @@ describe('curated features and the order staging ran in', () => {
   afterAll(() => db.drop());
 
   const build = async (order: number[]) => {
-    await db.query(`TRUNCATE raw.games, raw.moneylines, staging.games, staging.quarantine RESTART IDENTITY CASCADE`);
+    await db.query(`TRUNCATE raw.games, raw.moneylines, staging.games, pgphase.quarantine RESTART IDENTITY CASCADE`);
     await db.query(`INSERT INTO raw.games (external_game_id, home_team, away_team, game_start) VALUES ('G1', 'NYY', 'BOS', '2024-04-01T17:05:00Z')`);
     await db.query(
       `INSERT INTO raw.moneylines (external_game_id, sportsbook, home_odds, away_odds, captured_at)

@@ -2,7 +2,7 @@
  * pgphase installs its own schema before the application's migrations, records each framework
  * file, and keeps it when the application reverts everything.
  */
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';

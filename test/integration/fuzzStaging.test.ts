@@ -435,7 +435,7 @@ async function otherTablesChecksum(client: pg.ClientBase): Promise<string> {
   const { rows: tables } = await client.query<{ name: string }>(
     `SELECT format('%I.%I', schemaname, tablename) AS name FROM pg_tables
       WHERE schemaname IN ('raw', 'staging', 'curated', 'pipeline', 'pgphase', 'public')
-        AND format('%I.%I', schemaname, tablename) NOT IN ('staging.games', 'staging.moneylines', 'staging.spreads', 'staging.totals', 'staging.quarantine',
+        AND format('%I.%I', schemaname, tablename) NOT IN ('staging.games', 'staging.moneylines', 'staging.spreads', 'staging.totals', 'pgphase.quarantine',
                                                           'raw.games', 'raw.moneylines', 'raw.spreads', 'raw.totals')
       ORDER BY 1`,
   );
@@ -457,9 +457,9 @@ async function stagingSnapshot(client: pg.ClientBase): Promise<{ rows: string; a
               UNION ALL SELECT concat_ws(' ', 'moneylines', t.ctid, t.*) FROM staging.moneylines t
               UNION ALL SELECT concat_ws(' ', 'spreads', t.ctid, t.*) FROM staging.spreads t
               UNION ALL SELECT concat_ws(' ', 'totals', t.ctid, t.*) FROM staging.totals t
-              UNION ALL SELECT concat_ws(' ', 'quarantine', q.source_table, q.source_id, q.reason_code, q.message, q.sqlstate, q.raw_row) FROM staging.quarantine q
+              UNION ALL SELECT concat_ws(' ', 'quarantine', q.source_table, q.source_id, q.reason_code, q.message, q.sqlstate, q.raw_row) FROM pgphase.quarantine q
             ) s (x)) AS rows,
-           (SELECT string_agg(DISTINCT attempts::text, ',') FROM staging.quarantine) AS attempts`);
+           (SELECT string_agg(DISTINCT attempts::text, ',') FROM pgphase.quarantine) AS attempts`);
   return { rows: rows[0]!.rows ?? '', attempts: rows[0]!.attempts };
 }
 const diff = (a: string, b: string) => {
@@ -536,7 +536,7 @@ async function check(client: pg.ClientBase, s: Scenario, aliases: Map<string, st
     for (const t of MARKETS) expected[t] = judgeMarket(t, raw[t]!, times, staged, aliases);
 
     const { rows: quarantine } = await client.query<{ source_table: string; source_id: string; reason_code: string; message: string | null; raw_row: Record<string, unknown> }>(
-      `SELECT source_table, source_id::text, reason_code, message, raw_row FROM staging.quarantine`,
+      `SELECT source_table, source_id::text, reason_code, message, raw_row FROM pgphase.quarantine`,
     );
     const { rows: gameIds } = await client.query<{ id: string; external_game_id: string }>(`SELECT id::text, external_game_id FROM staging.games`);
     const gameOf = new Map(gameIds.map((g) => [g.id, g.external_game_id]));

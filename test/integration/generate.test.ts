@@ -28,7 +28,7 @@ async function fingerprint(db: TestDatabase): Promise<string> {
 }
 
 async function stageAll(db: TestDatabase): Promise<void> {
-  await db.query(`TRUNCATE staging.games, staging.quarantine RESTART IDENTITY CASCADE`);
+  await db.query(`TRUNCATE staging.games, pgphase.quarantine RESTART IDENTITY CASCADE`);
   for (const t of TABLES) await db.query(`CALL staging.load_${t}(1, 1, 1000000000)`);
 }
 
@@ -42,7 +42,7 @@ async function mismatches(db: TestDatabase, rows: number, seed: number, ratio: n
        SELECT 'raw.' || p.source, s.j + 1, s.defect FROM plan p,
               pipeline.sample_snapshots($2, p.market, p.row_count, p.games, p.rounds_pre, p.rounds_live, $3) s WHERE p.market > 0)
      SELECT p.t, p.id, p.defect, q.reason_code FROM planted p
-       LEFT JOIN staging.quarantine q ON q.source_table = p.t AND q.source_id = p.id
+       LEFT JOIN pgphase.quarantine q ON q.source_table = p.t AND q.source_id = p.id
       WHERE p.defect IS DISTINCT FROM q.reason_code
       LIMIT 10`,
     [rows, seed, ratio],
@@ -75,7 +75,7 @@ describe('generate', () => {
     await stageAll(db);
     const [c] = await db.query<{ staged: number; dup: number }>(
       `SELECT (SELECT count(*) FROM staging.moneylines)::int AS staged,
-              (SELECT count(*) FROM staging.quarantine WHERE source_table = 'raw.moneylines' AND reason_code = 'duplicate_snapshot')::int AS dup`,
+              (SELECT count(*) FROM pgphase.quarantine WHERE source_table = 'raw.moneylines' AND reason_code = 'duplicate_snapshot')::int AS dup`,
     );
     expect(c!.staged).toBe(again.rows.moneylines);
     expect(c!.dup).toBe(again.rows.moneylines);
@@ -86,13 +86,13 @@ describe('generate', () => {
       const rows = 20_000;
       await generate(db.url, { rows, seed: 21, badRatio: ratio, truncate: true });
       await stageAll(db);
-      const [q] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM staging.quarantine`);
+      const [q] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pgphase.quarantine`);
       if (ratio === 0) expect(q!.n).toBe(0);
       else expect(Math.abs(q!.n / rows - ratio)).toBeLessThan(0.012);
       expect(await mismatches(db, rows, 21, ratio)).toEqual([]);
       for (const t of TABLES) {
         const [r] = await db.query<{ ok: boolean }>(
-          `SELECT (SELECT count(*) FROM raw.${t}) = (SELECT count(*) FROM staging.${t}) + (SELECT count(*) FROM staging.quarantine WHERE source_table = 'raw.${t}') AS ok`,
+          `SELECT (SELECT count(*) FROM raw.${t}) = (SELECT count(*) FROM staging.${t}) + (SELECT count(*) FROM pgphase.quarantine WHERE source_table = 'raw.${t}') AS ok`,
         );
         expect(r!.ok).toBe(true);
       }
@@ -102,7 +102,7 @@ describe('generate', () => {
   it('plants every kind of defect staging rejects', async () => {
     await generate(db.url, { rows: 20_000, seed: 3, badRatio: 0.4, truncate: true });
     await stageAll(db);
-    const got = await db.query<{ reason_code: string }>(`SELECT DISTINCT reason_code FROM staging.quarantine ORDER BY 1`);
+    const got = await db.query<{ reason_code: string }>(`SELECT DISTINCT reason_code FROM pgphase.quarantine ORDER BY 1`);
     expect(got.map((r) => r.reason_code)).toEqual([...REASONS].sort());
   });
 

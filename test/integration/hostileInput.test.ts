@@ -88,7 +88,7 @@ describe('hostile command-line input', () => {
     { args: ['quarantine', 'list', '--reason', SQL], says: /--reason takes a reason code such as invalid_odds, not "x'; DROP/ },
     { args: ['quarantine', 'list', '--reason', `invalid_odds\u202e${LONG}`], says: /--reason takes a reason code .*\(10013 characters\)$/ },
     { args: ['quarantine', 'list', '--limit', '1e20'], says: /--limit must be a whole number from 0 to 100000, not "1e20"/ },
-    { args: ['quarantine', 'list', '--limit', '1; DELETE FROM staging.quarantine'], says: /--limit must be a whole number/ },
+    { args: ['quarantine', 'list', '--limit', '1; DELETE FROM pgphase.quarantine'], says: /--limit must be a whole number/ },
     { args: ['quarantine', 'replay', '--reason', `' OR 1=1 --`], says: /--reason takes a reason code/ },
     { args: ['down', '--count', '0'], says: /--count must be a whole number of at least 1 \(or use --all\), not "0"/ },
     { args: ['down', '--count', 'Infinity'], says: /--count .* not "Infinity"/ },

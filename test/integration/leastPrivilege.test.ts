@@ -85,45 +85,49 @@ describe('a member of pgphase_runner', () => {
 
     const run = await runCli(['run', '--json', '--workers', '2'], { DATABASE_URL: url });
     expect(run.code, run.stderr).toBe(0);
-    const report = JSON.parse(run.stdout) as { status: string; phases: { phase: string; rowsIn: number; staged: number; quarantined: number }[] };
+    const report = JSON.parse(run.stdout) as { status: string; phases: { phase: string; rowsIn: number; written: number; rejected: number }[] };
     expect(report.status).toBe('done');
     const [raw] = await db.query<{ n: number }>(
       `SELECT ((SELECT count(*) FROM raw.games) + (SELECT count(*) FROM raw.moneylines) + (SELECT count(*) FROM raw.spreads) + (SELECT count(*) FROM raw.totals))::int AS n`,
     );
     const staging = report.phases.find((p) => p.phase === 'staging')!;
     expect(staging.rowsIn).toBe(raw!.n);
-    expect(staging.staged + staging.quarantined).toBe(raw!.n);
-    expect(staging.quarantined).toBeGreaterThan(0);
+    expect(staging.written + staging.rejected).toBe(raw!.n);
+    expect(staging.rejected).toBeGreaterThan(0);
     const [features] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM curated.game_features`);
     expect(features!.n).toBeGreaterThan(0);
-    expect(report.phases.find((p) => p.phase === 'curated')!.staged).toBe(features!.n);
+    expect(report.phases.find((p) => p.phase === 'curated')!.written).toBe(features!.n);
 
     const list = await runCli(['quarantine', 'list', '--json'], { DATABASE_URL: url });
     expect(list.code, list.stderr).toBe(0);
-    expect((JSON.parse(list.stdout) as { total: number }).total).toBe(staging.quarantined);
+    expect((JSON.parse(list.stdout) as { total: number }).total).toBe(staging.rejected);
     const replay = await runCli(['quarantine', 'replay', '--json'], { DATABASE_URL: url });
     expect(replay.code, replay.stderr).toBe(0);
-    expect(JSON.parse(replay.stdout)).toMatchObject({ replayed: staging.quarantined, stillQuarantined: staging.quarantined });
+    expect(JSON.parse(replay.stdout)).toMatchObject({ replayed: staging.rejected, stillQuarantined: staging.rejected });
   });
 
   it('cannot drop, alter, truncate, create, write raw, delete the ledger, read pgphase or public, or become the owner', async () => {
     const denied = [
       'DROP TABLE raw.games',
-      'DROP TABLE staging.quarantine',
+      'DROP TABLE pgphase.quarantine',
       'DROP SCHEMA raw CASCADE',
       'ALTER TABLE staging.games ADD COLUMN note text',
       'ALTER TABLE raw.totals RENAME TO totals_old',
       'TRUNCATE raw.games',
       'TRUNCATE staging.games CASCADE',
-      'TRUNCATE pipeline.runs CASCADE',
+      'TRUNCATE pgphase.runs CASCADE',
       `INSERT INTO raw.games (external_game_id) VALUES ('x')`,
       `UPDATE raw.moneylines SET home_odds = '-110'`,
       'DELETE FROM raw.spreads',
-      'DELETE FROM pipeline.runs',
-      'DELETE FROM pipeline.partitions',
+      'DELETE FROM pgphase.runs',
+      'DELETE FROM pgphase.partitions',
       `UPDATE curated.settings SET steam_min_books = 1`,
       'SELECT * FROM pgphase.migration_checksums',
       'SELECT * FROM pgphase.migrations',
+      'SELECT * FROM pgphase.framework_schema',
+      'SELECT * FROM pgphase.runner_roles',
+      `SELECT pgphase.grant_runner('postgres')`,
+      'TRUNCATE pgphase.quarantine',
       'SELECT * FROM public.secret',
       'SELECT * FROM raw.generator_steam_truth',
       'SELECT * FROM pipeline.security_owners',
@@ -139,11 +143,11 @@ describe('a member of pgphase_runner', () => {
     expect(Object.fromEntries(denied.map((sql, i) => [sql, states[i]]))).toEqual(Object.fromEntries(denied.map((sql) => [sql, '42501'])));
     // What it may do, it can: read raw, write the ledger.
     expect(await sqlstateOf(url, 'SELECT count(*) FROM raw.games')).toBeNull();
-    expect(await sqlstateOf(url, `UPDATE pipeline.runs SET status = status`)).toBeNull();
-    // And `status` (schema pgphase) says which role it needs.
+    expect(await sqlstateOf(url, `UPDATE pgphase.runs SET status = status`)).toBeNull();
+    // And `status` (the migration bookkeeping in schema pgphase) says which role it needs.
     const status = await runCli(['status'], { DATABASE_URL: url });
     expect(status.code).toBe(2);
-    expect(status.stderr).toMatch(/^error: permission denied for schema pgphase/m);
+    expect(status.stderr).toMatch(/^error: permission denied for table migrations/m);
     expect(status.stderr).toMatch(/^hint: .*pgphase_migrator/m);
   });
 });
@@ -176,15 +180,16 @@ describe('migration 0008 with other role names', () => {
       { purpose: 'runner', role_name: runner, created_here: true },
     ]);
     const [privileges] = await db.query(
-      `SELECT has_table_privilege($1, 'pipeline.runs', 'INSERT') AS ledger, has_table_privilege($1, 'raw.games', 'SELECT') AS read_raw,
+      `SELECT has_table_privilege($1, 'pgphase.runs', 'INSERT') AS ledger, has_table_privilege($1, 'raw.games', 'SELECT') AS read_raw,
               has_table_privilege($1, 'raw.games', 'INSERT') AS write_raw, has_table_privilege($1, 'staging.games', 'TRUNCATE') AS truncate,
               pg_get_userbyid((SELECT nspowner FROM pg_namespace WHERE nspname = 'staging')) AS owner`,
       [runner],
     );
     expect(privileges).toEqual({ ledger: true, read_raw: true, write_raw: false, truncate: false, owner: migrator });
 
-    const { reverted } = await down({ url: db.url, config, count: 1 });
-    expect(reverted).toEqual(['0008_roles']);
+    const { reverted } = await down({ url: db.url, config, count: 2 });
+    expect(reverted).toEqual(['0009_framework_state', '0008_roles']);
+    expect(await db.query(`SELECT role_name FROM pgphase.runner_roles`)).toEqual([]);
     const [me] = await db.query<{ me: string }>(`SELECT current_user AS me`);
     const left = await db.query(
       `SELECT DISTINCT pg_get_userbyid(c.relowner) AS owner FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace

@@ -32,11 +32,11 @@ describe('runner', () => {
       expect(report.status).toBe('done');
       // Every worker gets work: claiming must not hide partitions from the other workers.
       const [claimers] = await db.query<{ n: number }>(
-        `SELECT count(DISTINCT claimed_by)::int AS n FROM pipeline.partitions WHERE run_id = $1`,
+        `SELECT count(DISTINCT claimed_by)::int AS n FROM pgphase.partitions WHERE run_id = $1`,
         [report.runId],
       );
       expect(claimers!.n).toBe(workers);
-      expect(report.phases[0]).toMatchObject({ rowsIn: ROWS, staged: ROWS, partitions: { failed: 0 } });
+      expect(report.phases[0]).toMatchObject({ rowsIn: ROWS, written: ROWS, partitions: { failed: 0 } });
       expect(await copyDefects(db)).toEqual({ missing: 0, duplicated: 0, copied: ROWS });
       const [h] = await db.query<{ h: string }>(`SELECT md5(string_agg(src_id || ':' || v, ',' ORDER BY src_id)) AS h FROM fixture.dst`);
       results.push(h!.h);
@@ -47,7 +47,7 @@ describe('runner', () => {
   it('plans partitions of about equal row counts over skewed ids, covering the key space once', async () => {
     const report = await run(2);
     const parts = await db.query<{ lo: string; hi: string; rows_in: string }>(
-      `SELECT lo, hi, rows_in FROM pipeline.partitions WHERE run_id = $1 ORDER BY lo`,
+      `SELECT lo, hi, rows_in FROM pgphase.partitions WHERE run_id = $1 ORDER BY lo`,
       [report.runId],
     );
     expect(parts.length).toBeGreaterThan(2);
@@ -105,7 +105,7 @@ describe('runner', () => {
     const first = runPipeline({ url: db.url, phaseList: fixturePhases(), workers: 2, fresh: true, batch });
     // Start the second process once the first is under way (its run exists and has progress).
     for (let i = 0; i < 200; i++) {
-      const [r] = await db.query<{ n: number }>(`SELECT coalesce(sum(rows_in), 0)::int AS n FROM pipeline.partitions p JOIN pipeline.runs r ON r.id = p.run_id WHERE r.status = 'running'`);
+      const [r] = await db.query<{ n: number }>(`SELECT coalesce(sum(rows_in), 0)::int AS n FROM pgphase.partitions p JOIN pgphase.runs r ON r.id = p.run_id WHERE r.status = 'running'`);
       if (r!.n > 0) break;
       await new Promise((res) => setTimeout(res, 25));
     }
@@ -115,13 +115,13 @@ describe('runner', () => {
     expect(b.runId).toBe(a.runId);
     expect(await copyDefects(db)).toEqual({ missing: 0, duplicated: 0, copied: ROWS });
     const claimers = await db.query<{ n: number }>(
-      `SELECT count(DISTINCT split_part(claimed_by, ':w', 1))::int AS n FROM pipeline.partitions WHERE run_id = $1 AND claimed_by IS NOT NULL
+      `SELECT count(DISTINCT split_part(claimed_by, ':w', 1))::int AS n FROM pgphase.partitions WHERE run_id = $1 AND claimed_by IS NOT NULL
        UNION ALL SELECT count(DISTINCT run_id)::int FROM fixture.dst`,
       [a.runId],
     );
     expect(claimers[0]!.n).toBe(2); // both processes claimed partitions
     expect(claimers.at(-1)!.n).toBe(1);
-    const [sum] = await db.query<{ n: string }>(`SELECT sum(rows_in)::text AS n FROM pipeline.partitions WHERE run_id = $1`, [a.runId]);
+    const [sum] = await db.query<{ n: string }>(`SELECT sum(rows_in)::text AS n FROM pgphase.partitions WHERE run_id = $1`, [a.runId]);
     expect(Number(sum!.n)).toBe(ROWS);
   });
 });

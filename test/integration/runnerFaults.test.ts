@@ -20,7 +20,7 @@ const ROWS = 20_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function copiedSoFar(db: TestDatabase): Promise<number> {
-  const [r] = await db.query<{ n: number }>(`SELECT coalesce(sum(rows_in), 0)::int AS n FROM pipeline.partitions`);
+  const [r] = await db.query<{ n: number }>(`SELECT coalesce(sum(rows_in), 0)::int AS n FROM pgphase.partitions`);
   return r!.n;
 }
 
@@ -44,7 +44,7 @@ describe('a runner killed with SIGKILL mid-run', () => {
     const midway = await copiedSoFar(db);
     expect(midway).toBeGreaterThan(0);
     expect(midway).toBeLessThan(ROWS);
-    const [{ running }] = (await db.query<{ running: number }>(`SELECT count(*)::int AS running FROM pipeline.partitions WHERE status = 'running'`)) as [{ running: number }];
+    const [{ running }] = (await db.query<{ running: number }>(`SELECT count(*)::int AS running FROM pgphase.partitions WHERE status = 'running'`)) as [{ running: number }];
     expect(running).toBeGreaterThan(0); // claimed by the dead process, to be reclaimed
 
     await db.query(`ALTER DATABASE ${db.name} SET fixture.sleep_ms = 0`);
@@ -54,7 +54,7 @@ describe('a runner killed with SIGKILL mid-run', () => {
     expect(report).toMatchObject({ resumed: true, status: 'done' });
     expect(report.phases[0]!.rowsIn).toBe(ROWS);
     expect(await copyDefects(db)).toEqual({ missing: 0, duplicated: 0, copied: ROWS });
-    const runs = await db.query(`SELECT id FROM pipeline.runs`);
+    const runs = await db.query(`SELECT id FROM pgphase.runs`);
     expect(runs).toHaveLength(1);
 
     // The stored report is what `pgphase status` shows.
@@ -100,7 +100,7 @@ describe('the server restarted mid-run', () => {
     const probe = new pg.Client({ connectionString: url });
     await probe.connect();
     for (let i = 0; i < 400; i++) {
-      const { rows } = await probe.query<{ n: number }>(`SELECT coalesce(sum(rows_in), 0)::int AS n FROM pipeline.partitions`);
+      const { rows } = await probe.query<{ n: number }>(`SELECT coalesce(sum(rows_in), 0)::int AS n FROM pgphase.partitions`);
       if (rows[0]!.n >= ROWS / 10) break;
       await sleep(25);
     }

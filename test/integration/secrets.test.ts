@@ -3,7 +3,7 @@
  * characters that URL-encoding changes), every command a deploy pipeline runs — migrate, status,
  * run --json, quarantine list, and commands that fail, plain and --verbose, in both log formats —
  * prints neither the password nor its URL-encoded form on stdout or stderr, and the ledger
- * (pipeline.runs options and report, steps, partitions) does not store it.
+ * (pgphase.runs options and report, steps, partitions) does not store it.
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -88,10 +88,10 @@ describe('the password in DATABASE_URL', () => {
 
   it('is not stored in the ledger: run options, reports, steps, partitions', async () => {
     const [ledger] = await db.query<{ runs: number; text: string }>(
-      `SELECT (SELECT count(*) FROM pipeline.runs)::int AS runs,
-              (SELECT string_agg(concat_ws(' ', r::text), E'\\n') FROM pipeline.runs r)
-              || (SELECT string_agg(s::text, E'\\n') FROM pipeline.run_steps s)
-              || (SELECT string_agg(p::text, E'\\n') FROM pipeline.partitions p) AS text`,
+      `SELECT (SELECT count(*) FROM pgphase.runs)::int AS runs,
+              (SELECT string_agg(concat_ws(' ', r::text), E'\\n') FROM pgphase.runs r)
+              || (SELECT string_agg(s::text, E'\\n') FROM pgphase.run_steps s)
+              || (SELECT string_agg(p::text, E'\\n') FROM pgphase.partitions p) AS text`,
     );
     expect(ledger!.runs).toBeGreaterThanOrEqual(2);
     expect(ledger!.text).toMatch(/poison row/); // the failure is recorded, without the secret

@@ -15,8 +15,8 @@ async function checkInvariant(db: TestDatabase, table: string, lo = 1, hi = 1e15
   const [r] = await db.query<{ raw: number; staged: number; quarantined: number; both: number }>(
     `SELECT (SELECT count(*) FROM raw.${table} WHERE id BETWEEN $1 AND $2)::int AS raw,
             (SELECT count(*) FROM staging.${table} WHERE source_raw_id BETWEEN $1 AND $2)::int AS staged,
-            (SELECT count(*) FROM staging.quarantine WHERE source_table = $3 AND source_id BETWEEN $1 AND $2)::int AS quarantined,
-            (SELECT count(*) FROM staging.${table} s JOIN staging.quarantine q ON q.source_table = $3 AND q.source_id = s.source_raw_id
+            (SELECT count(*) FROM pgphase.quarantine WHERE source_table = $3 AND source_id BETWEEN $1 AND $2)::int AS quarantined,
+            (SELECT count(*) FROM staging.${table} s JOIN pgphase.quarantine q ON q.source_table = $3 AND q.source_id = s.source_raw_id
               WHERE s.source_raw_id BETWEEN $1 AND $2)::int AS both`,
     [lo, hi, `raw.${table}`],
   );
@@ -36,14 +36,14 @@ async function outcome(db: TestDatabase): Promise<string> {
          FROM staging.spreads s JOIN staging.games g ON g.id = s.game_id
        UNION ALL SELECT 't ' || t.source_raw_id || ' ' || g.external_game_id || t.sportsbook || t.total_line || t.over_odds || t.under_odds || t.captured_at || t.is_live || t.data_quality_score || t.validation_status
          FROM staging.totals t JOIN staging.games g ON g.id = t.game_id
-       UNION ALL SELECT 'q ' || source_table || ' ' || source_id || ' ' || reason_code || ' ' || message || coalesce(sqlstate, '') || raw_row::text FROM staging.quarantine
+       UNION ALL SELECT 'q ' || source_table || ' ' || source_id || ' ' || reason_code || ' ' || message || coalesce(sqlstate, '') || raw_row::text FROM pgphase.quarantine
      ) x`,
   );
   return r!.h;
 }
 
 async function clearStaging(db: TestDatabase): Promise<void> {
-  await db.query(`TRUNCATE staging.games, staging.quarantine RESTART IDENTITY CASCADE`);
+  await db.query(`TRUNCATE staging.games, pgphase.quarantine RESTART IDENTITY CASCADE`);
 }
 
 async function maxId(db: TestDatabase, table: string): Promise<number> {
@@ -76,7 +76,7 @@ describe('determinism over partitions, orders and sessions', () => {
       expect(n).toBeGreaterThan(0);
       for (const [lo, hi] of ranges(await maxId(db, t), 613)) await checkInvariant(db, t, lo, hi);
     }
-    const [d] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM staging.quarantine WHERE reason_code IN ('duplicate_snapshot', 'duplicate_game')`);
+    const [d] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pgphase.quarantine WHERE reason_code IN ('duplicate_snapshot', 'duplicate_game')`);
     expect(d!.n).toBeGreaterThan(50);
   });
 
@@ -156,11 +156,11 @@ describe('idempotence and replay', () => {
 
   it('a second call over the same range rewrites no staged row and only counts another attempt', async () => {
     const before = await db.query(`SELECT source_raw_id, xmin::text, ctid::text FROM staging.moneylines ORDER BY 1`);
-    const qBefore = await db.query(`SELECT source_id, reason_code, message, attempts FROM staging.quarantine WHERE source_table = 'raw.moneylines' ORDER BY source_id`);
+    const qBefore = await db.query(`SELECT source_id, reason_code, message, attempts FROM pgphase.quarantine WHERE source_table = 'raw.moneylines' ORDER BY source_id`);
     const counts = await db.query(`CALL staging.load_moneylines(2, 1, 100)`);
     expect(counts[0]).toEqual({ rows_in: '5', staged: '3', quarantined: '2', duplicates: '1' });
     expect(await db.query(`SELECT source_raw_id, xmin::text, ctid::text FROM staging.moneylines ORDER BY 1`)).toEqual(before);
-    const qAfter = await db.query(`SELECT source_id, reason_code, message, attempts FROM staging.quarantine WHERE source_table = 'raw.moneylines' ORDER BY source_id`);
+    const qAfter = await db.query(`SELECT source_id, reason_code, message, attempts FROM pgphase.quarantine WHERE source_table = 'raw.moneylines' ORDER BY source_id`);
     expect(qAfter).toEqual(
       qBefore.map((q) => ({ ...q, attempts: Number(q.attempts) + 1 })),
     );
@@ -172,9 +172,9 @@ describe('idempotence and replay', () => {
     await db.query(`UPDATE raw.moneylines SET away_odds = 'abc' WHERE id = $1`, [ids.other]);
     expect((await db.query(`CALL staging.load_moneylines(3, 1, 100)`))[0]).toEqual({ rows_in: '5', staged: '3', quarantined: '2', duplicates: '1' });
     expect(await db.query(`SELECT 1 FROM staging.moneylines WHERE source_raw_id = $1`, [ids.typo])).toHaveLength(1);
-    expect(await db.query(`SELECT 1 FROM staging.quarantine WHERE source_id = $1 AND source_table = 'raw.moneylines'`, [ids.typo])).toEqual([]);
+    expect(await db.query(`SELECT 1 FROM pgphase.quarantine WHERE source_id = $1 AND source_table = 'raw.moneylines'`, [ids.typo])).toEqual([]);
     expect(await db.query(`SELECT 1 FROM staging.moneylines WHERE source_raw_id = $1`, [ids.other])).toEqual([]);
-    expect(await db.query(`SELECT reason_code, run_id::int FROM staging.quarantine WHERE source_id = $1 AND source_table = 'raw.moneylines'`, [ids.other])).toEqual([
+    expect(await db.query(`SELECT reason_code, run_id::int FROM pgphase.quarantine WHERE source_id = $1 AND source_table = 'raw.moneylines'`, [ids.other])).toEqual([
       { reason_code: 'invalid_odds', run_id: 3 },
     ]);
     await checkInvariant(db, 'moneylines');
@@ -188,7 +188,7 @@ describe('idempotence and replay', () => {
     expect((await db.query(`CALL staging.load_games(4, $1, $1)`, [ids.g5bad]))[0]).toEqual({ rows_in: '1', staged: '1', quarantined: '0', duplicates: '0' });
     const [after] = await db.query<{ id: string; source_raw_id: string }>(`SELECT id, source_raw_id FROM staging.games WHERE external_game_id = 'G5'`);
     expect(after).toEqual({ id: before!.id, source_raw_id: ids.g5bad });
-    expect(await db.query(`SELECT reason_code, message FROM staging.quarantine WHERE source_table = 'raw.games' AND source_id = $1`, [ids.g5])).toEqual([
+    expect(await db.query(`SELECT reason_code, message FROM pgphase.quarantine WHERE source_table = 'raw.games' AND source_id = $1`, [ids.g5])).toEqual([
       { reason_code: 'duplicate_game', message: `duplicate of raw.games id ${ids.g5bad}` },
     ]);
     expect(await db.query(`SELECT 1 FROM staging.moneylines WHERE source_raw_id = $1`, [ids.onG5])).toHaveLength(1);
@@ -202,7 +202,7 @@ describe('idempotence and replay', () => {
     await db.query(`DELETE FROM raw.moneylines WHERE id IN ($1, $2)`, [ids.ok, ids.other]);
     expect((await db.query(`CALL staging.load_moneylines(6, 1, 100)`))[0]).toMatchObject({ rows_in: '3' });
     await checkInvariant(db, 'moneylines');
-    expect(await db.query(`SELECT 1 FROM staging.quarantine WHERE source_table = 'raw.moneylines' AND source_id IN ($1, $2)`, [ids.ok, ids.other])).toEqual([]);
+    expect(await db.query(`SELECT 1 FROM pgphase.quarantine WHERE source_table = 'raw.moneylines' AND source_id IN ($1, $2)`, [ids.ok, ids.other])).toEqual([]);
     // the copy of the deleted original is now the lowest id of its snapshot: it is staged
     expect(await db.query(`SELECT 1 FROM staging.moneylines WHERE source_raw_id = $1`, [ids.copy])).toHaveLength(1);
   });

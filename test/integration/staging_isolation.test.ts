@@ -58,7 +58,7 @@ describe('hostile text', () => {
       "1); DELETE FROM raw.games; --",
       '$$; SELECT pg_sleep(10); $$',
       "Pinnacle' OR '1'='1",
-      'Robert\'); TRUNCATE staging.quarantine CASCADE;--',
+      'Robert\'); TRUNCATE pgphase.quarantine CASCADE;--',
       '%I %L %s',
       '\u0001\u0002\u001b[31m\u007f',
       'line\nbreak\ttab\r',
@@ -70,7 +70,7 @@ describe('hostile text', () => {
       '🎰🎰🎰',
       '  ',
     ];
-    const before = await fingerprint(db, ['staging.moneylines', 'staging.quarantine', 'raw.moneylines']);
+    const before = await fingerprint(db, ['staging.moneylines', 'pgphase.quarantine', 'raw.moneylines']);
     const firstIds: string[] = [];
     for (const [i, text] of hostile.entries()) {
       // each hostile value in each column in turn, the other columns valid
@@ -90,7 +90,7 @@ describe('hostile text', () => {
     expect(Number(counts!.staged) + Number(counts!.quarantined)).toBe(hostile.length * 5);
 
     const quarantined = await db.query<{ source_id: string; reason_code: string; message: string; raw_row: Record<string, string> }>(
-      `SELECT source_id, reason_code, message, raw_row FROM staging.quarantine WHERE source_table = 'raw.moneylines'`,
+      `SELECT source_id, reason_code, message, raw_row FROM pgphase.quarantine WHERE source_table = 'raw.moneylines'`,
     );
     const staged = await db.query<{ source_raw_id: string; sportsbook: string; home_odds: number; away_odds: number }>(
       `SELECT source_raw_id, sportsbook, home_odds, away_odds FROM staging.moneylines`,
@@ -110,7 +110,7 @@ describe('hostile text', () => {
     expect(longRow?.reason_code).toBe('invalid_sportsbook');
     expect(quarantined.find((q) => q.raw_row.home_odds === `${long}9`)?.reason_code).toBe('invalid_odds');
     expect(quarantined.find((q) => q.raw_row.away_odds === '\u0661\u0665\u0660')?.reason_code).toBe('invalid_odds');
-    expect(await fingerprint(db, ['staging.moneylines', 'staging.quarantine', 'raw.moneylines'])).toEqual(before);
+    expect(await fingerprint(db, ['staging.moneylines', 'pgphase.quarantine', 'raw.moneylines'])).toEqual(before);
   });
 });
 
@@ -130,7 +130,7 @@ describe('per-record fallback', () => {
     expect(counts).toEqual({ rows_in: '5', staged: '3', quarantined: '2', duplicates: '0' });
     const staged = await db.query<{ total_line: string }>(`SELECT total_line::text FROM staging.totals ORDER BY source_raw_id`);
     expect(staged.map((r) => r.total_line)).toEqual(['8.5', '9.0', '7.5']);
-    const quarantined = await db.query(`SELECT reason_code, sqlstate, message, run_id::int, raw_row->>'total_line' AS line FROM staging.quarantine ORDER BY source_id`);
+    const quarantined = await db.query(`SELECT reason_code, sqlstate, message, run_id::int, raw_row->>'total_line' AS line FROM pgphase.quarantine ORDER BY source_id`);
     expect(quarantined).toEqual([
       { reason_code: 'db_error', sqlstate: '23514', message: expect.stringContaining('test_no_thirteen'), run_id: 3, line: '13.5' },
       { reason_code: 'invalid_line', sqlstate: null, message: 'total_line "abc" is not a number', run_id: 3, line: 'abc' },
@@ -144,12 +144,12 @@ describe('per-record fallback', () => {
     const [lo] = await insertTotals(db, ['10.5'], 'Barstool');
     const [, hi] = await insertTotals(db, ['11.5'], 'Circa');
     expect((await db.query(`CALL staging.load_totals(4, $1, $2)`, [lo, hi]))[0]).toMatchObject({ staged: '1', quarantined: '1' });
-    expect(await db.query(`SELECT reason_code, sqlstate, message FROM staging.quarantine WHERE source_id = $1`, [lo])).toEqual([
+    expect(await db.query(`SELECT reason_code, sqlstate, message FROM pgphase.quarantine WHERE source_id = $1`, [lo])).toEqual([
       { reason_code: 'db_error', sqlstate: '22003', message: 'no barstool' },
     ]);
     await db.query(`DROP TRIGGER test_refuse_barstool ON staging.totals`);
     expect((await db.query(`CALL staging.load_totals(5, $1, $2)`, [lo, hi]))[0]).toMatchObject({ staged: '2', quarantined: '0' });
-    expect(await db.query(`SELECT 1 FROM staging.quarantine WHERE source_id = $1`, [lo])).toEqual([]);
+    expect(await db.query(`SELECT 1 FROM pgphase.quarantine WHERE source_id = $1`, [lo])).toEqual([]);
   });
 });
 
@@ -169,7 +169,7 @@ describe('pgphase.force_per_record', () => {
   const snapshot = () =>
     db.query(
       `SELECT 's' AS k, source_raw_id AS id, sportsbook || total_line || over_odds || under_odds || captured_at || is_live || data_quality_score || validation_status AS v FROM staging.totals
-       UNION ALL SELECT 'q', source_id, reason_code || coalesce(sqlstate, '') || message || raw_row::text FROM staging.quarantine ORDER BY 1, 2`,
+       UNION ALL SELECT 'q', source_id, reason_code || coalesce(sqlstate, '') || message || raw_row::text FROM pgphase.quarantine ORDER BY 1, 2`,
     );
 
   it('takes the per-record path when set (one INSERT per record) and stages exactly what the set-based path stages', async () => {
@@ -180,7 +180,7 @@ describe('pgphase.force_per_record', () => {
       const setBased = (await client.query(`CALL staging.load_totals(1, $1, $2)`, [lo, hi])).rows[0];
       expect(await db.query(`SELECT count(*)::int AS n FROM public.test_statements`)).toEqual([{ n: 1 }]);
       const expected = await snapshot();
-      await db.query(`DELETE FROM staging.totals; DELETE FROM staging.quarantine; DELETE FROM public.test_statements`);
+      await db.query(`DELETE FROM staging.totals; DELETE FROM pgphase.quarantine; DELETE FROM public.test_statements`);
 
       await client.query(`SET pgphase.force_per_record = 'on'`);
       const perRecord = (await client.query(`CALL staging.load_totals(1, $1, $2)`, [lo, hi])).rows[0];
@@ -212,7 +212,7 @@ describe('transient errors', () => {
       await caller.connect();
       try {
         await holder.query('BEGIN');
-        await holder.query('LOCK TABLE staging.quarantine IN ACCESS EXCLUSIVE MODE');
+        await holder.query('LOCK TABLE pgphase.quarantine IN ACCESS EXCLUSIVE MODE');
         await caller.query(`SET lock_timeout = '200ms'`);
         if (mode === 'per-record') await caller.query(`SET pgphase.force_per_record = on`);
         await caller.query('BEGIN');
@@ -220,7 +220,7 @@ describe('transient errors', () => {
         expect(error).toMatchObject({ code: '55P03' });
         await caller.query('ROLLBACK');
         await holder.query('ROLLBACK');
-        expect(await db.query(`SELECT count(*)::int AS n FROM staging.quarantine`)).toEqual([{ n: 0 }]);
+        expect(await db.query(`SELECT count(*)::int AS n FROM pgphase.quarantine`)).toEqual([{ n: 0 }]);
         expect(await db.query(`SELECT count(*)::int AS n FROM staging.totals`)).toEqual([{ n: 0 }]);
       } finally {
         await holder.end();

@@ -206,7 +206,7 @@ describe('staging rules', () => {
         for (const [name, id] of ids) {
           const staged = await client.query(`SELECT to_jsonb(s) AS s FROM staging.${table} s WHERE source_raw_id = $1`, [id]);
           const quarantined = await client.query(
-            `SELECT reason_code, message, raw_row FROM staging.quarantine WHERE source_table = $1 AND source_id = $2`,
+            `SELECT reason_code, message, raw_row FROM pgphase.quarantine WHERE source_table = $1 AND source_id = $2`,
             [`raw.${table}`, id],
           );
           outcome.set(`${table}:${name}`, {
@@ -338,7 +338,7 @@ describe('staging rules', () => {
       const { rows: staged } = await client.query(`SELECT captured_at::text AS t FROM staging.moneylines WHERE source_raw_id IN ($1, $2) ORDER BY source_raw_id`, [a, a2]);
       expect(staged.map((r) => r.t)).toEqual(['2024-06-01 21:10:00+00', '2024-06-01 22:11:00+00']);
       // the quarantined row's jsonb does not take the session's zone either
-      const { rows: q } = await client.query(`SELECT raw_row->>'ingested_at' AS t FROM staging.quarantine WHERE source_id = $1 AND source_table = 'raw.moneylines'`, [b]);
+      const { rows: q } = await client.query(`SELECT raw_row->>'ingested_at' AS t FROM pgphase.quarantine WHERE source_id = $1 AND source_table = 'raw.moneylines'`, [b]);
       expect(q[0].t).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
     } finally {
       await client.end();
