@@ -60,7 +60,7 @@ describe('docs/deploy-pipeline.md', () => {
     expect(commands(gitlab, 'deploy')).toEqual(commands(github, 'deploy'));
   });
 
-  it('the pull-request job passes on a throwaway embedded server (this repository's migrations lint clean)', () => {
+  it("the pull-request job passes on a throwaway embedded server (this repository's migrations lint clean)", () => {
     const lines = commands(block('GitHub Actions'), 'check');
     const home = mkdtempSync(join(tmpdir(), 'pgphase-pr-'));
     expect(script(lines, { DATABASE_URL: undefined, PGPHASE_HOME: home }, process.cwd())).toEqual([0, 0]);
