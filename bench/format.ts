@@ -43,6 +43,8 @@ export function formatTable(r: BenchResult): string {
   for (const t of r.targets) out.push(`  ${t.met === null ? 'n/a ' : t.met ? 'MET ' : 'MISS'}  ${t.name} ${t.goal}: ${t.value ?? 'not measured'}`);
   const check = Object.entries(r.stagedCheck.staged).map(([k, v]) => `${k} ${num(v)}`).join(', ');
   out.push(`rows staged: ${check || 'n/a'}${r.stagedCheck.consistent ? '' : '  INCONSISTENT'}`);
+  const sums = Object.entries(r.stagedCheck.checksums ?? {}).map(([k, v]) => `${k} ${v.slice(0, 12)}`).join(', ');
+  out.push(`checksum of the staged rows: ${sums || 'n/a'}`);
   out.push(`peak RSS of this process: ${r.peakRssMb} MB as the runner (any mode ${r.rss.anyModeMb} MB, before the first mode ${r.rss.beforeModesMb} MB); total ${secs(r.totalSeconds)} s`);
   return out.join('\n');
 }

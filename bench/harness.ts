@@ -10,9 +10,12 @@ import { timeRunner } from './modes/timeRunner.js';
 import { resetStaging } from './reset.js';
 import type { RssSampler } from './rss.js';
 import type { ModeOutput } from './result.js';
+import { stagedChecksum } from './stagedChecksum.js';
 
 /** Modes that leave staging exactly as a runner's staging phase does (unless run on a subset). */
 const LEAVES_STAGED = new Set(['record', 'pgphase_1', 'pgphase_n', 'pgphase_n_shared']);
+/** Modes that stage the whole data from clean: their staged rows are checksummed (untimed) and must agree. */
+const CHECKSUMMED = new Set(['limit', 'limit_n', ...LEAVES_STAGED]);
 
 export async function runModes(modes: readonly Mode[], ctx: ModeContext, repeat: number, rss: RssSampler): Promise<Record<string, ModeOutput>> {
   const out: Record<string, ModeOutput> = {};
@@ -36,7 +39,8 @@ export async function runModes(modes: readonly Mode[], ctx: ModeContext, repeat:
       rss.nextWindow();
       try {
         const result = await mode.run(ctx);
-        const output: ModeOutput = { ...result, seconds: Math.round(result.seconds * 1000) / 1000, load: [before, load()[0]!], peakRssMb: rss.nextWindow() };
+        const checksum = CHECKSUMMED.has(mode.name) && !result.skipped && !result.extrapolated ? await stagedChecksum(ctx.url) : undefined;
+        const output: ModeOutput = { ...result, ...(checksum ? { checksum } : {}), seconds: Math.round(result.seconds * 1000) / 1000, load: [before, load()[0]!], peakRssMb: rss.nextWindow() };
         if (result.skipped) {
           ctx.say(`${mode.name}: skipped (${result.skipped})`);
           best = output;

@@ -5,7 +5,7 @@
 import { availableParallelism } from 'node:os';
 
 /** Every mode, in the order they run (curated right after pgphase_n reuses its staging). */
-export const MODE_NAMES = ['limit', 'record', 'pgphase_1', 'pgphase_n_shared', 'pgphase_n', 'curated', 'client_loop'] as const;
+export const MODE_NAMES = ['limit', 'limit_n', 'record', 'pgphase_1', 'pgphase_n_shared', 'pgphase_n', 'curated', 'client_loop'] as const;
 export type ModeName = (typeof MODE_NAMES)[number];
 
 export interface BenchOptions {

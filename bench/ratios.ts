@@ -7,6 +7,7 @@ export interface Figure {
   readonly rowsPerSec: number;
   readonly skipped?: string;
   readonly staged?: number;
+  readonly checksum?: string;
   readonly extrapolated?: unknown;
 }
 
@@ -23,6 +24,8 @@ export interface Ratios {
   readonly parallel_speedup: number | null;
   /** Same core count as the limit (1 connection each): pgphase_1 over limit. */
   readonly pgphase_1_vs_limit: number | null;
+  /** Same core count: pgphase_n over limit_n (N connections each staging a share of the keys). */
+  readonly pgphase_vs_limit_n: number | null;
   /** Diagnostic: N runner instances of 1 worker sharing a run, over pgphase_1. */
   readonly shared_parallel_speedup: number | null;
 }
@@ -49,21 +52,24 @@ export function computeRatios(modes: Readonly<Record<string, Figure>>): Ratios {
     pgphase_vs_client_loop: ratio(modes.pgphase_n, modes.client_loop),
     parallel_speedup: ratio(modes.pgphase_n, modes.pgphase_1),
     pgphase_1_vs_limit: ratio(modes.pgphase_1, modes.limit),
+    pgphase_vs_limit_n: ratio(modes.pgphase_n, modes.limit_n),
     shared_parallel_speedup: ratio(modes.pgphase_n_shared, modes.pgphase_1),
   };
 }
 
 /**
- * Rows staged by each mode that ran over the whole data (not the curated phase), and whether
- * they agree: every staging mode must accept exactly the same rows.
+ * Rows staged by each mode that ran over the whole data (not the curated phase), the checksum of
+ * those rows (bench/stagedChecksum.ts), and whether * they agree: every staging mode must accept exactly the same rows.
  */
-export function stagedCheck(modes: Readonly<Record<string, Figure>>): { readonly staged: Record<string, number>; readonly consistent: boolean } {
-  const staged = Object.fromEntries(
-    Object.entries(modes)
-      .filter(([name, m]) => name !== 'curated' && !m.skipped && !m.extrapolated && m.staged !== undefined)
-      .map(([name, m]) => [name, m.staged!]),
-  );
-  return { staged, consistent: new Set(Object.values(staged)).size <= 1 };
+export function stagedCheck(modes: Readonly<Record<string, Figure>>): {
+  readonly staged: Record<string, number>;
+  readonly checksums: Record<string, string>;
+  readonly consistent: boolean;
+} {
+  const full = Object.entries(modes).filter(([name, m]) => name !== 'curated' && !m.skipped && !m.extrapolated);
+  const staged = Object.fromEntries(full.filter(([, m]) => m.staged !== undefined).map(([name, m]) => [name, m.staged!]));
+  const checksums = Object.fromEntries(full.filter(([, m]) => m.checksum !== undefined).map(([name, m]) => [name, m.checksum!]));
+  return { staged, checksums, consistent: new Set(Object.values(staged)).size <= 1 && new Set(Object.values(checksums)).size <= 1 };
 }
 
 /** Seconds per row at the largest size over that at the smallest: 1.0 is perfectly linear. */
@@ -77,6 +83,7 @@ export function checkTargets(ratios: Ratios, peakRssMb: number, scaleLinearity: 
   const atLeast = (name: string, value: number | null, min: number): Target => ({ name, goal: `>= ${min}`, value, met: value === null ? null : value >= min });
   return [
     atLeast('pgphase_vs_limit', ratios.pgphase_vs_limit, 0.8),
+    atLeast('pgphase_vs_limit_n', ratios.pgphase_vs_limit_n, 0.8),
     atLeast('pgphase_vs_record', ratios.pgphase_vs_record, 2),
     atLeast('pgphase_vs_client_loop', ratios.pgphase_vs_client_loop, 20),
     { name: 'peakRssMb', goal: '< 150', value: peakRssMb, met: peakRssMb < 150 },

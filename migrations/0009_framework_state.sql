@@ -68,6 +68,21 @@ DROP TABLE staging.quarantine;
 
 SELECT pgphase.grant_runner(role_name) FROM pipeline.security_roles WHERE purpose = 'runner';
 
+-- The staging phase's own writers, replaced by pgphase's generic driver (pgphase.isolate); their
+-- files are gone, so nothing re-applies them. (On a fresh database they do not exist yet.)
+DROP FUNCTION IF EXISTS staging.write_games (bigint, bigint, bigint);
+DROP FUNCTION IF EXISTS staging.write_moneylines (bigint, bigint, bigint);
+DROP FUNCTION IF EXISTS staging.write_spreads (bigint, bigint, bigint);
+DROP FUNCTION IF EXISTS staging.write_totals (bigint, bigint, bigint);
+DROP PROCEDURE IF EXISTS staging.load_range (text, bigint, bigint, bigint, bigint, bigint, bigint, bigint);
+-- The phase procedures' counts change type (the generic contract ends in extras jsonb), which is a
+-- new signature: the old ones go, and `migrate` applies the procedure files again after this.
+DROP PROCEDURE IF EXISTS staging.load_games (bigint, bigint, bigint, bigint, bigint, bigint, bigint);
+DROP PROCEDURE IF EXISTS staging.load_moneylines (bigint, bigint, bigint, bigint, bigint, bigint, bigint);
+DROP PROCEDURE IF EXISTS staging.load_spreads (bigint, bigint, bigint, bigint, bigint, bigint, bigint);
+DROP PROCEDURE IF EXISTS staging.load_totals (bigint, bigint, bigint, bigint, bigint, bigint, bigint);
+DROP PROCEDURE IF EXISTS curated.build_features (bigint, bigint, bigint, bigint, bigint, bigint, bigint);
+
 -- Down Migration
 SELECT pgphase.revoke_runner(role_name) FROM pipeline.security_roles WHERE purpose = 'runner';
 

@@ -4,10 +4,10 @@
 -- float aggregates ordered, so reruns and any partitioning of the ids give identical rows.
 -- Counts for the runner's report:
 --   rows_in     staging games in the range;
---   staged      games whose curated.game_features row was written (every game of the range: a game
+--   written     games whose curated.game_features row was written (every game of the range: a game
 --               without a pre-game snapshot gets a row with has_pregame = false and NULL markets);
---   quarantined 0 (no game is refused; bad market rows were quarantined by the staging phase);
---   duplicates  0.
+--   rejected    0 (no game is refused; bad market rows were quarantined by the staging phase);
+--   extras      {} (the generic phase contract, runner/run/phaseCounts.ts).
 -- Neither commits nor rolls back: the runner commits each CALL with its ledger update. Calls on
 -- disjoint ranges touch disjoint rows and may run concurrently. p_run_id is not stored: curated
 -- rows are a function of staging alone (the ledger records which run built which range).
@@ -16,9 +16,9 @@ CREATE OR REPLACE PROCEDURE curated.build_features (
   p_lo bigint,
   p_hi bigint,
   INOUT rows_in bigint DEFAULT NULL,
-  INOUT staged bigint DEFAULT NULL,
-  INOUT quarantined bigint DEFAULT NULL,
-  INOUT duplicates bigint DEFAULT NULL
+  INOUT written bigint DEFAULT NULL,
+  INOUT rejected bigint DEFAULT NULL,
+  INOUT extras jsonb DEFAULT NULL
 ) LANGUAGE plpgsql AS $$
 BEGIN
   IF p_lo IS NULL OR p_hi IS NULL THEN
@@ -43,9 +43,9 @@ BEGIN
   CALL curated.build_book_features(p_lo, p_hi);
   CALL curated.build_consensus(p_lo, p_hi);
   CALL curated.build_steam(p_lo, p_hi);
-  CALL curated.build_game_features(p_lo, p_hi, staged);
+  CALL curated.build_game_features(p_lo, p_hi, written);
 
-  quarantined := 0;
-  duplicates := 0;
+  rejected := 0;
+  extras := '{}';
 END
 $$;

@@ -24,7 +24,7 @@ SELECT v.id,
        v.away,
        v.start,
        k.score,
-       CASE WHEN k.score IS NULL THEN NULL WHEN k.score >= 90 THEN 'validated' ELSE 'warning' END,
+       staging.game_status(k.score),
        k.reason,
        CASE k.reason
          WHEN 'missing_field' THEN concat_ws(', ',
@@ -67,9 +67,6 @@ SELECT v.id,
  CROSS JOIN LATERAL (
         SELECT coalesce(v.reason, CASE WHEN d.id IS NOT NULL THEN 'duplicate_game' END) AS reason,
                CASE WHEN v.reason IS NULL AND d.id IS NULL THEN staging.game_quality_score(v.start, v.ingested_at,
-                   (v.external_game_id <> v.gid)::integer
-                   + (v.home_team <> v.home OR v.away_team <> v.away)::integer
-                   + (v.game_start <> btrim(v.game_start))::integer
-                   + (rtrim(substr(btrim(v.game_start), 17), '0123456789:.') = '')::integer) END AS score
+                   staging.game_repairs(v.external_game_id, v.home_team, v.away_team, v.game_start)) END AS score
         OFFSET 0) k
 $$;

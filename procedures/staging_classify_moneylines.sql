@@ -30,9 +30,7 @@ SELECT v.id,
        v.captured,
        v.captured >= v.game_start,
        k.score,
-       CASE WHEN k.score IS NULL THEN NULL
-            WHEN v.canonical IS NULL OR v.overround NOT BETWEEN 0.01 AND 0.10 THEN 'warning'
-            ELSE 'validated' END,
+       CASE WHEN k.score IS NOT NULL THEN staging.market_status(v.canonical, v.overround) END,
        k.code,
        CASE WHEN k.code IS NOT NULL THEN staging.reject_message(k.code, k.field, CASE k.field
          WHEN 'external_game_id' THEN v.external_game_id
@@ -99,11 +97,10 @@ SELECT v.id,
                split_part(x.reason, ':', 2) AS field,
                CASE WHEN x.reason IS NULL THEN staging.market_quality_score(v.overround, v.captured, v.game_start,
                    v.reliability_points,
-                   (v.external_game_id <> btrim(v.external_game_id) OR v.sportsbook <> btrim(v.sportsbook)
+                   staging.market_repairs((v.external_game_id <> btrim(v.external_game_id) OR v.sportsbook <> btrim(v.sportsbook)
                     OR v.home_odds <> btrim(v.home_odds) OR v.away_odds <> btrim(v.away_odds)
-                    OR v.captured_at <> btrim(v.captured_at))::integer
-                   + coalesce(v.book <> v.canonical, FALSE)::integer
-                   + (rtrim(substr(btrim(v.captured_at), 17), '0123456789:.') = '')::integer) END AS score
+                    OR v.captured_at <> btrim(v.captured_at)),
+                   v.book, v.canonical, v.captured_at)) END AS score
           FROM (SELECT coalesce(v.reason, CASE WHEN d.id IS NOT NULL THEN 'duplicate_snapshot:raw.moneylines' END) AS reason) x
         OFFSET 0) k
 $$;

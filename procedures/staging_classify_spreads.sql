@@ -36,9 +36,7 @@ SELECT v.id,
        v.captured,
        v.captured >= v.game_start,
        k.score,
-       CASE WHEN k.score IS NULL THEN NULL
-            WHEN v.canonical IS NULL OR v.overround NOT BETWEEN 0.01 AND 0.10 THEN 'warning'
-            ELSE 'validated' END,
+       CASE WHEN k.score IS NOT NULL THEN staging.market_status(v.canonical, v.overround) END,
        k.code,
        CASE WHEN k.code IS NOT NULL THEN staging.reject_message(k.code, k.field, CASE k.field
          WHEN 'external_game_id' THEN v.external_game_id
@@ -63,15 +61,8 @@ SELECT v.id,
                  WHEN s.reason IS NOT NULL THEN s.reason
                  WHEN p.price_a IS NULL THEN staging.american_odds_reason(p.home_odds) || ':home_odds'
                  WHEN p.price_b IS NULL THEN staging.american_odds_reason(p.away_odds) || ':away_odds'
-                 WHEN coalesce(btrim(p.home_line), '') = '' THEN 'missing_field:home_line'
-                 WHEN coalesce(btrim(p.away_line), '') = '' THEN 'missing_field:away_line'
-                 WHEN p.line_a IS NULL THEN 'invalid_line:home_line'
-                 WHEN p.line_b IS NULL THEN 'invalid_line:away_line'
-                 WHEN p.line_a % 0.5 <> 0 THEN 'line_not_half_step:home_line'
-                 WHEN p.line_b % 0.5 <> 0 THEN 'line_not_half_step:away_line'
-                 WHEN abs(p.line_a) NOT BETWEEN 0.5 AND 5.5 THEN 'line_out_of_range:home_line'
-                 WHEN abs(p.line_b) NOT BETWEEN 0.5 AND 5.5 THEN 'line_out_of_range:away_line'
-                 WHEN p.line_a <> -p.line_b THEN 'line_mismatch:lines'
+                 WHEN staging.spread_line_reason(p.home_line, p.away_line, p.line_a, p.line_b) IS NOT NULL
+                   THEN staging.spread_line_reason(p.home_line, p.away_line, p.line_a, p.line_b)
                  ELSE staging.overround_reason(p.price_a, p.price_b) || ':overround'
                END AS reason
           FROM (SELECT r.*,
@@ -121,12 +112,11 @@ SELECT v.id,
                split_part(x.reason, ':', 2) AS field,
                CASE WHEN x.reason IS NULL THEN staging.market_quality_score(v.overround, v.captured, v.game_start,
                    v.reliability_points,
-                   (v.external_game_id <> btrim(v.external_game_id) OR v.sportsbook <> btrim(v.sportsbook)
+                   staging.market_repairs((v.external_game_id <> btrim(v.external_game_id) OR v.sportsbook <> btrim(v.sportsbook)
                     OR v.home_odds <> btrim(v.home_odds) OR v.away_odds <> btrim(v.away_odds)
                     OR v.home_line <> btrim(v.home_line) OR v.away_line <> btrim(v.away_line)
-                    OR v.captured_at <> btrim(v.captured_at))::integer
-                   + coalesce(v.book <> v.canonical, FALSE)::integer
-                   + (rtrim(substr(btrim(v.captured_at), 17), '0123456789:.') = '')::integer) END AS score
+                    OR v.captured_at <> btrim(v.captured_at)),
+                   v.book, v.canonical, v.captured_at)) END AS score
           FROM (SELECT coalesce(v.reason, CASE WHEN d.id IS NOT NULL THEN 'duplicate_snapshot:raw.spreads' END) AS reason) x
         OFFSET 0) k
 $$;

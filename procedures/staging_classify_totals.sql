@@ -34,9 +34,7 @@ SELECT v.id,
        v.captured,
        v.captured >= v.game_start,
        k.score,
-       CASE WHEN k.score IS NULL THEN NULL
-            WHEN v.canonical IS NULL OR v.overround NOT BETWEEN 0.01 AND 0.10 THEN 'warning'
-            ELSE 'validated' END,
+       CASE WHEN k.score IS NOT NULL THEN staging.market_status(v.canonical, v.overround) END,
        k.code,
        CASE WHEN k.code IS NOT NULL THEN staging.reject_message(k.code, k.field, CASE k.field
          WHEN 'external_game_id' THEN v.external_game_id
@@ -59,10 +57,8 @@ SELECT v.id,
                  WHEN s.reason IS NOT NULL THEN s.reason
                  WHEN p.price_a IS NULL THEN staging.american_odds_reason(p.over_odds) || ':over_odds'
                  WHEN p.price_b IS NULL THEN staging.american_odds_reason(p.under_odds) || ':under_odds'
-                 WHEN coalesce(btrim(p.total_line), '') = '' THEN 'missing_field:total_line'
-                 WHEN p.line_a IS NULL THEN 'invalid_line:total_line'
-                 WHEN p.line_a % 0.5 <> 0 THEN 'line_not_half_step:total_line'
-                 WHEN p.line_a NOT BETWEEN 4.0 AND 20.0 THEN 'line_out_of_range:total_line'
+                 WHEN staging.total_line_reason(p.total_line, p.line_a) IS NOT NULL
+                   THEN staging.total_line_reason(p.total_line, p.line_a)
                  ELSE staging.overround_reason(p.price_a, p.price_b) || ':overround'
                END AS reason
           FROM (SELECT r.*,
@@ -110,12 +106,11 @@ SELECT v.id,
                split_part(x.reason, ':', 2) AS field,
                CASE WHEN x.reason IS NULL THEN staging.market_quality_score(v.overround, v.captured, v.game_start,
                    v.reliability_points,
-                   (v.external_game_id <> btrim(v.external_game_id) OR v.sportsbook <> btrim(v.sportsbook)
+                   staging.market_repairs((v.external_game_id <> btrim(v.external_game_id) OR v.sportsbook <> btrim(v.sportsbook)
                     OR v.over_odds <> btrim(v.over_odds) OR v.under_odds <> btrim(v.under_odds)
                     OR v.total_line <> btrim(v.total_line)
-                    OR v.captured_at <> btrim(v.captured_at))::integer
-                   + coalesce(v.book <> v.canonical, FALSE)::integer
-                   + (rtrim(substr(btrim(v.captured_at), 17), '0123456789:.') = '')::integer) END AS score
+                    OR v.captured_at <> btrim(v.captured_at)),
+                   v.book, v.canonical, v.captured_at)) END AS score
           FROM (SELECT coalesce(v.reason, CASE WHEN d.id IS NOT NULL THEN 'duplicate_snapshot:raw.totals' END) AS reason) x
         OFFSET 0) k
 $$;

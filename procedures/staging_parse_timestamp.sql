@@ -13,7 +13,7 @@ CREATE OR REPLACE FUNCTION staging.parse_timestamp (p_value text) RETURNS timest
   SELECT CASE
     WHEN NOT (btrim(p_value) LIKE '____-__-__T__:__%' OR btrim(p_value) LIKE '____-__-__ __:__%') THEN NULL
     WHEN NOT pg_input_is_valid(p_value, 'timestamptz') THEN NULL
-    WHEN rtrim(replace(replace(replace(upper(substr(btrim(p_value), 17)), 'AM', ''), 'PM', ''), 'AD', ''), '0123456789:. ') = '' THEN p_value::timestamp AT TIME ZONE 'UTC'
+    WHEN staging.zoneless(p_value) THEN p_value::timestamp AT TIME ZONE 'UTC'
     ELSE p_value::timestamptz
   END
 $$;

@@ -3,6 +3,7 @@
  * exit code and, where it helps, a hint saying what to do. Library code throws these; only the
  * CLI's top-level handler turns them into a process exit code.
  */
+import { classifySqlstate } from './sqlstates.js';
 
 /** Documented exit codes of the `pgphase` CLI. */
 export const EXIT = {
@@ -63,16 +64,6 @@ export class MigrationError extends PgphaseError {
   }
 }
 
-/** Retryable SQLSTATEs: connection exceptions (class 08) and these codes. */
-export const TRANSIENT_SQLSTATES: ReadonlySet<string> = new Set([
-  '40001', // serialization_failure
-  '40P01', // deadlock_detected
-  '55P03', // lock_not_available (lock_timeout)
-  '57P01', // admin_shutdown (pg_terminate_backend, server stopping)
-  '57P02', // crash_shutdown
-  '57P03', // cannot_connect_now (server starting up)
-  '53300', // too_many_connections
-]);
 export const QUERY_CANCELED = '57014'; // statement_timeout or pg_cancel_backend
 export const LOCK_NOT_AVAILABLE = '55P03';
 export const TOO_MANY_CONNECTIONS = '53300';
@@ -119,10 +110,10 @@ export function isConnectionLost(error: unknown): boolean {
   return CONNECTION_LOST_MESSAGES.some((m) => error.message.includes(m));
 }
 
-/** Whether an error is worth retrying: a transient SQLSTATE or a lost connection. */
+/** Whether an error is worth retrying: a transient SQLSTATE (runner/sqlstates.ts) or a lost connection. */
 export function isTransient(error: unknown): boolean {
   const state = sqlstateOf(error);
-  if (state) return state.startsWith('08') || TRANSIENT_SQLSTATES.has(state);
+  if (state) return classifySqlstate(state) === 'transient';
   return isConnectionLost(error);
 }
 

@@ -3,7 +3,7 @@
  * connection: the client reads raw rows in batches of 500 (keyset pagination on id) and writes
  * each record in its own transaction (BEGIN; INSERT ... SELECT of that one row; COMMIT). The
  * checks and casts are not re-implemented in TypeScript: the INSERT is the limit baseline's SQL
- * over one row sent as parameters (clientLoopSql.ts), a prepared statement. A record it does
+ * over the one record it names by id (clientLoopSql.ts), a prepared statement. A record it does
  * not insert (0 rows: invalid or duplicate; or a permanent error) is quarantined in a
  * transaction of its own with reason `client_rejected` (the client does not work out reason
  * codes). Transient errors are retried with capped, jittered exponential backoff (3 retries).
@@ -31,7 +31,7 @@ type Outcome = 'staged' | 'rejected';
 
 /** One record, one transaction, retried through transient errors; false when not inserted. */
 async function writeRecord(client: pg.Client, table: string, sql: string, record: RawRecord): Promise<{ outcome: Outcome; sqlstate?: string; message?: string }> {
-  const values = RAW_COLUMNS[table]!.map((c) => record[c] ?? null);
+  const values = [record.id];
   for (let attempt = 0; ; attempt++) {
     try {
       const result = await transaction(client, () => client.query({ name: `bench_cl_${table}`, text: sql, values }));

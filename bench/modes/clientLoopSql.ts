@@ -1,8 +1,8 @@
 /**
  * The client loop's per-record SQL, derived from the limit baseline (sql/bench_limit_staging.sql)
- * rather than written again: each table's INSERT ... SELECT with its source `raw.<table> r`
- * replaced by one row whose values the client sends as parameters. So the loop applies exactly
- * the baseline's checks, casts and duplicate lookup, one record per statement. Pure.
+ * rather than written again: each table's INSERT ... SELECT over the procedures' classification,
+ * with its key range ($1, $2) narrowed to the one record the client names ($1, $1). So the loop
+ * applies exactly the procedures' rules, one record per statement and round trip. Pure.
  */
 import { limitStatements } from './limit.js';
 
@@ -14,19 +14,11 @@ export const RAW_COLUMNS: Readonly<Record<string, readonly string[]>> = {
   totals: ['id', 'external_game_id', 'sportsbook', 'total_line', 'over_odds', 'under_odds', 'captured_at', 'ingested_at'],
 };
 
-const TYPE: Record<string, string> = { id: 'bigint', ingested_at: 'timestamptz' };
-
-/** `(SELECT $1::bigint AS id, $2::text AS external_game_id, ...) r` for a table. */
-function oneRow(table: string): string {
-  const columns = RAW_COLUMNS[table]!.map((c, i) => `$${i + 1}::${TYPE[c] ?? 'text'} AS ${c}`);
-  return `(SELECT ${columns.join(', ')}) r`;
-}
-
 export function perRecordStatements(limitSql: string): { table: string; sql: string }[] {
   return limitStatements(limitSql).map(({ table, sql }) => {
-    const source = new RegExp(`FROM\\s+raw\\.${table} r\\b`, 'g');
-    const matches = sql.match(source)?.length ?? 0;
-    if (matches !== 1) throw new Error(`bench: expected one "FROM raw.${table} r" in the limit SQL for ${table}, found ${matches}`);
-    return { table, sql: sql.replace(source, `FROM ${oneRow(table)}`).replace(/;\s*$/, '') };
+    const range = /\(\$1, \$2\)/g;
+    const matches = sql.match(range)?.length ?? 0;
+    if (matches !== 1) throw new Error(`bench: expected one "($1, $2)" key range in the limit SQL for ${table}, found ${matches}`);
+    return { table, sql: sql.replace(range, '($1, $1)').replace(/;\s*$/, '') };
   });
 }

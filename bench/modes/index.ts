@@ -2,14 +2,15 @@
 import type { ModeName } from '../options.js';
 import { clientLoopMode } from './clientLoop.js';
 import { curatedMode } from './curated.js';
-import { limitMode } from './limit.js';
+import { limit, limitN } from './limit.js';
 import { pgphaseMode } from './pgphase.js';
 import { pgphaseSharedMode } from './pgphaseShared.js';
 import { recordMode } from './record.js';
 import type { Mode } from './types.js';
 
 const MODES: Record<ModeName, Mode> = {
-  limit: limitMode,
+  limit,
+  limit_n: limitN,
   record: recordMode,
   pgphase_1: pgphaseMode('pgphase_1'),
   pgphase_n: pgphaseMode('pgphase_n'),

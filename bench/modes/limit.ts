@@ -1,9 +1,14 @@
 /**
- * limit: the staging transformation as one plain INSERT ... SELECT per table (the procedures'
- * casts and checks, valid rows only), on one connection, each statement its own transaction:
- * no key ranges, no ledger, no quarantine, no savepoints. The speed of light for this work on
- * this server. The SQL is sql/bench_limit_staging.sql, cut into one statement per table at its
- * `-- table: <name>` markers so that each table is timed.
+ * limit and limit_n: the staging transformation as plain INSERT ... SELECT statements over the
+ * procedures' own classification (sql/bench_limit_staging.sql), valid rows only, each statement
+ * its own transaction: no batches, no ledger, no quarantine, no savepoints. The speed of light
+ * for this work on this server:
+ *   limit    one statement per table over all its keys, on 1 connection;
+ *   limit_n  PostgreSQL never parallelises an INSERT ... SELECT, so on N cores the speed of light
+ *            is N connections each taking a share of the keys (equal row counts), per table,
+ *            games first; N is the runner's workers.
+ * The file is cut into one statement per table at its `-- table: <name>` markers so that each
+ * table is timed.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -24,35 +29,56 @@ export function limitStatements(text: string): { table: string; sql: string }[] 
     });
 }
 
-export const limitMode: Mode = {
-  name: 'limit',
-  start: 'clean',
-  async run(ctx) {
-    const statements = limitStatements(readFileSync(LIMIT_SQL, 'utf8'));
-    const client = new pg.Client({ connectionString: ctx.url, application_name: 'pgphase bench limit' });
-    await client.connect();
-    try {
-      const perTable: Record<string, { seconds: number; inserted: number }> = {};
-      let staged = 0;
-      const started = performance.now();
-      for (const { table, sql } of statements) {
-        const t = performance.now();
-        const result = await client.query(sql);
-        perTable[table] = { seconds: Math.round(performance.now() - t) / 1000, inserted: result.rowCount ?? 0 };
-        staged += result.rowCount ?? 0;
+/** `shares` key ranges of raw.<table> holding about equal numbers of rows. */
+async function keyShares(client: pg.Client, table: string, shares: number): Promise<[string, string][]> {
+  const { rows } = await client.query<{ lo: string; hi: string }>(
+    `SELECT min(id)::text AS lo, max(id)::text AS hi FROM (SELECT id, ntile($1) OVER (ORDER BY id) AS k FROM raw.${table}) x GROUP BY k ORDER BY k`,
+    [shares],
+  );
+  return rows.map((r) => [r.lo, r.hi]);
+}
+
+function limitMode(name: 'limit' | 'limit_n'): Mode {
+  return {
+    name,
+    start: 'clean',
+    async run(ctx) {
+      const connections = name === 'limit' ? 1 : ctx.workers;
+      const statements = limitStatements(readFileSync(LIMIT_SQL, 'utf8'));
+      const clients = Array.from({ length: connections }, () => new pg.Client({ connectionString: ctx.url, application_name: `pgphase bench ${name}` }));
+      await Promise.all(clients.map((c) => c.connect()));
+      try {
+        const shares = new Map<string, [string, string][]>();
+        for (const { table } of statements) shares.set(table, await keyShares(clients[0]!, table, connections));
+        const perTable: Record<string, { seconds: number; inserted: number }> = {};
+        let staged = 0;
+        const started = performance.now();
+        for (const { table, sql } of statements) {
+          const t = performance.now();
+          const results = await Promise.all(shares.get(table)!.map((range, i) => clients[i]!.query(sql, range)));
+          const inserted = results.reduce((a, r) => a + (r.rowCount ?? 0), 0);
+          perTable[table] = { seconds: Math.round(performance.now() - t) / 1000, inserted };
+          staged += inserted;
+        }
+        const seconds = (performance.now() - started) / 1000;
+        return {
+          seconds,
+          rows: ctx.rows,
+          rowsPerSec: rate(ctx.rows, seconds),
+          staged,
+          workers: connections,
+          what:
+            name === 'limit'
+              ? "one INSERT ... SELECT per table over the procedures' classification (valid rows only), autocommit, 1 connection"
+              : `the same split into ${connections} key shares per table, one per connection, run at once`,
+          detail: { perTable },
+        };
+      } finally {
+        await Promise.all(clients.map((c) => c.end()));
       }
-      const seconds = (performance.now() - started) / 1000;
-      return {
-        seconds,
-        rows: ctx.rows,
-        rowsPerSec: rate(ctx.rows, seconds),
-        staged,
-        workers: 1,
-        what: 'one INSERT ... SELECT per table (procedures\' casts and checks, valid rows only), autocommit, 1 connection',
-        detail: { perTable },
-      };
-    } finally {
-      await client.end();
-    }
-  },
-};
+    },
+  };
+}
+
+export const limit = limitMode('limit');
+export const limitN = limitMode('limit_n');

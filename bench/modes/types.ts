@@ -31,6 +31,8 @@ export interface ModeResult {
   /** Rows accepted into staging (or games featured), for a cross-check between modes. */
   readonly staged?: number;
   readonly quarantined?: number;
+  /** Checksum of the staged rows (bench/stagedChecksum.ts), set by the harness for full-data staging modes. */
+  readonly checksum?: string;
   /** Measured on a subset of `measuredRows` rows in `measuredSeconds`, rate extrapolated. */
   readonly extrapolated?: { readonly measuredRows: number; readonly measuredSeconds: number };
   readonly workers?: number;

@@ -3,9 +3,10 @@
  *
  * Classification (walking the error and its `cause` chain, outermost first):
  *  - transient: a lost connection (ECONNRESET, 'Connection terminated unexpectedly', ...) or a
- *    retryable SQLSTATE (class 08, 40001, 40P01, 55P03, 57P01-03, 53300; see runner/errors.ts)
- *    → retry after a backoff, until `maxAttempts` attempts or the deadline;
- *  - timeout: 57014 query_canceled (statement_timeout) → 'split': the batch is too big, so the
+ *    SQLSTATE of class `transient` in runner/sqlstates.ts (class 08, 40001, 40P01, 55P03,
+ *    57P01-03, 53300) → retry after a backoff, until `maxAttempts` attempts or the deadline;
+ *  - timeout: a SQLSTATE of class `smaller_batch` (57014 query_canceled by statement_timeout,
+ *    53200 out of memory, 54000 a program limit) → 'split': the batch is too big, so the
  *    caller halves its key range and runs both halves; after `maxSplits` splits, fail;
  *  - anything else is permanent (a bug, a constraint, bad data) → fail at once.
  * Backoff is capped exponential with full jitter (AWS architecture blog, "Exponential Backoff
@@ -13,7 +14,8 @@
  * of many workers hit by the same failure instead of having them return in lockstep. A retry
  * whose delay would end after the deadline is not attempted.
  */
-import { PgphaseError, QUERY_CANCELED, isConnectionLost, isTransient, sqlstateOf } from '../errors.js';
+import { PgphaseError, isConnectionLost, sqlstateOf } from '../errors.js';
+import { classifySqlstate } from '../sqlstates.js';
 
 export interface BackoffOptions {
   /** Upper bound of the first retry's delay, in ms. */
@@ -49,8 +51,8 @@ export function classifyError(error: unknown): ErrorClass {
   for (const link of chain) {
     const state = sqlstateOf(link) ?? (link instanceof PgphaseError ? link.sqlstate : undefined);
     if (state === undefined) continue;
-    if (state === QUERY_CANCELED) return 'timeout';
-    return isTransient({ code: state }) ? 'transient' : 'permanent';
+    const kind = classifySqlstate(state);
+    return kind === 'transient' ? 'transient' : kind === 'smaller_batch' ? 'timeout' : 'permanent';
   }
   return 'permanent';
 }

@@ -5,6 +5,7 @@
  */
 import type pg from 'pg';
 import { isConnectionLost, sqlstateOf } from '../errors.js';
+import { endsSession } from '../sqlstates.js';
 import { decideRetry } from '../plan/retryPolicy.js';
 import type { RunStats } from './stats.js';
 
@@ -21,7 +22,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 /** Whether an error means the session is gone (so the connection must be replaced). */
 export function sessionLost(error: unknown): boolean {
   const state = sqlstateOf(error);
-  return isConnectionLost(error) || Boolean(state && (state.startsWith('08') || state.startsWith('57P')));
+  return isConnectionLost(error) || Boolean(state && endsSession(state));
 }
 
 /** The SQLSTATE to record for an error; lost connections count as 08006. */

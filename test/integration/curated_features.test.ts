@@ -374,7 +374,7 @@ async function table(db: TestDatabase, name: string, gameId: number, order: stri
 
 describe('curated features of a hand-built game', () => {
   let db: TestDatabase;
-  let counts: Record<string, string>;
+  let counts: Record<string, unknown>;
   const ml = series(ML, false);
   const spread = series(SPREAD, true);
   const total = series(TOTAL, true);
@@ -402,12 +402,12 @@ describe('curated features of a hand-built game', () => {
         { book: 'caesars', m: 20, a: -130, b: 110 },
       ],
     });
-    counts = (await db.query<Record<string, string>>(`CALL curated.build_features(1, 101, 105)`))[0]!;
+    counts = (await db.query<Record<string, unknown>>(`CALL curated.build_features(1, 101, 105)`))[0]!;
   });
   afterAll(() => db.drop());
 
-  it('reports the games of the range as read and staged, none quarantined', () => {
-    expect(counts).toEqual({ rows_in: '5', staged: '5', quarantined: '0', duplicates: '0' });
+  it('reports the games of the range as read and written, none rejected', () => {
+    expect(counts).toEqual({ rows_in: '5', written: '5', rejected: '0', extras: {} });
   });
 
   it('prices every pre-game snapshot, skipping live, post-start, invalid and superseded ones', async () => {

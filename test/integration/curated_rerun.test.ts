@@ -92,7 +92,7 @@ describe('curated phase reruns and partitions', () => {
     db = await createTestDatabase();
     await seed(db);
     const [counts] = await db.query(`CALL curated.build_features(7, 1, ${GAMES})`);
-    expect(counts).toEqual({ rows_in: String(GAMES), staged: String(GAMES), quarantined: '0', duplicates: '0' });
+    expect(counts).toEqual({ rows_in: String(GAMES), written: String(GAMES), rejected: '0', extras: {} });
     reference = await checksums(db);
   });
   afterAll(() => db.drop());
@@ -117,7 +117,7 @@ describe('curated phase reruns and partitions', () => {
       [2, 8],
     ]) {
       const [counts] = await db.query(`CALL curated.build_features(9, $1, $2)`, [lo, hi]);
-      expect(counts).toEqual({ rows_in: String(hi! - lo! + 1), staged: String(hi! - lo! + 1), quarantined: '0', duplicates: '0' });
+      expect(counts).toEqual({ rows_in: String(hi! - lo! + 1), written: String(hi! - lo! + 1), rejected: '0', extras: {} });
     }
     expect(await checksums(db)).toEqual(reference);
   });
@@ -160,7 +160,7 @@ describe('curated phase reruns and partitions', () => {
   });
 
   it('counts only the games that exist in a range and refuses a range without bounds', async () => {
-    expect((await db.query(`CALL curated.build_features(12, 1000, 2000)`))[0]).toEqual({ rows_in: '0', staged: '0', quarantined: '0', duplicates: '0' });
+    expect((await db.query(`CALL curated.build_features(12, 1000, 2000)`))[0]).toEqual({ rows_in: '0', written: '0', rejected: '0', extras: {} });
     await expect(db.query(`CALL curated.build_features(12, NULL, 10)`)).rejects.toMatchObject({ code: '22004' });
   });
 });

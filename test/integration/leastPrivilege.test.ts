@@ -135,7 +135,7 @@ describe('a member of pgphase_runner', () => {
       'CREATE TABLE public.evil (id int)',
       'CREATE SCHEMA evil',
       `CREATE FUNCTION staging.evil() RETURNS int LANGUAGE sql AS 'SELECT 1'`,
-      'ALTER PROCEDURE staging.load_games(bigint, bigint, bigint, bigint, bigint, bigint, bigint) SECURITY DEFINER',
+      'ALTER PROCEDURE staging.load_games(bigint, bigint, bigint, bigint, bigint, bigint, jsonb) SECURITY DEFINER',
       'CALL pipeline.generate_sample(10, 1, 0)',
       `SET ROLE ${owner}`,
     ];

@@ -102,7 +102,7 @@ describe('determinism over partitions, orders and sessions', () => {
           for (const [lo, hi] of all.filter((_, i) => i % 4 === (w + (t === 'games' ? 0 : 1)) % 4).reverse()) {
             await c.query('BEGIN');
             const { rows } = await c.query(`CALL staging.load_${t}(3, $1, $2)`, [lo, hi]);
-            expect(Number(rows[0].staged) + Number(rows[0].quarantined)).toBe(Number(rows[0].rows_in));
+            expect(Number(rows[0].written) + Number(rows[0].rejected)).toBe(Number(rows[0].rows_in));
             await c.query('COMMIT');
           }
         }));
@@ -145,8 +145,8 @@ describe('idempotence and replay', () => {
 
   it('stages the lowest id of exact duplicates even when the later copy’s range runs first', async () => {
     await db.query(`CALL staging.load_games(1, 1, 100)`);
-    expect((await db.query(`CALL staging.load_moneylines(1, $1, $1)`, [ids.copy]))[0]).toMatchObject({ quarantined: '1', duplicates: '1' });
-    expect((await db.query(`CALL staging.load_moneylines(1, $1, $2)`, [ids.ok, ids.onG5]))[0]).toMatchObject({ rows_in: '4', staged: '3', quarantined: '1' });
+    expect((await db.query(`CALL staging.load_moneylines(1, $1, $1)`, [ids.copy]))[0]).toMatchObject({ rejected: '1', extras: { duplicates: 1 } });
+    expect((await db.query(`CALL staging.load_moneylines(1, $1, $2)`, [ids.ok, ids.onG5]))[0]).toMatchObject({ rows_in: '4', written: '3', rejected: '1' });
     expect(await db.query(`SELECT source_raw_id::text AS id FROM staging.moneylines ORDER BY 1`)).toEqual(
       [ids.ok, ids.other, ids.onG5].sort().map((id) => ({ id })),
     );
@@ -158,7 +158,7 @@ describe('idempotence and replay', () => {
     const before = await db.query(`SELECT source_raw_id, xmin::text, ctid::text FROM staging.moneylines ORDER BY 1`);
     const qBefore = await db.query(`SELECT source_id, reason_code, message, attempts FROM pgphase.quarantine WHERE source_table = 'raw.moneylines' ORDER BY source_id`);
     const counts = await db.query(`CALL staging.load_moneylines(2, 1, 100)`);
-    expect(counts[0]).toEqual({ rows_in: '5', staged: '3', quarantined: '2', duplicates: '1' });
+    expect(counts[0]).toEqual({ rows_in: '5', written: '3', rejected: '2', extras: { duplicates: 1 } });
     expect(await db.query(`SELECT source_raw_id, xmin::text, ctid::text FROM staging.moneylines ORDER BY 1`)).toEqual(before);
     const qAfter = await db.query(`SELECT source_id, reason_code, message, attempts FROM pgphase.quarantine WHERE source_table = 'raw.moneylines' ORDER BY source_id`);
     expect(qAfter).toEqual(
@@ -170,7 +170,7 @@ describe('idempotence and replay', () => {
   it('moves a fixed row from quarantine to staging, and a broken one from staging to quarantine', async () => {
     await db.query(`UPDATE raw.moneylines SET home_odds = '-120' WHERE id = $1`, [ids.typo]);
     await db.query(`UPDATE raw.moneylines SET away_odds = 'abc' WHERE id = $1`, [ids.other]);
-    expect((await db.query(`CALL staging.load_moneylines(3, 1, 100)`))[0]).toEqual({ rows_in: '5', staged: '3', quarantined: '2', duplicates: '1' });
+    expect((await db.query(`CALL staging.load_moneylines(3, 1, 100)`))[0]).toEqual({ rows_in: '5', written: '3', rejected: '2', extras: { duplicates: 1 } });
     expect(await db.query(`SELECT 1 FROM staging.moneylines WHERE source_raw_id = $1`, [ids.typo])).toHaveLength(1);
     expect(await db.query(`SELECT 1 FROM pgphase.quarantine WHERE source_id = $1 AND source_table = 'raw.moneylines'`, [ids.typo])).toEqual([]);
     expect(await db.query(`SELECT 1 FROM staging.moneylines WHERE source_raw_id = $1`, [ids.other])).toEqual([]);
@@ -185,7 +185,7 @@ describe('idempotence and replay', () => {
     expect(before!.source_raw_id).toBe(ids.g5);
     await db.query(`UPDATE raw.games SET away_team = 'OAK' WHERE id = $1`, [ids.g5bad]);
     // only the fixed row's range runs: the other copy is outside it
-    expect((await db.query(`CALL staging.load_games(4, $1, $1)`, [ids.g5bad]))[0]).toEqual({ rows_in: '1', staged: '1', quarantined: '0', duplicates: '0' });
+    expect((await db.query(`CALL staging.load_games(4, $1, $1)`, [ids.g5bad]))[0]).toEqual({ rows_in: '1', written: '1', rejected: '0', extras: { duplicates: 0 } });
     const [after] = await db.query<{ id: string; source_raw_id: string }>(`SELECT id, source_raw_id FROM staging.games WHERE external_game_id = 'G5'`);
     expect(after).toEqual({ id: before!.id, source_raw_id: ids.g5bad });
     expect(await db.query(`SELECT reason_code, message FROM pgphase.quarantine WHERE source_table = 'raw.games' AND source_id = $1`, [ids.g5])).toEqual([
@@ -194,7 +194,7 @@ describe('idempotence and replay', () => {
     expect(await db.query(`SELECT 1 FROM staging.moneylines WHERE source_raw_id = $1`, [ids.onG5])).toHaveLength(1);
     await checkInvariant(db, 'games');
     // and the other copy's own range now agrees
-    expect((await db.query(`CALL staging.load_games(5, 1, 100)`))[0]).toEqual({ rows_in: '3', staged: '2', quarantined: '1', duplicates: '1' });
+    expect((await db.query(`CALL staging.load_games(5, 1, 100)`))[0]).toEqual({ rows_in: '3', written: '2', rejected: '1', extras: { duplicates: 1 } });
     await checkInvariant(db, 'games');
   });
 

@@ -87,7 +87,7 @@ describe('hostile text', () => {
     }
     const [counts] = await db.query<Record<string, string>>(`CALL staging.load_moneylines(7, 1, 1000000)`);
     expect(Number(counts!.rows_in)).toBe(hostile.length * 5);
-    expect(Number(counts!.staged) + Number(counts!.quarantined)).toBe(hostile.length * 5);
+    expect(Number(counts!.written) + Number(counts!.rejected)).toBe(hostile.length * 5);
 
     const quarantined = await db.query<{ source_id: string; reason_code: string; message: string; raw_row: Record<string, string> }>(
       `SELECT source_id, reason_code, message, raw_row FROM pgphase.quarantine WHERE source_table = 'raw.moneylines'`,
@@ -127,7 +127,7 @@ describe('per-record fallback', () => {
   it('stages every other row of the range and quarantines the one that breaks a constraint, with its SQLSTATE', async () => {
     const [lo, hi] = await insertTotals(db, ['8.5', '9', '13.5', '7.5', 'abc']);
     const [counts] = await db.query(`CALL staging.load_totals(3, $1, $2)`, [lo, hi]);
-    expect(counts).toEqual({ rows_in: '5', staged: '3', quarantined: '2', duplicates: '0' });
+    expect(counts).toEqual({ rows_in: '5', written: '3', rejected: '2', extras: { duplicates: 0 } });
     const staged = await db.query<{ total_line: string }>(`SELECT total_line::text FROM staging.totals ORDER BY source_raw_id`);
     expect(staged.map((r) => r.total_line)).toEqual(['8.5', '9.0', '7.5']);
     const quarantined = await db.query(`SELECT reason_code, sqlstate, message, run_id::int, raw_row->>'total_line' AS line FROM pgphase.quarantine ORDER BY source_id`);
@@ -143,12 +143,12 @@ describe('per-record fallback', () => {
     await db.query(`CREATE TRIGGER test_refuse_barstool BEFORE INSERT OR UPDATE ON staging.totals FOR EACH ROW EXECUTE FUNCTION public.test_refuse_barstool()`);
     const [lo] = await insertTotals(db, ['10.5'], 'Barstool');
     const [, hi] = await insertTotals(db, ['11.5'], 'Circa');
-    expect((await db.query(`CALL staging.load_totals(4, $1, $2)`, [lo, hi]))[0]).toMatchObject({ staged: '1', quarantined: '1' });
+    expect((await db.query(`CALL staging.load_totals(4, $1, $2)`, [lo, hi]))[0]).toMatchObject({ written: '1', rejected: '1' });
     expect(await db.query(`SELECT reason_code, sqlstate, message FROM pgphase.quarantine WHERE source_id = $1`, [lo])).toEqual([
       { reason_code: 'db_error', sqlstate: '22003', message: 'no barstool' },
     ]);
     await db.query(`DROP TRIGGER test_refuse_barstool ON staging.totals`);
-    expect((await db.query(`CALL staging.load_totals(5, $1, $2)`, [lo, hi]))[0]).toMatchObject({ staged: '2', quarantined: '0' });
+    expect((await db.query(`CALL staging.load_totals(5, $1, $2)`, [lo, hi]))[0]).toMatchObject({ written: '2', rejected: '0' });
     expect(await db.query(`SELECT 1 FROM pgphase.quarantine WHERE source_id = $1`, [lo])).toEqual([]);
   });
 });
@@ -185,7 +185,7 @@ describe('pgphase.force_per_record', () => {
       await client.query(`SET pgphase.force_per_record = 'on'`);
       const perRecord = (await client.query(`CALL staging.load_totals(1, $1, $2)`, [lo, hi])).rows[0];
       expect(perRecord).toEqual(setBased);
-      expect(perRecord).toEqual({ rows_in: '8', staged: '5', quarantined: '3', duplicates: '0' });
+      expect(perRecord).toEqual({ rows_in: '8', written: '5', rejected: '3', extras: { duplicates: 0 } });
       // one INSERT statement per record (a statement trigger fires even when it inserts nothing)
       expect(await db.query(`SELECT count(*)::int AS n FROM public.test_statements`)).toEqual([{ n: 8 }]);
       expect(await snapshot()).toEqual(expected);
@@ -230,9 +230,12 @@ describe('transient errors', () => {
     });
   }
 
-  it('refuses an unknown source or an empty range with SQLSTATE 22023', async () => {
+  it('refuses an incomplete step or an empty range with SQLSTATE 22023, and a hostile table name as a name', async () => {
     await expect(db.query(`CALL staging.load_totals(1, 10, 1)`)).rejects.toMatchObject({ code: '22023' });
-    await expect(db.query(`CALL staging.load_range('games; DROP TABLE raw.games', 1, 1, 10)`)).rejects.toMatchObject({ code: '22023' });
+    await expect(db.query(`CALL pgphase.isolate('{"source": "raw.games"}', 1, 1, 10)`)).rejects.toMatchObject({ code: '22023' });
+    const hostile = { source: 'raw.games; DROP TABLE raw.games', classify: 'staging.classify_games', target: 'staging.games' };
+    await expect(db.query(`CALL pgphase.isolate($1, 1, 1, 10)`, [hostile])).rejects.toMatchObject({ code: '42602' });
+    expect(await db.query(`SELECT to_regclass('raw.games') IS NOT NULL AS ok`)).toEqual([{ ok: true }]);
     await expect(db.query(`CALL staging.load_totals(1, NULL, 10)`)).rejects.toMatchObject({ code: '22023' });
   });
 });

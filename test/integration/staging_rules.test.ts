@@ -239,14 +239,14 @@ describe('staging rules', () => {
     return row;
   };
 
-  it('returns counts per call: rows_in = staged + quarantined, duplicates part of quarantined', () => {
+  it('returns the generic counts per call: rows_in = written + rejected, extras.duplicates part of rejected', () => {
     for (const table of ['games', 'moneylines', 'spreads', 'totals']) {
       const c = counts.get(table)!;
       expect(Number(c.rows_in)).toBe(cases[table as keyof typeof cases].size);
-      expect(Number(c.staged) + Number(c.quarantined)).toBe(Number(c.rows_in));
+      expect(Number(c.written) + Number(c.rejected)).toBe(Number(c.rows_in));
     }
-    expect(counts.get('games')).toMatchObject({ duplicates: '2' });
-    expect(counts.get('moneylines')).toMatchObject({ duplicates: '2' });
+    expect(counts.get('games')).toMatchObject({ extras: { duplicates: 2 } });
+    expect(counts.get('moneylines')).toMatchObject({ extras: { duplicates: 2 } });
   });
 
   describe('games', () => {
