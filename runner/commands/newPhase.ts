@@ -10,7 +10,7 @@ import { makeContext, type GlobalFlags } from '../cli/context.js';
 import type { Config } from '../config.js';
 import { EXIT, showInput, UsageError } from '../errors.js';
 import { readMigrationsFrom } from '../migrate/readMigrationsFrom.js';
-import { classifyName, classifyText, computedColumns, phaseEntry, type PhaseSpec, stepName, stepText, targetMigrationText } from '../scaffold/phaseTemplates.js';
+import { classifyName, classifyText, computedColumns, phaseEntry, type PhaseSpec, scaffoldTarget, stepName, stepText, targetMigrationText } from '../scaffold/phaseTemplates.js';
 import { tablesFromMigrations } from '../scaffold/tablesFromMigrations.js';
 import { NAME, nextMigrationNumber, QUALIFIED } from '../scaffold/templates.js';
 import { type ScaffoldFile, writeScaffold } from '../scaffold/writeFiles.js';
@@ -32,16 +32,17 @@ export async function newPhase(config: Config, spec: PhaseSpec): Promise<string[
   const migrations = await readMigrationsFrom(config);
   const tables = await tablesFromMigrations(migrations);
   const source = tables.get(spec.source);
-  const target = tables.get(spec.target);
+  const existing = tables.get(spec.target);
+  const target = existing ?? scaffoldTarget(spec, source);
   const file = (qualified: string) => `${qualified.replace('.', '_')}.sql`;
   const procedures: ScaffoldFile[] = [
     { path: file(classifyName(spec)), text: classifyText(spec, computedColumns(source, target)) },
     { path: file(stepName(spec)), text: stepText(spec) },
   ];
   const written = writeScaffold(config.proceduresDir, procedures, 'pgphase new phase').map((p) => join(config.proceduresDir, p));
-  if (!target) {
+  if (!existing) {
     const name = `${nextMigrationNumber(migrations.map((m) => `${m.name}.sql`))}_create_${spec.target.replace('.', '_')}.sql`;
-    writeScaffold(config.migrationsDir, [{ path: name, text: targetMigrationText(spec, source) }], 'pgphase new phase');
+    writeScaffold(config.migrationsDir, [{ path: name, text: targetMigrationText(spec, target) }], 'pgphase new phase');
     written.push(join(config.migrationsDir, name));
   }
   writeFileSync(config.phases, `${JSON.stringify([...phases, phaseEntry(spec)], null, 2)}\n`);

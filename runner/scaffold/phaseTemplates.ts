@@ -25,14 +25,15 @@ export function stepName(spec: PhaseSpec): string {
 
 /** The target columns the classification computes: not bookkeeping, not filled by the server unless the source has them. */
 export function computedColumns(source: TableShape | undefined, target: TableShape | undefined): { column: ColumnShape; from: string | undefined }[] {
-  if (!target) return [{ column: { name: 'data', type: 'jsonb', generated: false, notNull: true }, from: 'to_jsonb(s)' }];
+  if (!target) return [];
   const sourceCols = new Map((source?.columns ?? []).map((c) => [c.name, c]));
   return target.columns
     .filter((c) => !BOOKKEEPING.has(c.name))
     .filter((c) => sourceCols.has(c.name) ? !(c.generated && c.name === 'id') : !c.generated)
     .map((c) => {
       const s = sourceCols.get(c.name);
-      return { column: c, from: s ? (s.type === c.type ? `s.${c.name}` : `s.${c.name}::${c.type}`) : undefined };
+      if (!s) return { column: c, from: c.name === 'data' && c.type === 'jsonb' ? 'to_jsonb(s)' : undefined };
+      return { column: c, from: s.type === c.type ? `s.${c.name}` : `s.${c.name}::${c.type}` };
     });
 }
 
@@ -85,11 +86,28 @@ $$;
 `;
 }
 
-/** A migration creating the target when no migration does: the source's columns (or the row as jsonb). */
-export function targetMigrationText(spec: PhaseSpec, source: TableShape | undefined): string {
-  const cols = source
-    ? source.columns.filter((c) => c.name !== spec.key && !BOOKKEEPING.has(c.name)).map((c) => `  ${c.name} ${c.type},`)
-    : ['  data jsonb NOT NULL,'];
+/** The target `targetMigrationText` creates: the source's columns (or the row as jsonb). */
+export function scaffoldTarget(spec: PhaseSpec, source: TableShape | undefined): TableShape {
+  const own = source
+    ? source.columns.filter((c) => c.name !== spec.key && !BOOKKEEPING.has(c.name)).map((c) => ({ ...c, generated: false, notNull: false }))
+    : [{ name: 'data', type: 'jsonb', generated: false, notNull: true }];
+  return {
+    name: spec.target,
+    migration: '',
+    columns: [
+      { name: 'id', type: 'bigint', generated: true, notNull: true },
+      { name: 'source_raw_id', type: 'bigint', generated: false, notNull: true },
+      ...own,
+      { name: 'run_id', type: 'bigint', generated: false, notNull: false },
+    ],
+  };
+}
+
+/** A migration creating the target when no migration does. */
+export function targetMigrationText(spec: PhaseSpec, target: TableShape): string {
+  const cols = target.columns
+    .filter((c) => !['id', 'source_raw_id', 'run_id'].includes(c.name))
+    .map((c) => `  ${c.name} ${c.type}${c.notNull ? ' NOT NULL' : ''},`);
   return `-- The target of phase ${spec.name}: one row per accepted ${spec.source} row (source_raw_id, unique, is
 -- what the isolation driver upserts on). Edit the columns before applying it.
 -- Up Migration

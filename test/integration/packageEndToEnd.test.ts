@@ -122,7 +122,7 @@ describe('pgphase installed from its tarball into an empty project', () => {
     expect(report.status).toBe('done');
     expect(report.phases[0]).toMatchObject({ phase: 'clean_customers', rowsIn: 40, written: 37, rejected: 3 });
 
-    const [{ written }] = await db.query<{ written: number }>('SELECT count(*)::int AS written FROM app.clean_customers');
+    const written = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM app.clean_customers'))[0]!.n;
     const quarantined = await db.query<{ source_id: string; reason_code: string; sqlstate: string | null; message: string }>(
       `SELECT source_id::text, reason_code, sqlstate, message FROM pgphase.quarantine WHERE source_table = 'app.customers' ORDER BY source_id`,
     );
