@@ -9,7 +9,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { symlinkSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 
 const REPO = process.cwd();
@@ -156,5 +157,18 @@ describe('pgphase installed from its tarball into an empty project', () => {
     expect(replay.code, replay.stderr).toBe(0);
     expect(await db.query(`SELECT email FROM app.clean_customers WHERE source_raw_id = 3`)).toEqual([{ email: 'carol@example.com' }]);
     expect(await db.query(`SELECT source_id::int AS id FROM pgphase.quarantine ORDER BY source_id`)).toEqual([{ id: 5 }, { id: 6 }]);
+  });
+
+  it("init's sample test passes on the package's own harness (pgphase/testing: template migrated with the project's migrations)", () => {
+    // vitest is the project's own dev dependency; this repository's copy stands in for it.
+    symlinkSync(join(REPO, 'node_modules', 'vitest'), join(project, 'node_modules', 'vitest'), 'dir');
+    const r = spawnSync(process.execPath, [join(project, 'node_modules', 'vitest', 'vitest.mjs'), 'run'], {
+      cwd: project,
+      env: { ...process.env, TEST_DATABASE_URL: inject('pgAdminUrl'), PGPHASE_MIGRATIONS_DIR: undefined, PGPHASE_PROCEDURES_DIR: undefined, PGPHASE_PHASES: undefined },
+      encoding: 'utf8',
+      timeout: 180_000,
+    });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/1 passed/);
   });
 });
