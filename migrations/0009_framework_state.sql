@@ -21,70 +21,311 @@
 -- an application's tables (on a fresh database it runs before they exist).
 -- Up Migration
 -- squawk-ignore-file ban-drop-table -- drops only the legacy ledger copies, after moving their rows to schema pgphase
-INSERT INTO pgphase.runs (id, phases, status, options, report, created_by, started_at, finished_at)
-SELECT id, phases, status, options, report, created_by, started_at, finished_at FROM pipeline.runs
+INSERT INTO
+  pgphase.runs (
+    id,
+    phases,
+    status,
+    options,
+    report,
+    created_by,
+    started_at,
+    finished_at
+  )
+SELECT
+  id,
+  phases,
+  status,
+  options,
+  report,
+  created_by,
+  started_at,
+  finished_at
+FROM
+  pipeline.runs
 ON CONFLICT (id) DO NOTHING;
 
-INSERT INTO pgphase.run_steps (id, run_id, ordinal, phase, source_table, procedure, key_column, after_tables, status, planned_at, finished_at)
-SELECT id, run_id, ordinal, phase, source_table, procedure, key_column, after_tables, status, planned_at, finished_at
-FROM pipeline.run_steps
+INSERT INTO
+  pgphase.run_steps (
+    id,
+    run_id,
+    ordinal,
+    phase,
+    source_table,
+    procedure,
+    key_column,
+    after_tables,
+    status,
+    planned_at,
+    finished_at
+  )
+SELECT
+  id,
+  run_id,
+  ordinal,
+  phase,
+  source_table,
+  procedure,
+  key_column,
+  after_tables,
+  status,
+  planned_at,
+  finished_at
+FROM
+  pipeline.run_steps
 ON CONFLICT (id) DO NOTHING;
 
-INSERT INTO pgphase.partitions (
-  id, run_id, step_id, phase, source_table, lo, hi, next_key, status, attempts, rows_in, written, rejected, extras,
-  batches, retries, batch_ms, batch_size, errors, last_error, last_sqlstate, claimed_by, claimed_at, started_at, finished_at
-)
-SELECT id, run_id, step_id, phase, source_table, lo, hi, next_key, status, attempts, rows_in, staged, quarantined,
-       CASE WHEN duplicates > 0 THEN jsonb_build_object('duplicates', duplicates) ELSE '{}' END,
-       batches, retries, batch_ms, batch_size, errors, last_error, last_sqlstate, claimed_by, claimed_at, started_at, finished_at
-FROM pipeline.partitions
+INSERT INTO
+  pgphase.partitions (
+    id,
+    run_id,
+    step_id,
+    phase,
+    source_table,
+    lo,
+    hi,
+    next_key,
+    status,
+    attempts,
+    rows_in,
+    written,
+    rejected,
+    extras,
+    batches,
+    retries,
+    batch_ms,
+    batch_size,
+    errors,
+    last_error,
+    last_sqlstate,
+    claimed_by,
+    claimed_at,
+    started_at,
+    finished_at
+  )
+SELECT
+  id,
+  run_id,
+  step_id,
+  phase,
+  source_table,
+  lo,
+  hi,
+  next_key,
+  status,
+  attempts,
+  rows_in,
+  staged,
+  quarantined,
+  CASE
+    WHEN duplicates > 0 THEN jsonb_build_object('duplicates', duplicates)
+    ELSE '{}'
+  END,
+  batches,
+  retries,
+  batch_ms,
+  batch_size,
+  errors,
+  last_error,
+  last_sqlstate,
+  claimed_by,
+  claimed_at,
+  started_at,
+  finished_at
+FROM
+  pipeline.partitions
 ON CONFLICT (id) DO NOTHING;
 
 -- Stored run reports speak the same contract (what `pgphase status` shows of an old run).
 UPDATE pgphase.runs r
-SET report = jsonb_set(r.report, '{phases}', (
-  SELECT jsonb_agg((e.p - 'staged' - 'quarantined' - 'duplicates') || jsonb_build_object(
-           'written', e.p -> 'staged', 'rejected', e.p -> 'quarantined',
-           'extras', CASE WHEN e.p ? 'duplicates' THEN jsonb_build_object('duplicates', e.p -> 'duplicates') ELSE '{}' END) ORDER BY e.n)
-  FROM jsonb_array_elements(r.report -> 'phases') WITH ORDINALITY AS e (p, n)))
-WHERE r.id IN (SELECT id FROM pipeline.runs)
+SET
+  report = jsonb_set(
+    r.report,
+    '{phases}',
+    (
+      SELECT
+        jsonb_agg(
+          (e.p - 'staged' - 'quarantined' - 'duplicates') || jsonb_build_object(
+            'written',
+            e.p -> 'staged',
+            'rejected',
+            e.p -> 'quarantined',
+            'extras',
+            CASE
+              WHEN e.p ? 'duplicates' THEN jsonb_build_object('duplicates', e.p -> 'duplicates')
+              ELSE '{}'
+            END
+          )
+          ORDER BY
+            e.n
+        )
+      FROM
+        jsonb_array_elements(r.report -> 'phases') WITH ORDINALITY AS e (p, n)
+    )
+  )
+WHERE
+  r.id IN (
+    SELECT
+      id
+    FROM
+      pipeline.runs
+  )
   AND jsonb_typeof(r.report -> 'phases') = 'array'
   AND jsonb_array_length(r.report -> 'phases') > 0;
 
-INSERT INTO pgphase.quarantine (id, source_table, source_id, reason_code, message, sqlstate, raw_row, attempts, run_id, first_seen_at, last_seen_at)
-SELECT id, source_table, source_id, reason_code, message, sqlstate, raw_row, attempts, run_id, first_seen_at, last_seen_at
-FROM staging.quarantine
+INSERT INTO
+  pgphase.quarantine (
+    id,
+    source_table,
+    source_id,
+    reason_code,
+    message,
+    sqlstate,
+    raw_row,
+    attempts,
+    run_id,
+    first_seen_at,
+    last_seen_at
+  )
+SELECT
+  id,
+  source_table,
+  source_id,
+  reason_code,
+  message,
+  sqlstate,
+  raw_row,
+  attempts,
+  run_id,
+  first_seen_at,
+  last_seen_at
+FROM
+  staging.quarantine
 ON CONFLICT DO NOTHING;
 
-SELECT setval('pgphase.runs_id_seq', max(id)) FROM pgphase.runs HAVING max(id) IS NOT NULL;
-SELECT setval('pgphase.run_steps_id_seq', max(id)) FROM pgphase.run_steps HAVING max(id) IS NOT NULL;
-SELECT setval('pgphase.partitions_id_seq', max(id)) FROM pgphase.partitions HAVING max(id) IS NOT NULL;
-SELECT setval('pgphase.quarantine_id_seq', max(id)) FROM pgphase.quarantine HAVING max(id) IS NOT NULL;
+SELECT
+  setval('pgphase.runs_id_seq', max(id))
+FROM
+  pgphase.runs
+HAVING
+  max(id) IS NOT NULL;
+
+SELECT
+  setval('pgphase.run_steps_id_seq', max(id))
+FROM
+  pgphase.run_steps
+HAVING
+  max(id) IS NOT NULL;
+
+SELECT
+  setval('pgphase.partitions_id_seq', max(id))
+FROM
+  pgphase.partitions
+HAVING
+  max(id) IS NOT NULL;
+
+SELECT
+  setval('pgphase.quarantine_id_seq', max(id))
+FROM
+  pgphase.quarantine
+HAVING
+  max(id) IS NOT NULL;
 
 DROP TABLE pipeline.partitions;
+
 DROP TABLE pipeline.run_steps;
+
 DROP TABLE pipeline.runs;
+
 DROP TABLE staging.quarantine;
 
-SELECT pgphase.grant_runner(role_name) FROM pipeline.security_roles WHERE purpose = 'runner';
+SELECT
+  pgphase.grant_runner (role_name)
+FROM
+  pipeline.security_roles
+WHERE
+  purpose = 'runner';
 
 -- The staging phase's own writers, replaced by pgphase's generic driver (pgphase.isolate); their
 -- files are gone, so nothing re-applies them. (On a fresh database they do not exist yet.)
 DROP FUNCTION IF EXISTS staging.write_games (bigint, bigint, bigint);
+
 DROP FUNCTION IF EXISTS staging.write_moneylines (bigint, bigint, bigint);
+
 DROP FUNCTION IF EXISTS staging.write_spreads (bigint, bigint, bigint);
+
 DROP FUNCTION IF EXISTS staging.write_totals (bigint, bigint, bigint);
-DROP PROCEDURE IF EXISTS staging.load_range (text, bigint, bigint, bigint, bigint, bigint, bigint, bigint);
+
+DROP PROCEDURE IF EXISTS staging.load_range (
+  text,
+  bigint,
+  bigint,
+  bigint,
+  bigint,
+  bigint,
+  bigint,
+  bigint
+);
+
 -- The phase procedures' counts change type (the generic contract ends in extras jsonb), which is a
 -- new signature: the old ones go, and `migrate` applies the procedure files again after this.
-DROP PROCEDURE IF EXISTS staging.load_games (bigint, bigint, bigint, bigint, bigint, bigint, bigint);
-DROP PROCEDURE IF EXISTS staging.load_moneylines (bigint, bigint, bigint, bigint, bigint, bigint, bigint);
-DROP PROCEDURE IF EXISTS staging.load_spreads (bigint, bigint, bigint, bigint, bigint, bigint, bigint);
-DROP PROCEDURE IF EXISTS staging.load_totals (bigint, bigint, bigint, bigint, bigint, bigint, bigint);
-DROP PROCEDURE IF EXISTS curated.build_features (bigint, bigint, bigint, bigint, bigint, bigint, bigint);
+DROP PROCEDURE IF EXISTS staging.load_games (
+  bigint,
+  bigint,
+  bigint,
+  bigint,
+  bigint,
+  bigint,
+  bigint
+);
+
+DROP PROCEDURE IF EXISTS staging.load_moneylines (
+  bigint,
+  bigint,
+  bigint,
+  bigint,
+  bigint,
+  bigint,
+  bigint
+);
+
+DROP PROCEDURE IF EXISTS staging.load_spreads (
+  bigint,
+  bigint,
+  bigint,
+  bigint,
+  bigint,
+  bigint,
+  bigint
+);
+
+DROP PROCEDURE IF EXISTS staging.load_totals (
+  bigint,
+  bigint,
+  bigint,
+  bigint,
+  bigint,
+  bigint,
+  bigint
+);
+
+DROP PROCEDURE IF EXISTS curated.build_features (
+  bigint,
+  bigint,
+  bigint,
+  bigint,
+  bigint,
+  bigint,
+  bigint
+);
 
 -- Down Migration
-SELECT pgphase.revoke_runner(role_name) FROM pipeline.security_roles WHERE purpose = 'runner';
+SELECT
+  pgphase.revoke_runner (role_name)
+FROM
+  pipeline.security_roles
+WHERE
+  purpose = 'runner';
 
 CREATE TABLE staging.quarantine (
   id bigserial PRIMARY KEY,
@@ -100,11 +341,12 @@ CREATE TABLE staging.quarantine (
   last_seen_at timestamptz NOT NULL DEFAULT now(),
   UNIQUE (source_table, source_id)
 );
+
 CREATE INDEX quarantine_reason_idx ON staging.quarantine (reason_code);
 
 CREATE TABLE pipeline.runs (
   id bigserial PRIMARY KEY,
-  phases text[] NOT NULL,
+  phases TEXT[] NOT NULL,
   status text NOT NULL DEFAULT 'running' CHECK (status IN ('running', 'done', 'failed')),
   options jsonb NOT NULL DEFAULT '{}',
   report jsonb,
@@ -121,8 +363,10 @@ CREATE TABLE pipeline.run_steps (
   source_table text NOT NULL,
   procedure text NOT NULL,
   key_column text NOT NULL,
-  after_tables text[] NOT NULL DEFAULT '{}',
-  status text NOT NULL DEFAULT 'waiting' CHECK (status IN ('waiting', 'planned', 'done', 'failed', 'blocked')),
+  after_tables TEXT[] NOT NULL DEFAULT '{}',
+  status text NOT NULL DEFAULT 'waiting' CHECK (
+    status IN ('waiting', 'planned', 'done', 'failed', 'blocked')
+  ),
   planned_at timestamptz,
   finished_at timestamptz,
   UNIQUE (run_id, source_table)
@@ -136,7 +380,9 @@ CREATE TABLE pipeline.partitions (
   lo bigint NOT NULL,
   hi bigint NOT NULL,
   next_key bigint NOT NULL,
-  status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'running', 'done', 'failed')),
+  status text NOT NULL DEFAULT 'pending' CHECK (
+    status IN ('pending', 'running', 'done', 'failed')
+  ),
   attempts integer NOT NULL DEFAULT 0,
   rows_in bigint NOT NULL DEFAULT 0,
   staged bigint NOT NULL DEFAULT 0,
@@ -150,12 +396,14 @@ CREATE TABLE pipeline.partitions (
   step_id bigint REFERENCES pipeline.run_steps (id) ON DELETE CASCADE,
   batches integer NOT NULL DEFAULT 0,
   retries integer NOT NULL DEFAULT 0,
-  batch_ms integer[] NOT NULL DEFAULT '{}',
+  batch_ms INTEGER[] NOT NULL DEFAULT '{}',
   batch_size integer,
   errors jsonb NOT NULL DEFAULT '{}',
   started_at timestamptz,
   CHECK (lo <= hi),
   UNIQUE (run_id, source_table, lo)
 );
+
 CREATE INDEX partitions_queue_idx ON pipeline.partitions (run_id, status);
+
 CREATE INDEX partitions_step_idx ON pipeline.partitions (step_id, status);

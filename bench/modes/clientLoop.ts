@@ -21,10 +21,10 @@ import { LIMIT_SQL } from './limit.js';
 import { rawCounts, subsetQuotas } from '../subset.js';
 import { perRecordStatements, RAW_COLUMNS } from './clientLoopSql.js';
 import { type Mode, rate } from './types.js';
+import { sleep } from '../../runner/sleep.js';
 
 const PAGE = 500;
 const RETRIES = 3;
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 type RawRecord = Record<string, string | null>;
 type Outcome = 'staged' | 'rejected';

@@ -9,8 +9,7 @@ import pg from 'pg';
 import { runPipeline } from '../../runner/run/runPipeline.js';
 import { ledgerDetail, workSplit } from './ledgerDetail.js';
 import { type Mode, rate, runnerDetail } from './types.js';
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+import { sleep } from '../../runner/sleep.js';
 
 /** Waits until the first runner has created its run (a deadline of 30 s). */
 async function waitForRun(url: string): Promise<void> {

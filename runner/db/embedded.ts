@@ -82,10 +82,6 @@ const FAST_SETTINGS: Readonly<Record<string, string>> = {
   full_page_writes: 'off',
 };
 
-export function defaultDataDir(): string {
-  return resolve(process.env.PGPHASE_HOME ?? join(process.cwd(), '.pgphase'), 'pgdata');
-}
-
 /** Whether the OS user `postgres` can reach (traverse) every ancestor of `dir`. */
 function othersCanTraverse(dir: string): boolean {
   for (let d = dirname(dir); ; d = dirname(d)) {

@@ -25,6 +25,8 @@ import { reapplyMarker } from './reapply.js';
 import { downCountTo, pendingThrough } from './target.js';
 import { acquireMigrationLock, releaseMigrationLock } from './migrationLock.js';
 import { applyProcedures, describeSqlError, readProcedures } from './procedures.js';
+import { sleep as realSleep } from '../sleep.js';
+import { backoffMs } from '../plan/retryPolicy.js';
 
 export interface MigrateOptions {
   readonly url: string;
@@ -45,8 +47,6 @@ export interface MigrateResult {
   /** How many times the ladder retried after a lock timeout. */
   readonly lockRetries: number;
 }
-
-const sleepFor = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Refuses to go on when an applied file changed; records checksums of files applied without one. */
 export async function verifyChecksums(client: pg.Client, files: readonly MigrationFile[], log: Log): Promise<void> {
@@ -82,10 +82,6 @@ async function setSessionTimeouts(client: pg.Client, config: Config): Promise<vo
   );
 }
 
-/** Backoff of the lock retry ladder: full jitter over a doubling step capped at 30 s. */
-export function lockBackoffMs(attempt: number, baseMs: number, random = Math.random): number {
-  return Math.round(random() * Math.min(30_000, baseMs * 2 ** attempt));
-}
 
 function runnerLogger(log: Log, current: { name?: string }) {
   return {
@@ -159,7 +155,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   const { config } = options;
   const files = await readMigrationsFrom(config);
   const procedures = await readProcedures(config.proceduresDir);
-  const sleep = options.sleep ?? sleepFor;
+  const sleep = options.sleep ?? realSleep;
   return withMigrationLock(options, async (client, log) => {
     await verifyChecksums(client, files, log);
     const before = new Set((await appliedMigrations(client)).keys());
@@ -178,7 +174,8 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
       } catch (error) {
         await client.query('ROLLBACK').catch(() => {});
         if (sqlstateOf(error) === LOCK_NOT_AVAILABLE && attempt < config.lockRetries) {
-          const delay = lockBackoffMs(attempt, config.lockRetryBaseMs);
+          // the lock retry ladder: full jitter over a doubling step capped at 30 s
+          const delay = backoffMs(attempt, { baseMs: config.lockRetryBaseMs, capMs: 30_000 });
           lockRetries++;
           log.warn(`migration ${current.name ?? ''} could not get its lock within ${config.lockTimeoutMs} ms; retry ${attempt + 1} of ${config.lockRetries} in ${delay} ms`);
           await sleep(delay);

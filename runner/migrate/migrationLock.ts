@@ -13,8 +13,7 @@
 import type pg from 'pg';
 import { LockTimeoutError } from '../errors.js';
 import { MIGRATE_LOCK_KEY } from './meta.js';
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+import { sleep } from '../sleep.js';
 
 async function holder(client: pg.Client): Promise<string> {
   const { rows } = await client.query<{ pid: number; application_name: string; backend_start: Date }>(

@@ -48,10 +48,8 @@ export interface PlanInput {
    * (never analysed) or non-finite means unknown, and then only the key width caps it.
    */
   readonly estimatedRows: number;
-  /** Wanted number of partitions (≥ 1). Takes precedence over `rowsPerPartition`. */
-  readonly partitions?: number;
-  /** Wanted rows per partition (> 0), used when `partitions` is absent: P = ⌈rows / this⌉. */
-  readonly rowsPerPartition?: number;
+  /** Wanted number of partitions (≥ 1). */
+  readonly partitions: number;
   /**
    * Sorted equi-depth samples of the key (histogram bounds, or a sorted sample of keys).
    * Unsorted input is sorted; values outside [min, max] are ignored. Default: none, which
@@ -87,50 +85,11 @@ export function planPartitions(input: PlanInput): KeyRange[] {
   return plan;
 }
 
-/**
- * Splits a range into two halves, for a batch that keeps timing out. Returns null for a range
- * of one key, which cannot be split.
- */
-export function splitRange(range: KeyRange): [KeyRange, KeyRange] | null {
-  const { lo, hi } = range;
-  if (lo > hi) throw new RangeError(`range lo (${lo}) is greater than hi (${hi})`);
-  if (lo === hi) return null;
-  const mid = lo + (hi - lo) / 2n; // hi - lo ≥ 0, so division floors
-  return [
-    { lo, hi: mid },
-    { lo: mid + 1n, hi },
-  ];
-}
-
-/**
- * The next batch of a worker walking a partition by key: [cursor, min(hi, cursor+batchSize-1)],
- * or null when the cursor has passed `hi`. `batchSize` counts keys (≥ 1; fractions floor).
- */
-export function nextBatch(cursor: bigint, hi: bigint, batchSize: number): KeyRange | null {
-  if (!Number.isFinite(batchSize) || batchSize < 1) {
-    throw new RangeError(`batchSize must be a finite number ≥ 1, got ${batchSize}`);
-  }
-  if (cursor > hi) return null;
-  const end = cursor + BigInt(Math.floor(batchSize)) - 1n;
-  return { lo: cursor, hi: end < hi ? end : hi };
-}
-
 function partitionCount(input: PlanInput, keys: bigint): number {
   const rows = Number.isFinite(input.estimatedRows) ? input.estimatedRows : 0;
-  let wanted: number;
-  if (input.partitions !== undefined) {
-    wanted = input.partitions;
-    if (!Number.isFinite(wanted) || wanted < 1) {
-      throw new RangeError(`partitions must be a finite number ≥ 1, got ${wanted}`);
-    }
-  } else if (input.rowsPerPartition !== undefined) {
-    const per = input.rowsPerPartition;
-    if (!Number.isFinite(per) || per <= 0) {
-      throw new RangeError(`rowsPerPartition must be a finite number > 0, got ${per}`);
-    }
-    wanted = Math.max(1, Math.ceil(Math.max(rows, 0) / per));
-  } else {
-    throw new RangeError('planPartitions needs `partitions` or `rowsPerPartition`');
+  const wanted = input.partitions;
+  if (!Number.isFinite(wanted) || wanted < 1) {
+    throw new RangeError(`partitions must be a finite number ≥ 1, got ${wanted}`);
   }
   let count = Math.floor(wanted);
   // A non-empty key space has its min and max rows at least, whatever a stale estimate says.

@@ -103,59 +103,6 @@ export function decideRetry(error: unknown, context: RetryContext): RetryDecisio
   return { action: 'retry', delayMs };
 }
 
-export interface RetryPolicy {
-  /** Attempts in all, the first included. Default 5. */
-  readonly maxAttempts?: number;
-  /** Default DEFAULT_BACKOFF. */
-  readonly backoff?: BackoffOptions;
-  /** No retry starts later than this many ms after the first attempt. Default: no limit. */
-  readonly timeoutMs?: number;
-  /** Default Math.random. */
-  readonly random?: () => number;
-}
-
-export interface WithRetryHooks {
-  /** Default: a real timer. */
-  readonly sleep?: (ms: number) => Promise<void>;
-  /** Default Date.now. */
-  readonly now?: () => number;
-  /** Called before each wait; for logging. */
-  readonly onRetry?: (info: { readonly error: unknown; readonly attempt: number; readonly delayMs: number }) => void;
-}
-
-/**
- * Runs `fn` (given the 1-based attempt number), retrying transient failures per `policy`.
- * Rethrows the last error when retrying stops; a statement timeout is rethrown at once, since
- * only the caller can split its batch.
- */
-export async function withRetry<T>(
-  fn: (attempt: number) => Promise<T>,
-  policy: RetryPolicy = {},
-  hooks: WithRetryHooks = {},
-): Promise<T> {
-  const now = hooks.now ?? Date.now;
-  const sleep = hooks.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const start = now();
-  const deadlineAt = policy.timeoutMs === undefined ? Infinity : start + policy.timeoutMs;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn(attempt);
-    } catch (error) {
-      const decision = decideRetry(error, {
-        attempt,
-        maxAttempts: policy.maxAttempts ?? 5,
-        deadlineAt,
-        now: now(),
-        ...(policy.backoff ? { backoff: policy.backoff } : {}),
-        ...(policy.random ? { random: policy.random } : {}),
-      });
-      if (decision.action !== 'retry') throw error;
-      hooks.onRetry?.({ error, attempt, delayMs: decision.delayMs });
-      await sleep(decision.delayMs);
-    }
-  }
-}
-
 /** The error and its causes, outermost first (at most 8, in case of a cycle). */
 function causeChain(error: unknown): unknown[] {
   const chain: unknown[] = [];

@@ -8,6 +8,7 @@ import { isConnectionLost, sqlstateOf } from '../errors.js';
 import { endsSession } from '../sqlstates.js';
 import { decideRetry } from '../plan/retryPolicy.js';
 import type { RunStats } from './stats.js';
+import { sleep } from '../sleep.js';
 
 export interface RetrySettings {
   readonly maxAttempts: number;
@@ -16,8 +17,6 @@ export interface RetrySettings {
   /** How long one operation (or one batch) may keep retrying, in ms. */
   readonly deadlineMs: number;
 }
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Whether an error means the session is gone (so the connection must be replaced). */
 export function sessionLost(error: unknown): boolean {

@@ -21,6 +21,7 @@ import {
 } from './ledger.js';
 import type { RunStats } from './stats.js';
 import { PinnedConnection, recordedState, type RetrySettings, sessionLost, withTransientRetry } from './connection.js';
+import { sleep } from '../sleep.js';
 
 export interface WorkerOptions {
   readonly runId: string;
@@ -35,8 +36,6 @@ export interface WorkerOptions {
   /** Moves the run forward (plans steps that became runnable); true once every step is settled. */
   readonly advance: (client: pg.PoolClient) => Promise<boolean>;
 }
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 async function processPartition(conn: PinnedConnection, partition: PartitionRow, options: WorkerOptions, controller: BatchState): Promise<BatchState> {
   const { log, stats } = options;

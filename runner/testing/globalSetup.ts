@@ -29,19 +29,34 @@ async function onAdmin(url: string, sql: string): Promise<void> {
   }
 }
 
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+/**
+ * Builds the template and provides it to the test files; returns the teardown. When anything
+ * fails after the server is up (say a migration of the template), the setup stops the server it
+ * started before it rethrows, so that a failed test run leaves no server behind
+ * (test/integration/globalSetup.test.ts proves it).
+ */
+export default async function setup(project: Pick<TestProject, 'provide'>): Promise<() => Promise<void>> {
   const { config } = loadConfig({ cwd: process.cwd(), env: process.env });
   const server = await pickTestServer({ home: config.home });
   const template = `pgphase_tpl_${process.pid}`;
-  await onAdmin(server.url, `DROP DATABASE IF EXISTS ${template} WITH (FORCE)`);
-  await onAdmin(server.url, `CREATE DATABASE ${template}`);
-  await migrate({ url: databaseUrl(server.url, template), config: { ...config, databaseUrl: server.url } });
-  project.provide('pgAdminUrl', server.url);
-  project.provide('pgTemplate', template);
-  project.provide('pgSource', server.source);
-  process.stderr.write(`integration tests on ${server.source}\n`);
-  return async () => {
-    await onAdmin(server.url, `DROP DATABASE IF EXISTS ${template} WITH (FORCE)`).catch(() => {});
-    await server.stop();
+  const teardown = async () => {
+    try {
+      await onAdmin(server.url, `DROP DATABASE IF EXISTS ${template} WITH (FORCE)`).catch(() => {});
+    } finally {
+      await server.stop();
+    }
   };
+  try {
+    await onAdmin(server.url, `DROP DATABASE IF EXISTS ${template} WITH (FORCE)`);
+    await onAdmin(server.url, `CREATE DATABASE ${template}`);
+    await migrate({ url: databaseUrl(server.url, template), config: { ...config, databaseUrl: server.url } });
+    project.provide('pgAdminUrl', server.url);
+    project.provide('pgTemplate', template);
+    project.provide('pgSource', server.source);
+  } catch (error) {
+    await teardown().catch(() => {});
+    throw error;
+  }
+  process.stderr.write(`integration tests on ${server.source}\n`);
+  return teardown;
 }

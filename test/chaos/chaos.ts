@@ -2,17 +2,24 @@
  * The chaos loop: a pipeline run (staging, then curated) over generated data while runner
  * processes are SIGKILLed at random moments, random runner backends are terminated, and the
  * server is restarted once — on a dedicated embedded PostgreSQL, so that nothing else is hurt.
- * When the chaos stops (by count, by time, or when most of the run is done), a final
- * `pgphase run` resumes the run and finishes it, and then:
+ * One seed drives the generated data and the whole schedule of disturbances (test/chaos/schedule.ts:
+ * order, waits, victims), so a failing run can be replayed with PGPHASE_CHAOS_SEED. Only the
+ * disturbances made during the chaos window are counted; the runners stopped at its end are not.
+ * When the chaos stops (schedule done, time up, or most of the run done), a final `pgphase run`
+ * resumes the run and finishes it, and then:
  * - for every raw table, every row is staged or quarantined, never both, never neither;
- * - staging, the quarantine and curated's feature tables equal those of an undisturbed run of the
- *   same data in another database of the same server (compared by a checksum that leaves out
- *   run ids, timestamps of processing and surrogate ids).
+ * - every committed batch is on record (test/chaos/audit.ts) and no two share a key: a batch
+ *   applied twice is seen directly, not only through what an idempotent write leaves;
+ * - staging, the quarantine (with its attempts) and curated's feature tables equal those of an
+ *   undisturbed run of the same data in another database of the same server (compared by a
+ *   checksum that leaves out run ids, timestamps of processing and surrogate ids).
  *
- * `npm run test:chaos` runs the long form (PGPHASE_CHAOS_ROWS, PGPHASE_CHAOS_SECONDS,
- * PGPHASE_CHAOS_KILLS, PGPHASE_CHAOS_TERMINATIONS tune it); test/integration/chaos.test.ts runs
- * a short one inside `npm test`. Every loop here is bounded in count and time.
+ * `npm run test:chaos` runs the long form (PGPHASE_CHAOS_SEED, PGPHASE_CHAOS_ROWS,
+ * PGPHASE_CHAOS_SECONDS, PGPHASE_CHAOS_KILLS, PGPHASE_CHAOS_TERMINATIONS tune it);
+ * test/integration/chaos.test.ts runs a short one inside `npm test`. Every loop here is bounded
+ * in count and time.
  */
+import { randomInt } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -24,11 +31,15 @@ import { type EmbeddedServer, startEmbedded } from '../../runner/db/embedded.js'
 import { migrate } from '../../runner/migrate/migrate.js';
 import { runPipeline } from '../../runner/run/runPipeline.js';
 import { type CliResult, runCli, startCli } from '../support/cli.js';
+import { AUDIT_DEFECTS, type AuditDefects, INSTALL_AUDIT } from './audit.js';
+import { type ChaosStep, chaosSchedule, pickIndex } from './schedule.js';
 
 export interface ChaosOptions {
   /** Raw rows generated (pgphase generate's model, 8% bad). */
   readonly rows: number;
+  /** Seeds the schedule of disturbances, and the generated data unless dataSeed is given. */
   readonly seed: number;
+  readonly dataSeed?: number;
   /** How long the disturbances may go on, in ms. */
   readonly chaosMs: number;
   readonly maxKills: number;
@@ -44,9 +55,16 @@ export interface ChaosOptions {
 
 export interface ChaosResult {
   readonly rows: number;
+  readonly seed: number;
+  /** Disturbances made during the chaos window (the runners stopped at its end are in stoppedAtEnd). */
   readonly kills: number;
   readonly terminations: number;
   readonly restarts: number;
+  readonly stoppedAtEnd: number;
+  /** The schedule's steps carried out, in order (`terminate:none` when no backend was there to pick). */
+  readonly executed: string[];
+  /** Committed batches on record, overlapping ones and partitions not covered exactly once. */
+  readonly audit: AuditDefects;
   /** Runner processes that exited on their own during the chaos, with their exit codes. */
   readonly runnerExits: (number | null)[];
   readonly retries: number;
@@ -91,13 +109,15 @@ async function query<T extends pg.QueryResultRow>(url: string, sql: string, para
 
 /**
  * Checksums of what the phases produced, by table, leaving out what legitimately differs between
- * two runs of the same data: run ids, processing and seen-at times, attempts, and surrogate ids
+ * two runs of the same data: run ids, processing and seen-at times, and surrogate ids
  * (market and feature rows name their game by external_game_id instead of staging.games.id).
+ * The quarantine's attempts stay in: a rejected row quarantined by a batch applied twice counts
+ * two attempts, which its other columns would not show.
  */
 export async function resultChecksums(url: string): Promise<Record<string, string>> {
   const tables: Record<string, string> = {
     'staging.games': `SELECT to_jsonb(t) - 'id' - 'run_id' - 'processed_at' FROM staging.games t`,
-    'pgphase.quarantine': `SELECT to_jsonb(t) - 'id' - 'run_id' - 'attempts' - 'first_seen_at' - 'last_seen_at' FROM pgphase.quarantine t`,
+    'pgphase.quarantine': `SELECT to_jsonb(t) - 'id' - 'run_id' - 'first_seen_at' - 'last_seen_at' FROM pgphase.quarantine t`,
   };
   for (const m of ['moneylines', 'spreads', 'totals']) {
     tables[`staging.${m}`] = `SELECT to_jsonb(t) - 'id' - 'run_id' - 'processed_at' - 'game_id' || jsonb_build_object('game', g.external_game_id)
@@ -141,6 +161,7 @@ async function invariant(url: string): Promise<Record<string, number>> {
 export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const log = options.log ?? (() => {});
   const started = Date.now();
+  log(`seed ${options.seed} (replay with PGPHASE_CHAOS_SEED=${options.seed})`);
   const dir = await mkdtemp(join(tmpdir(), 'pgphase-chaos-'));
   let server: EmbeddedServer = await startEmbedded({ dataDir: join(dir, 'pgdata'), durable: false, settings: { max_connections: '100' } });
   const port = server.port;
@@ -152,13 +173,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     const disturbed = withDatabase(admin, 'chaos_disturbed');
     for (const url of [reference, disturbed]) {
       await migrate({ url, config: parseConfig({ databaseUrl: url }) });
-      await query(url, `CALL pipeline.generate_sample($1, $2, 0.08)`, [options.rows, options.seed]);
+      await query(url, `CALL pipeline.generate_sample($1, $2, 0.08)`, [options.rows, options.dataSeed ?? options.seed]);
     }
-    log(`generated ${options.rows} rows (seed ${options.seed}) twice; running the reference undisturbed`);
+    log(`generated ${options.rows} rows (seed ${options.dataSeed ?? options.seed}) twice; running the reference undisturbed`);
     const undisturbed = await runPipeline({ url: reference, workers: 2 });
     if (undisturbed.status !== 'done') throw new Error(`the reference run ended ${undisturbed.status}`);
 
-    // Latency on every ledger update of the disturbed database only: each batch commits slower.
+    // The record of every committed batch (kept through the final run), and latency on every
+    // ledger update of the disturbed database only: each batch commits slower.
+    await query(disturbed, INSTALL_AUDIT);
     await query(
       disturbed,
       `CREATE FUNCTION pipeline.chaos_latency() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -188,49 +211,56 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     let kills = 0;
     let terminations = 0;
     let restarts = 0;
-    // The restart comes at a random point: a random share of the rows done, or of the time gone.
-    const restartAt = Date.now() + options.chaosMs * (0.3 + Math.random() * 0.3);
-    const restartAtDone = options.stopAtDone * (0.2 + Math.random() * 0.4);
-    const chaosEnd = Date.now() + options.chaosMs;
+    const executed: string[] = [];
+    const schedule: ChaosStep[] = chaosSchedule(options.seed, { kills: options.maxKills, terminations: options.maxTerminations, restarts: 1 });
     for (let i = 0; i < options.runners; i++) spawn();
-    // Wait for the run to be planned before disturbing it (bounded).
+    // Wait for the run to be planned before disturbing it (bounded); the chaos window starts then.
     for (let i = 0; i < 300 && !(await progress()).planned; i++) await sleep(100);
+    const chaosEnd = Date.now() + options.chaosMs;
 
-    while (Date.now() < chaosEnd && (kills < options.maxKills || terminations < options.maxTerminations || restarts === 0)) {
-      await sleep(100 + Math.random() * 500);
+    for (const [index, step] of schedule.entries()) {
+      await sleep(step.waitMs);
+      if (Date.now() >= chaosEnd) break;
       const p = await progress();
       if (p.status === 'done' || p.done >= options.stopAtDone) break;
       while (children.size < options.runners) spawn();
-      const roll = Math.random();
-      if (restarts === 0 && (Date.now() >= restartAt || p.done >= restartAtDone)) {
-        log(`restarting the server (${Math.round(p.done * 100)}% of the rows done)`);
+      const { action } = step;
+      if (action.kind === 'restart') {
+        log(`step ${index}: restarting the server (${Math.round(p.done * 100)}% of the rows done)`);
         await server.stop();
-        await sleep(300 + Math.random() * 700);
+        await sleep(action.pauseMs);
         server = await startEmbedded({ dataDir: join(dir, 'pgdata'), durable: false, port, settings: { max_connections: '100' } });
         restarts++;
-      } else if (roll < 0.45 && kills < options.maxKills && children.size > 0) {
-        const victim = [...children][Math.floor(Math.random() * children.size)]!;
+        executed.push('restart');
+      } else if (action.kind === 'kill') {
+        const victim = [...children][pickIndex(action.pick, children.size)]!;
         children.delete(victim);
         victim.child.kill('SIGKILL');
         await victim.done;
         kills++;
+        executed.push('kill');
         spawn();
-      } else if (terminations < options.maxTerminations) {
-        const rows = await tryQuery<{ ok: boolean }>(
+      } else {
+        // Runner backends in a stable order (by pid), so that the pick names the same rank each replay.
+        const rows = await tryQuery<{ pid: number }>(
           admin,
-          `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity
-            WHERE datname = 'chaos_disturbed' AND application_name LIKE 'pgphase run%' AND pid <> pg_backend_pid()
-            ORDER BY random() LIMIT 1`,
+          `SELECT pid FROM pg_stat_activity
+            WHERE datname = 'chaos_disturbed' AND application_name LIKE 'pgphase run%' AND pid <> pg_backend_pid() ORDER BY pid`,
         );
-        if (!(rows instanceof Error) && rows[0]?.ok) terminations++;
+        const pid = rows instanceof Error || rows.length === 0 ? undefined : rows[pickIndex(action.pick, rows.length)]!.pid;
+        const done = pid === undefined ? undefined : await tryQuery<{ ok: boolean }>(admin, `SELECT pg_terminate_backend($1) AS ok`, [pid]);
+        const ok = done !== undefined && !(done instanceof Error) && done[0]?.ok === true;
+        if (ok) terminations++;
+        executed.push(ok ? 'terminate' : 'terminate:none');
       }
     }
-    log(`chaos over: ${kills} kills, ${terminations} backends terminated, ${restarts} restart(s); stopping the runners`);
+    log(`chaos over: ${kills} kills, ${terminations} backends terminated, ${restarts} restart(s) in the chaos window; stopping the runners`);
+    let stoppedAtEnd = 0;
     for (const entry of [...children]) {
       children.delete(entry);
       entry.child.kill('SIGKILL');
       await entry.done;
-      kills++;
+      stoppedAtEnd++;
     }
 
     await query(disturbed, `DROP TRIGGER chaos_latency ON pgphase.partitions; DROP FUNCTION pipeline.chaos_latency()`);
@@ -251,11 +281,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       `SELECT coalesce(sum(retries), 0)::int AS retries, count(*) FILTER (WHERE status = 'failed')::int AS failed FROM pgphase.partitions`,
     );
     const runs = await query<{ id: string; status: string }>(disturbed, `SELECT id::text, status FROM pgphase.runs ORDER BY id`);
+    const [audit] = await query<AuditDefects & pg.QueryResultRow>(disturbed, AUDIT_DEFECTS);
     return {
       rows: options.rows,
+      seed: options.seed,
       kills,
       terminations,
       restarts,
+      stoppedAtEnd,
+      executed,
+      audit: audit!,
       runnerExits,
       retries: ledger!.retries,
       failedPartitions: ledger!.failed,
@@ -276,23 +311,41 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
 /** The long form, for `npm run test:chaos`: prints the result and exits 0 when it holds. */
 async function main(): Promise<number> {
   const number = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback);
+  const seed = number('PGPHASE_CHAOS_SEED', randomInt(1_000_000));
+  const log = (line: string) => process.stderr.write(`chaos: ${line}\n`);
   const result = await runChaos({
     rows: number('PGPHASE_CHAOS_ROWS', 150_000),
-    seed: number('PGPHASE_CHAOS_SEED', Date.now() % 1_000_000),
+    seed,
     chaosMs: number('PGPHASE_CHAOS_SECONDS', 180) * 1000,
     maxKills: number('PGPHASE_CHAOS_KILLS', 80),
     maxTerminations: number('PGPHASE_CHAOS_TERMINATIONS', 160),
     runners: 2,
     batchSleepMs: number('PGPHASE_CHAOS_BATCH_SLEEP_MS', 60),
     stopAtDone: 0.9,
-    log: (line) => process.stderr.write(`chaos: ${line}\n`),
+    log,
   });
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  const verdict = chaosVerdict(result);
+  log(`${verdict.ok ? 'OK' : 'FAILED'}: ${verdict.lines.join('; ')}; ${result.seconds} s; seed ${result.seed}`);
+  return verdict.ok ? 0 : 1;
+}
+
+/** Whether a chaos run held up, with one line per check. */
+export function chaosVerdict(result: ChaosResult): { ok: boolean; lines: string[] } {
   const same = JSON.stringify(result.checksums.disturbed) === JSON.stringify(result.checksums.reference);
   const whole = Object.values(result.invariantViolations).every((n) => n === 0);
+  const once = result.audit.overlaps === 0 && result.audit.uncovered === 0;
   const finished = result.finalRun === 'finished during the chaos' || (result.finalRun.code === 0 && result.finalRun.status === 'done');
-  process.stderr.write(`chaos: ${same && whole && finished ? 'OK' : 'FAILED'}: results ${same ? 'equal' : 'DIFFER from'} the undisturbed run's; invariant ${whole ? 'holds' : 'BROKEN'}; final run ${finished ? 'done' : 'NOT done'}; ${result.seconds} s\n`);
-  return same && whole && finished ? 0 : 1;
+  return {
+    ok: same && whole && once && finished,
+    lines: [
+      `results ${same ? 'equal' : 'DIFFER from'} the undisturbed run's`,
+      `invariant ${whole ? 'holds' : 'BROKEN'}`,
+      `${result.audit.batches} batches on record, ${result.audit.overlaps} applied twice, ${result.audit.uncovered} partitions not covered once`,
+      `final run ${finished ? 'done' : 'NOT done'}`,
+      `${result.kills} kills, ${result.terminations} terminations, ${result.restarts} restart(s) in the chaos window`,
+    ],
+  };
 }
 
 if (process.argv[1] && pathToFileURL(resolve(process.argv[1])).href === import.meta.url) {

@@ -4,7 +4,8 @@
  * - a planted unique-constraint violation, which the classification did not foresee, is
  *   quarantined as db_error with SQLSTATE 23505 while the batch's other rows are written, and
  *   the rows the classification rejects are quarantined with their reason;
- * - a planted transient error (40001) is re-raised, and the runner retries the batch;
+ * - a planted transient error (40001) is re-raised, and the runner retries the batch; a planted
+ *   privilege error (42501) is re-raised too, and fails its partition instead of being quarantined;
  * - a second run over the same rows rewrites nothing and quarantines nothing new;
  * - the driver's SQLSTATE classes agree with the runner's table (runner/sqlstates.ts).
  */
@@ -69,6 +70,15 @@ describe('a toy phase defined only by a classification and a target', () => {
     expect(report.phases[0]).toMatchObject({ rowsIn: 3, written: 3, rejected: 0, retries: 1, errorsBySqlstate: { '40001': 1 } });
     expect(await db.query(`SELECT count(*)::int AS n FROM toy.dst`)).toEqual([{ n: 3 }]);
     expect(await db.query(`SELECT count(*)::int AS n FROM pgphase.quarantine`)).toEqual([{ n: 0 }]);
+  });
+
+  it('re-raises an error that is not about the data (42501): the partition fails with it, no row is quarantined as db_error', async () => {
+    await db.query(`TRUNCATE toy.src, toy.dst, pgphase.quarantine`);
+    await db.query(`INSERT INTO toy.src (id, code, amount) VALUES (1, 'a', '1'), (2, 'deny', '2'), (3, 'b', '3')`);
+    const report = await run(db);
+    expect(report.status).toBe('failed');
+    expect(report.failedPartitions.map((f) => f.sqlstate)).toContain('42501');
+    expect(await db.query(`SELECT count(*)::int AS n FROM pgphase.quarantine WHERE reason_code = 'db_error'`)).toEqual([{ n: 0 }]);
   });
 
   it('classes every SQLSTATE as the runner’s table does (the driver quarantines only data errors)', async () => {

@@ -1,9 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  nextBatch,
   planPartitions,
-  splitRange,
   type KeyRange,
   type PlanInput,
 } from '../../runner/plan/planPartitions.js';
@@ -119,22 +117,6 @@ describe('planPartitions', () => {
     ]);
   });
 
-  it('derives the count from rowsPerPartition when partitions is absent', () => {
-    const plan = planPartitions({ keySpace: { min: 1n, max: 10_000n }, estimatedRows: 10_000, rowsPerPartition: 3000 });
-    expect(plan).toHaveLength(4);
-    expectExactCover(plan, 1n, 10_000n);
-  });
-
-  it('prefers partitions over rowsPerPartition', () => {
-    const plan = planPartitions({
-      keySpace: { min: 1n, max: 10_000n },
-      estimatedRows: 10_000,
-      partitions: 2,
-      rowsPerPartition: 100,
-    });
-    expect(plan).toHaveLength(2);
-  });
-
   it('stays exact for keys far beyond 2^53', () => {
     const min = 2n ** 62n + 1n;
     const max = 2n ** 63n - 1n;
@@ -215,8 +197,6 @@ describe('planPartitions', () => {
     expect(() => planPartitions({ keySpace: { min: 2n, max: 1n }, estimatedRows: 1, partitions: 1 })).toThrow(RangeError);
     expect(() => planPartitions({ keySpace, estimatedRows: 1, partitions: 0 })).toThrow(RangeError);
     expect(() => planPartitions({ keySpace, estimatedRows: 1, partitions: Number.NaN })).toThrow(RangeError);
-    expect(() => planPartitions({ keySpace, estimatedRows: 1, rowsPerPartition: 0 })).toThrow(RangeError);
-    expect(() => planPartitions({ keySpace, estimatedRows: 1 })).toThrow(RangeError);
   });
 
   it('covers the key space exactly once for any input (property)', () => {
@@ -280,65 +260,5 @@ describe('planPartitions', () => {
       }),
       { numRuns: 25 },
     );
-  });
-});
-
-describe('splitRange', () => {
-  it('splits a range into two adjacent halves', () => {
-    expect(splitRange({ lo: 1n, hi: 10n })).toEqual([
-      { lo: 1n, hi: 5n },
-      { lo: 6n, hi: 10n },
-    ]);
-    expect(splitRange({ lo: -3n, hi: -2n })).toEqual([
-      { lo: -3n, hi: -3n },
-      { lo: -2n, hi: -2n },
-    ]);
-  });
-
-  it('cannot split a single key', () => {
-    expect(splitRange({ lo: 5n, hi: 5n })).toBeNull();
-    expect(() => splitRange({ lo: 6n, hi: 5n })).toThrow(RangeError);
-  });
-
-  it('halves any range into a cover of it whose parts differ by at most one key (property)', () => {
-    const key = fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n });
-    fc.assert(
-      fc.property(key, key, (a, b) => {
-        const [lo, hi] = a < b ? [a, b] : [b, a];
-        if (lo === hi) return;
-        const halves = splitRange({ lo, hi })!;
-        expectExactCover(halves, lo, hi);
-        const [x, y] = halves.map((h) => h.hi - h.lo + 1n);
-        expect(x! - y! === 0n || x! - y! === 1n).toBe(true);
-      }),
-    );
-  });
-});
-
-describe('nextBatch', () => {
-  it('walks a partition in batches and stops past hi', () => {
-    const batches: KeyRange[] = [];
-    let cursor = -5n;
-    for (let b = nextBatch(cursor, 6n, 4); b; b = nextBatch(cursor, 6n, 4)) {
-      batches.push(b);
-      cursor = b.hi + 1n;
-    }
-    expect(batches).toEqual([
-      { lo: -5n, hi: -2n },
-      { lo: -1n, hi: 2n },
-      { lo: 3n, hi: 6n },
-    ]);
-    expect(nextBatch(7n, 6n, 4)).toBeNull();
-  });
-
-  it('clips the last batch at hi and floors fractional sizes', () => {
-    expect(nextBatch(10n, 11n, 100)).toEqual({ lo: 10n, hi: 11n });
-    expect(nextBatch(10n, 100n, 2.9)).toEqual({ lo: 10n, hi: 11n });
-    expect(nextBatch(2n ** 63n - 2n, 2n ** 63n - 1n, 1e6)).toEqual({ lo: 2n ** 63n - 2n, hi: 2n ** 63n - 1n });
-  });
-
-  it('rejects batch sizes below one', () => {
-    expect(() => nextBatch(1n, 2n, 0)).toThrow(RangeError);
-    expect(() => nextBatch(1n, 2n, Number.NaN)).toThrow(RangeError);
   });
 });

@@ -5,7 +5,6 @@ import {
   backoffMs,
   classifyError,
   decideRetry,
-  withRetry,
   type RetryContext,
 } from '../../runner/plan/retryPolicy.js';
 
@@ -202,102 +201,5 @@ describe('decideRetry', () => {
   it('fails a permanent error at once, even on its first attempt', () => {
     const decision = decideRetry(pgError('22003', 'numeric field overflow'), { ...context, attempt: 1 });
     expect(decision).toEqual({ action: 'fail', reason: 'permanent error' });
-  });
-});
-
-describe('withRetry', () => {
-  /** A fake clock: sleep advances it and records the delays. */
-  function fakeTime(): { now: () => number; sleep: (ms: number) => Promise<void>; slept: number[] } {
-    let t = 0;
-    const slept: number[] = [];
-    return {
-      now: () => t,
-      sleep: async (ms) => {
-        slept.push(ms);
-        t += ms;
-      },
-      slept,
-    };
-  }
-
-  it('retries transient failures and returns the first success', async () => {
-    const time = fakeTime();
-    const failures = [pgError('40P01'), nodeError('ECONNRESET')];
-    const retries: number[] = [];
-    const result = await withRetry(
-      async (attempt) => {
-        const failure = failures.shift();
-        if (failure) throw failure;
-        return `done on attempt ${attempt}`;
-      },
-      { backoff: { baseMs: 100, capMs: 1000 }, random: () => 0.5 },
-      { ...time, onRetry: ({ attempt }) => retries.push(attempt) },
-    );
-    expect(result).toBe('done on attempt 3');
-    expect(time.slept).toEqual([50, 100]);
-    expect(retries).toEqual([1, 2]);
-  });
-
-  it('rethrows the last error after maxAttempts attempts', async () => {
-    const time = fakeTime();
-    let calls = 0;
-    const error = pgError('40001');
-    await expect(
-      withRetry(
-        async () => {
-          calls++;
-          throw error;
-        },
-        { maxAttempts: 3, random: () => 0 },
-        time,
-      ),
-    ).rejects.toBe(error);
-    expect(calls).toBe(3);
-    expect(time.slept).toHaveLength(2);
-  });
-
-  it('stops once the next wait would pass timeoutMs', async () => {
-    const time = fakeTime();
-    let calls = 0;
-    await expect(
-      withRetry(
-        async () => {
-          calls++;
-          throw pgError('55P03');
-        },
-        { maxAttempts: 100, timeoutMs: 1000, backoff: { baseMs: 100, capMs: 10_000 }, random: () => 0.999_999 },
-        time,
-      ),
-    ).rejects.toMatchObject({ code: '55P03' });
-    // Waits of 100, 200, 400 fit in 1000 ms; the next (800) would end at 1500.
-    expect(time.slept).toEqual([100, 200, 400]);
-    expect(calls).toBe(4);
-  });
-
-  it('does not retry permanent errors or statement timeouts', async () => {
-    for (const code of ['23505', '57014']) {
-      const time = fakeTime();
-      let calls = 0;
-      await expect(
-        withRetry(async () => {
-          calls++;
-          throw pgError(code);
-        }, {}, time),
-      ).rejects.toMatchObject({ code });
-      expect(calls).toBe(1);
-      expect(time.slept).toEqual([]);
-    }
-  });
-
-  it('waits with a real timer by default', async () => {
-    let calls = 0;
-    const result = await withRetry(
-      async () => {
-        if (calls++ === 0) throw nodeError('ECONNRESET');
-        return 'ok';
-      },
-      { backoff: { baseMs: 1, capMs: 1 } },
-    );
-    expect(result).toBe('ok');
   });
 });

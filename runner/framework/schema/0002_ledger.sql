@@ -9,7 +9,7 @@
 -- schema; the application's migration 0009 moves that history here.
 CREATE TABLE pgphase.runs (
   id bigserial PRIMARY KEY,
-  phases text[] NOT NULL,
+  phases TEXT[] NOT NULL,
   status text NOT NULL DEFAULT 'running' CHECK (status IN ('running', 'done', 'failed')),
   options jsonb NOT NULL DEFAULT '{}',
   report jsonb,
@@ -26,8 +26,10 @@ CREATE TABLE pgphase.run_steps (
   source_table text NOT NULL,
   procedure text NOT NULL,
   key_column text NOT NULL,
-  after_tables text[] NOT NULL DEFAULT '{}',
-  status text NOT NULL DEFAULT 'waiting' CHECK (status IN ('waiting', 'planned', 'done', 'failed', 'blocked')),
+  after_tables TEXT[] NOT NULL DEFAULT '{}',
+  status text NOT NULL DEFAULT 'waiting' CHECK (
+    status IN ('waiting', 'planned', 'done', 'failed', 'blocked')
+  ),
   planned_at timestamptz,
   finished_at timestamptz,
   UNIQUE (run_id, source_table)
@@ -42,7 +44,9 @@ CREATE TABLE pgphase.partitions (
   lo bigint NOT NULL,
   hi bigint NOT NULL,
   next_key bigint NOT NULL,
-  status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'running', 'done', 'failed')),
+  status text NOT NULL DEFAULT 'pending' CHECK (
+    status IN ('pending', 'running', 'done', 'failed')
+  ),
   attempts integer NOT NULL DEFAULT 0,
   rows_in bigint NOT NULL DEFAULT 0,
   written bigint NOT NULL DEFAULT 0,
@@ -50,7 +54,7 @@ CREATE TABLE pgphase.partitions (
   extras jsonb NOT NULL DEFAULT '{}',
   batches integer NOT NULL DEFAULT 0,
   retries integer NOT NULL DEFAULT 0,
-  batch_ms integer[] NOT NULL DEFAULT '{}',
+  batch_ms INTEGER[] NOT NULL DEFAULT '{}',
   batch_size integer,
   errors jsonb NOT NULL DEFAULT '{}',
   last_error text,
@@ -64,8 +68,11 @@ CREATE TABLE pgphase.partitions (
 );
 
 CREATE INDEX partitions_queue_idx ON pgphase.partitions (run_id, status);
+
 CREATE INDEX partitions_step_idx ON pgphase.partitions (step_id, status);
 
 COMMENT ON TABLE pgphase.runs IS 'pgphase ledger: one row per run (or quarantine replay), with its report.';
+
 COMMENT ON TABLE pgphase.run_steps IS 'pgphase ledger: one row per source table of each phase of a run.';
+
 COMMENT ON TABLE pgphase.partitions IS 'pgphase ledger: the key ranges of a step, their cursor, counts (rows_in, written, rejected, extras) and batch timings.';

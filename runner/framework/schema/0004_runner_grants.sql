@@ -38,4 +38,8 @@ BEGIN
 END
 $$;
 
-REVOKE EXECUTE ON FUNCTION pgphase.grant_runner (name), pgphase.revoke_runner (name) FROM PUBLIC;
+REVOKE
+EXECUTE ON FUNCTION pgphase.grant_runner (name),
+pgphase.revoke_runner (name)
+FROM
+  PUBLIC;

@@ -25,7 +25,7 @@ CREATE FUNCTION pgphase.isolation_sql (
   OUT ids_sql text,
   OUT forget_sql text,
   OUT db_error_sql text,
-  OUT lock_sql text[]
+  OUT lock_sql TEXT[]
 ) LANGUAGE plpgsql STABLE AS $$
 DECLARE
   v_source regclass;

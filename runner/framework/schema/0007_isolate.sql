@@ -48,8 +48,10 @@ CREATE PROCEDURE pgphase.isolate (
   INOUT rejected bigint DEFAULT NULL,
   INOUT extras jsonb DEFAULT NULL
 ) LANGUAGE plpgsql
-SET enable_nestloop = off
-SET enable_seqscan = off AS $$
+SET
+  enable_nestloop = off
+SET
+  enable_seqscan = off AS $$
 DECLARE
   v_force constant boolean := lower(coalesce(current_setting('pgphase.force_per_record', true), '')) IN ('on', 'true', '1', 'yes');
   v_sql record;

@@ -1,0 +1,62 @@
+/**
+ * The batch call: one CALL of a step's procedure over a key range, committed together with the
+ * partition's cursor and counts (the generic phase contract, phaseCounts.ts): exactly once.
+ */
+import type pg from 'pg';
+import { transaction } from '../db/transaction.js';
+import type { KeyRange } from '../plan/planPartitions.js';
+import { qualified, type PartitionRow } from './ledgerTypes.js';
+import { type PhaseCounts, phaseCounts } from './phaseCounts.js';
+
+/**
+ * Processes one batch exactly once: the procedure's writes and the partition's cursor and counts
+ * commit in one transaction, and the cursor update is guarded by the expected cursor value.
+ * A batch holds `batchSize` rows, not keys: its upper key is read from the key's index, so
+ * that sparse stretches of a skewed key space do not cost thousands of near-empty calls.
+ */
+export async function runBatch(
+  client: pg.ClientBase,
+  partition: PartitionRow,
+  runId: string,
+  cursor: bigint,
+  batchSize: number,
+): Promise<{ range: KeyRange; counts: PhaseCounts; ms: number }> {
+  return transaction(client, async () => {
+    const key = client.escapeIdentifier(partition.key_column);
+    const { rows: upper } = await client.query<{ hi: string | null }>(
+      `SELECT max(k)::text AS hi FROM (SELECT ${key} AS k FROM ${qualified(client, partition.source_table)}
+        WHERE ${key} >= $1::bigint AND ${key} <= $2::bigint ORDER BY ${key} LIMIT $3) t`,
+      [cursor.toString(), partition.hi, Math.max(1, batchSize)],
+    );
+    const hi = BigInt(partition.hi);
+    const found = upper[0]?.hi;
+    // The last batch of a partition runs to its end, so the ledger's cursor always reaches hi.
+    const range: KeyRange = { lo: cursor, hi: found === null || found === undefined || BigInt(found) >= hi ? hi : BigInt(found) };
+    const started = performance.now();
+    const { rows } = await client.query<Record<string, unknown>>(
+      `CALL ${qualified(client, partition.procedure)}($1::bigint, $2::bigint, $3::bigint, NULL, NULL, NULL, NULL)`,
+      [runId, range.lo.toString(), range.hi.toString()],
+    );
+    const ms = Math.round(performance.now() - started);
+    const counts = phaseCounts(rows[0]);
+    const { rowCount } = await client.query(
+      `UPDATE pgphase.partitions
+          SET next_key = $3::bigint + 1, rows_in = rows_in + $4, written = written + $5, rejected = rejected + $6,
+              extras = (SELECT coalesce(jsonb_object_agg(k, coalesce((extras ->> k)::bigint, 0) + coalesce(($7::jsonb ->> k)::bigint, 0)), '{}')
+                          FROM (SELECT jsonb_object_keys(extras) UNION SELECT jsonb_object_keys($7::jsonb)) AS keys (k)),
+              batches = batches + 1, batch_ms = batch_ms || $8::int, batch_size = $9
+        WHERE id = $1 AND next_key = $2::bigint AND status = 'running'`,
+      [partition.id, range.lo.toString(), range.hi.toString(), counts.rowsIn, counts.written, counts.rejected, JSON.stringify(counts.extras), ms, batchSize],
+    );
+    if (rowCount !== 1) throw new LostPartitionError(partition.id);
+    return { range, counts, ms };
+  });
+}
+
+/** The partition moved on without us (another worker reclaimed it): stop working on it. */
+export class LostPartitionError extends Error {
+  constructor(readonly partitionId: string) {
+    super(`partition ${partitionId} was taken over by another worker`);
+  }
+}
+

@@ -1,0 +1,48 @@
+/**
+ * Planning reads: a step that became runnable is planned by whichever runner process first moves
+ * it from `waiting` to `planned`: the key column is ANALYZEd, its span and histogram read, and
+ * the step's partitions (key ranges of about equal row counts, runner/plan/planPartitions.ts)
+ * inserted, in one transaction.
+ */
+import type pg from 'pg';
+import { transaction } from '../db/transaction.js';
+import { planPartitions, type KeyRange } from '../plan/planPartitions.js';
+import { qualified, type StepRow } from './ledgerTypes.js';
+
+/** Reads the key space and equi-depth samples of a step's source and inserts its partitions. */
+export async function planStep(client: pg.ClientBase, runId: string, step: StepRow, targetPartitions: (rows: number) => number): Promise<void> {
+  await transaction(client, async () => {
+    const won = await client.query(`UPDATE pgphase.run_steps SET status = 'planned', planned_at = now() WHERE id = $1 AND status = 'waiting'`, [step.id]);
+    if (won.rowCount !== 1) return; // another runner process planned it
+    const table = qualified(client, step.source_table);
+    const key = client.escapeIdentifier(step.key_column);
+    // Fresh statistics for the key column only: cheap, and it gives the histogram we plan by.
+    await client.query(`ANALYZE ${table} (${key})`);
+    const { rows: span } = await client.query<{ min: string | null; max: string | null; n: string }>(
+      `SELECT min(${key})::text AS min, max(${key})::text AS max, count(*)::text AS n FROM ${table}`,
+    );
+    const { min, max, n } = span[0]!;
+    const [schema, name] = step.source_table.split('.');
+    const { rows: stats } = await client.query<{ bounds: string[] | null }>(
+      `SELECT histogram_bounds::text::text[] AS bounds FROM pg_stats WHERE schemaname = $1 AND tablename = $2 AND attname = $3`,
+      [schema, name, step.key_column],
+    );
+    const rowCount = Number(n);
+    const ranges: KeyRange[] =
+      min === null || max === null
+        ? []
+        : planPartitions({
+            keySpace: { min: BigInt(min), max: BigInt(max) },
+            estimatedRows: rowCount,
+            partitions: targetPartitions(rowCount),
+            samples: (stats[0]?.bounds ?? []).map((b) => BigInt(b)),
+          });
+    for (const r of ranges) {
+      await client.query(
+        `INSERT INTO pgphase.partitions (run_id, step_id, phase, source_table, lo, hi, next_key) VALUES ($1, $2, $3, $4, $5, $6, $5)`,
+        [runId, step.id, step.phase, step.source_table, r.lo.toString(), r.hi.toString()],
+      );
+    }
+  });
+}
+
