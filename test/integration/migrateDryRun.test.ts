@@ -96,4 +96,17 @@ describe('migrate --check / --dry-run / --to', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^hint: /m);
   });
+
+  it('--dry-run lists an INVALID index left by a failed CREATE INDEX CONCURRENTLY as one to rebuild', async () => {
+    const p = project(CONCURRENT_INDEX.replace('CREATE INDEX CONCURRENTLY customers_email', 'CREATE UNIQUE INDEX CONCURRENTLY customers_email'));
+    expect((await runCli(['migrate', '--to', '0001_customers'], { DATABASE_URL: db.url, ...p.env })).code).toBe(0);
+    await db.query(`INSERT INTO app.customers VALUES (1, 'same@example.com'), (2, 'same@example.com')`);
+    const failed = await runCli(['migrate'], { DATABASE_URL: db.url, ...p.env });
+    expect(failed.code).toBe(1);
+    expect(await db.query(`SELECT indisvalid FROM pg_index WHERE indexrelid = 'app.customers_email'::regclass`)).toEqual([{ indisvalid: false }]);
+    const r = await runCli(['migrate', '--dry-run'], { DATABASE_URL: db.url, ...p.env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/rebuild INVALID index app\.customers_email \(from 0002_email_index\), lock SHARE UPDATE EXCLUSIVE/);
+    expect(await db.query(`SELECT indisvalid FROM pg_index WHERE indexrelid = 'app.customers_email'::regclass`)).toEqual([{ indisvalid: false }]);
+  });
 });
