@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from './errors.js';
+import { RUN_DEFAULTS } from './run/runDefaults.js';
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, min: 60_000, m: 60_000, h: 3_600_000 };
 
@@ -58,16 +59,16 @@ const schema = z
         /** Parallel workers. Unset: this machine's cores, within the server's free connections. */
         workers: count.pipe(z.number().min(1).max(1_024)).optional(),
         /** Smallest batch, in rows. Default 100. */
-        batchMin: count.pipe(z.number().min(1)).default(100),
+        batchMin: count.pipe(z.number().min(1)).default(RUN_DEFAULTS.batch.min),
         /** Largest batch, in rows. Default 200000. */
-        batchMax: count.pipe(z.number().min(1)).default(200_000),
+        batchMax: count.pipe(z.number().min(1)).default(RUN_DEFAULTS.batch.max),
         /** First batch, in rows. Default 2000. */
-        batchInitial: count.pipe(z.number().min(1)).default(2_000),
+        batchInitial: count.pipe(z.number().min(1)).default(RUN_DEFAULTS.batch.initial),
         /** Target duration of one batch, in ms. Default 1000. */
-        targetMs: count.pipe(z.number().min(1).max(3_600_000)).default(1_000),
+        targetMs: count.pipe(z.number().min(1).max(3_600_000)).default(RUN_DEFAULTS.batch.targetMs),
       })
       .strict()
-      .default({ batchMin: 100, batchMax: 200_000, batchInitial: 2_000, targetMs: 1_000 }),
+      .default({ batchMin: RUN_DEFAULTS.batch.min, batchMax: RUN_DEFAULTS.batch.max, batchInitial: RUN_DEFAULTS.batch.initial, targetMs: RUN_DEFAULTS.batch.targetMs }),
     /**
      * Role names the roles migration creates, set as pgphase.migrator_role / pgphase.runner_role
      * while migrating. Unset: the server's settings of those names (ALTER DATABASE ... SET,

@@ -5,6 +5,7 @@ import { EXIT, showInput, UsageError } from '../errors.js';
 import type { Phase } from '../phases.js';
 import type { RunReport } from '../run/report.js';
 import { runPipeline } from '../run/runPipeline.js';
+import { RUN_DEFAULTS } from '../run/runDefaults.js';
 
 /** Upper bounds of the numeric flags: beyond them a value is a typo or an attack, not a setting. */
 const MAX_WORKERS = 1_024;
@@ -52,10 +53,10 @@ export function registerRun(program: Command, setExit: (code: number) => void): 
     .option('--workers <n>', 'parallel workers (default: this machine\'s cores, within the server\'s free connections)')
     .option('--new', 'start a new run instead of resuming the unfinished one')
     .option('--json', 'print the final report as JSON on stdout')
-    .option('--batch-min <n>', 'smallest batch, in rows (default 100, or runner.batchMin)')
-    .option('--batch-max <n>', 'largest batch, in rows (default 200000, or runner.batchMax)')
-    .option('--batch-initial <n>', 'first batch, in rows (default 2000, or runner.batchInitial)')
-    .option('--target-ms <n>', 'target duration of one batch, in ms (default 1000, or runner.targetMs)')
+    .option('--batch-min <n>', `smallest batch, in rows (default ${RUN_DEFAULTS.batch.min}, or runner.batchMin in the config file)`)
+    .option('--batch-max <n>', `largest batch, in rows (default ${RUN_DEFAULTS.batch.max}, or runner.batchMax)`)
+    .option('--batch-initial <n>', `first batch, in rows (default ${RUN_DEFAULTS.batch.initial}, or runner.batchInitial)`)
+    .option('--target-ms <n>', `target duration of one batch, in ms (default ${RUN_DEFAULTS.batch.targetMs}, or runner.targetMs)`)
     .option('--per-record', 'force the procedures\' per-record (savepoint) path, for measurement')
     .action(async (phases: string[], opts: Record<string, string | boolean | undefined>) => {
       const ctx = makeContext(program.opts<GlobalFlags>());

@@ -16,6 +16,7 @@ import { buildReport, type RunReport } from './report.js';
 import { RunStats } from './stats.js';
 import { PinnedConnection, withTransientRetry } from './connection.js';
 import { runWorker } from './worker.js';
+import { RUN_DEFAULTS } from './runDefaults.js';
 
 export interface RunOptions {
   readonly url: string;
@@ -25,7 +26,7 @@ export interface RunOptions {
   readonly workers?: number;
   /** Start a new run instead of resuming the unfinished one. */
   readonly fresh?: boolean;
-  /** Adaptive batch size, in keys. Defaults: target 1000 ms, min 100, max 200000, initial 2000. */
+  /** Adaptive batch size, in rows. Defaults: RUN_DEFAULTS.batch (runDefaults.ts). */
   readonly batch?: Partial<BatchControllerOptions>;
   /** Per-connection limits. Defaults: statement 5 min, lock 10 s, idle in transaction 60 s. */
   readonly statementTimeoutMs?: number;
@@ -42,8 +43,6 @@ export interface RunOptions {
   readonly phaseList?: readonly Phase[];
 }
 
-const DEFAULT_BATCH: BatchControllerOptions = { targetMs: 1_000, min: 100, max: 200_000, initial: 2_000 };
-const DEFAULT_RETRY = { maxAttempts: 8, baseMs: 100, capMs: 10_000, deadlineMs: 120_000 };
 
 /**
  * Default worker count: the cores of this machine (the procedures are CPU-bound in the server;
@@ -91,16 +90,16 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
     max: workers + 1,
     connectionTimeoutMillis: 10_000,
     application_name: `pgphase run ${hostname()}:${process.pid}`,
-    statement_timeout: options.statementTimeoutMs ?? 300_000,
-    lock_timeout: options.lockTimeoutMs ?? 10_000,
-    idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? 60_000,
+    statement_timeout: options.statementTimeoutMs ?? RUN_DEFAULTS.statementTimeoutMs,
+    lock_timeout: options.lockTimeoutMs ?? RUN_DEFAULTS.lockTimeoutMs,
+    idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? RUN_DEFAULTS.idleInTransactionTimeoutMs,
     ...(options.forcePerRecord ? { options: '-c pgphase.force_per_record=on' } : {}),
   });
   pool.on('error', () => {
     /* an idle connection died (server restart); the next checkout gets a fresh one */
   });
-  const retry = { ...DEFAULT_RETRY, ...options.retry };
-  const batch = { ...DEFAULT_BATCH, ...options.batch };
+  const retry = { ...RUN_DEFAULTS.retry, ...options.retry };
+  const batch: BatchControllerOptions = { ...RUN_DEFAULTS.batch, ...options.batch };
   const stopping = () => options.signal?.aborted ?? false;
   const conn = new PinnedConnection(pool, stats);
   const ledger = <T>(op: (client: pg.PoolClient) => Promise<T>) => withTransientRetry(conn, retry, stats, op);
