@@ -9,6 +9,7 @@
 -- curated:  ML features (filled by the curated phase).
 -- pipeline: the runner's ledger: runs and their partitions (key ranges).
 -- Up Migration
+-- squawk-ignore-file prefer-identity, prefer-bigint-over-int, require-concurrent-index-creation -- the legacy schema as the plan found it, created empty
 CREATE SCHEMA raw;
 
 CREATE SCHEMA staging;

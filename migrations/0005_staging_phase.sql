@@ -16,6 +16,7 @@
 -- The raw indexes are built in this transaction (not CONCURRENTLY): on a loaded production raw
 -- table build them CONCURRENTLY by hand first (IF NOT EXISTS then makes this a no-op).
 -- Up Migration
+-- squawk-ignore-file require-concurrent-index-creation, prefer-bigint-over-smallint, prefer-identity -- built before the first staging run, when the tables are small
 CREATE FUNCTION raw.sportsbook_key (p_name text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
   SELECT replace(replace(replace(replace(replace(replace(lower(p_name), ' ', ''), '.', ''), '&', ''), '''', ''), '_', ''), '-', '')
 $$;

@@ -18,6 +18,7 @@
 -- the curated phase first runs; on a loaded production table build them CONCURRENTLY by hand first
 -- (IF NOT EXISTS then makes this a no-op).
 -- Up Migration
+-- squawk-ignore-file prefer-bigint-over-int, require-concurrent-index-creation -- counts fit in int; indexes built before the curated phase first runs (see above)
 CREATE INDEX IF NOT EXISTS idx_staging_moneylines_game_captured ON staging.moneylines (game_id, captured_at);
 
 CREATE INDEX IF NOT EXISTS idx_staging_spreads_game_captured ON staging.spreads (game_id, captured_at);

@@ -4,6 +4,7 @@
 -- Partitions record per-batch timings and errors, so that a run shared by several runner
 -- processes can still report p50/p95 batch times and errors by SQLSTATE from the ledger alone.
 -- Up Migration
+-- squawk-ignore-file prefer-identity, prefer-bigint-over-int, adding-foreign-key-constraint, require-concurrent-index-creation -- ledger tables created empty here
 CREATE TABLE pipeline.run_steps (
   id bigserial PRIMARY KEY,
   run_id bigint NOT NULL REFERENCES pipeline.runs (id) ON DELETE CASCADE,

@@ -20,6 +20,7 @@
 -- The copy is done here rather than in a framework file because a framework file must not name
 -- an application's tables (on a fresh database it runs before they exist).
 -- Up Migration
+-- squawk-ignore-file ban-drop-table -- drops only the legacy ledger copies, after moving their rows to schema pgphase
 INSERT INTO
   pgphase.runs (
     id,

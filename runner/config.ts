@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from './errors.js';
+import { RUN_DEFAULTS } from './run/runDefaults.js';
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, min: 60_000, m: 60_000, h: 3_600_000 };
 
@@ -54,6 +55,40 @@ const schema = z
     migrateWaitMs: duration.default(60_000),
     /** PGPHASE_VERBOSE: stack traces and debug logs. Default off. */
     verbose: z.boolean().default(false),
+    /** PGPHASE_PHASES: a JSON file of phases. Unset: the built-in odds-warehouse phases. */
+    phases: z.string().min(1).optional(),
+    /** Defaults of `pgphase run` (its flags override them). */
+    runner: z
+      .object({
+        /** Parallel workers. Unset: this machine's cores, within the server's free connections. */
+        workers: count.pipe(z.number().min(1).max(1_024)).optional(),
+        /** Smallest batch, in rows. Default 100. */
+        batchMin: count.pipe(z.number().min(1)).default(RUN_DEFAULTS.batch.min),
+        /** Largest batch, in rows. Default 200000. */
+        batchMax: count.pipe(z.number().min(1)).default(RUN_DEFAULTS.batch.max),
+        /** First batch, in rows. Default 2000. */
+        batchInitial: count.pipe(z.number().min(1)).default(RUN_DEFAULTS.batch.initial),
+        /** Target duration of one batch, in ms. Default 1000. */
+        targetMs: count.pipe(z.number().min(1).max(3_600_000)).default(RUN_DEFAULTS.batch.targetMs),
+      })
+      .strict()
+      .default({ batchMin: RUN_DEFAULTS.batch.min, batchMax: RUN_DEFAULTS.batch.max, batchInitial: RUN_DEFAULTS.batch.initial, targetMs: RUN_DEFAULTS.batch.targetMs }),
+    /**
+     * Role names the roles migration creates, set as pgphase.migrator_role / pgphase.runner_role
+     * while migrating. Unset: the server's settings of those names (ALTER DATABASE ... SET,
+     * PGOPTIONS), else pgphase_migrator and pgphase_runner.
+     */
+    roles: z
+      .object({
+        /** PGPHASE_MIGRATOR_ROLE. */
+        migrator: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'must be a lower-case role name').optional(),
+        /** PGPHASE_RUNNER_ROLE. */
+        runner: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'must be a lower-case role name').optional(),
+      })
+      .strict()
+      .default({}),
+    /** Health thresholds of a run on a primary (replica lag, load...). Open: the health gate reads it. */
+    health: z.record(z.string(), z.unknown()).default({}),
   })
   .strict();
 
@@ -73,14 +108,26 @@ const ENV: Record<string, keyof ConfigInput> = {
   PGPHASE_MIGRATE_WAIT: 'migrateWaitMs',
   PGPHASE_SWAP_LOCK_TIMEOUT: 'swapLockTimeoutMs',
   PGPHASE_CONNECT_TIMEOUT: 'connectTimeoutMs',
+  PGPHASE_PHASES: 'phases',
 };
+/** Environment variables of nested settings: variable -> [section, key]. */
+export const NESTED_ENV: Record<string, readonly [string, string]> = {
+  PGPHASE_WORKERS: ['runner', 'workers'],
+  PGPHASE_MIGRATOR_ROLE: ['roles', 'migrator'],
+  PGPHASE_RUNNER_ROLE: ['roles', 'runner'],
+};
+export const ENV_KEYS: Readonly<Record<string, keyof ConfigInput>> = ENV;
 
 /** Reads the environment variables above into config input (flags override them). */
-export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput {
+export function configFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): ConfigInput {
   const input: Record<string, unknown> = {};
   for (const [variable, key] of Object.entries(ENV)) {
     const value = env[variable];
     if (value !== undefined && value !== '') input[key] = value;
+  }
+  for (const [variable, [section, key]] of Object.entries(NESTED_ENV)) {
+    const value = env[variable];
+    if (value !== undefined && value !== '') input[section] = { ...(input[section] as object), [key]: value };
   }
   if (env.PGPHASE_VERBOSE === '1' || env.PGPHASE_VERBOSE === 'true') input.verbose = true;
   return input as ConfigInput;
@@ -98,5 +145,6 @@ export function parseConfig(input: ConfigInput, cwd = process.cwd()): Config {
     home: resolve(cwd, c.home),
     migrationsDir: resolve(cwd, c.migrationsDir),
     proceduresDir: resolve(cwd, c.proceduresDir),
+    ...(c.phases ? { phases: resolve(cwd, c.phases) } : {}),
   });
 }

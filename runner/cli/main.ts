@@ -24,6 +24,10 @@ import { registerDoctor } from '../commands/doctor.js';
 import { registerPause } from '../commands/pause.js';
 import { registerResume } from '../commands/resume.js';
 import { registerTune } from '../commands/tune.js';
+import { registerConfig } from '../commands/config.js';
+import { registerInit } from '../commands/init.js';
+import { registerNew } from '../commands/new.js';
+import { registerLint } from '../commands/lint.js';
 
 export async function main(argv: string[]): Promise<number> {
   let exitCode: number = EXIT.ok;
@@ -33,6 +37,9 @@ export async function main(argv: string[]): Promise<number> {
   const program = new Command('pgphase')
     .description('SQL-first PostgreSQL migrations with parallel, resumable PL/pgSQL data phases')
     .option('--verbose', 'debug logs and stack traces')
+    .option('--config <file>', 'configuration file (default: ./pgphase.config.json when present; env PGPHASE_CONFIG)')
+    .option('--migrations-dir <dir>', 'versioned migrations (overrides PGPHASE_MIGRATIONS_DIR and the file)')
+    .option('--procedures-dir <dir>', 'repeatable procedures (overrides PGPHASE_PROCEDURES_DIR and the file)')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerMigrate(program, setExit);
@@ -50,15 +57,29 @@ export async function main(argv: string[]): Promise<number> {
   registerPause(program, setExit);
   registerResume(program, setExit);
   registerTune(program, setExit);
+  registerConfig(program, setExit);
+  registerInit(program, setExit);
+  registerNew(program, setExit);
+  registerLint(program, setExit);
   try {
     await program.parseAsync(argv);
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
-      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      if (error.exitCode === 0) return EXIT.ok;
+      // commander printed its `error:` line; add the hint every error carries.
+      process.stderr.write(`hint: ${usageHint(error, argv)}\n`);
+      return EXIT.usage;
     }
     return report(error, program.opts<{ verbose?: boolean }>().verbose);
   }
+}
+
+/** What to do after a command-line mistake commander caught. */
+function usageHint(error: CommanderError, argv: readonly string[]): string {
+  const words = argv.slice(2).filter((a) => !a.startsWith('-'));
+  if (error.code === 'commander.unknownCommand') return 'Run `pgphase --help` for the commands.';
+  return `Run \`pgphase ${words[0] ?? ''}${words[0] ? ' ' : ''}--help\` for its arguments and flags.`.replace('  ', ' ');
 }
 
 /** Prints an error as a DBA reads it: one `error:` line, a `hint:`, the stack only when verbose. */
@@ -66,7 +87,8 @@ function report(error: unknown, verboseFlag?: boolean): number {
   const wrapped = error instanceof PgphaseError ? error : wrapError(error);
   const verbose = verboseFlag || process.argv.includes('--verbose') || process.env.PGPHASE_VERBOSE === '1' || process.env.PGPHASE_VERBOSE === 'true';
   process.stderr.write(`error: ${redact(wrapped.message)}\n`);
-  if (wrapped.hint) process.stderr.write(`hint: ${wrapped.hint}\n`);
+  const hint = wrapped.hint ?? (wrapped.exitCode === EXIT.usage ? 'Run `pgphase <command> --help` for the flags and their ranges.' : undefined);
+  if (hint) process.stderr.write(`hint: ${hint}\n`);
   if (verbose) process.stderr.write(`${redact(String((wrapped.cause as Error | undefined)?.stack ?? wrapped.stack))}\n`);
   return wrapped.exitCode;
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { makeContext, withDatabase, type GlobalFlags } from '../cli/context.js';
+import { makeContext, phasesOf, withDatabase, type GlobalFlags } from '../cli/context.js';
 import { withClient } from '../db/database.js';
 import { EXIT, showInput, UsageError } from '../errors.js';
 import { listQuarantine, replayQuarantine } from '../run/quarantine.js';
@@ -46,7 +46,7 @@ export function registerQuarantine(program: Command, setExit: (code: number) => 
     .action(async (opts: { reason?: string; json?: boolean }) => {
       const ctx = makeContext(program.opts<GlobalFlags>());
       const reason = reasonOf(opts.reason);
-      const result = await withDatabase(ctx, (db) => withClient(db.url, 'pgphase quarantine replay', (c) => replayQuarantine(c, reason ? { reason } : {})));
+      const result = await withDatabase(ctx, (db) => withClient(db.url, 'pgphase quarantine replay', (c) => replayQuarantine(c, { ...(reason ? { reason } : {}), phases: phasesOf(ctx.config) })));
       if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
       else ctx.log.info(`replayed ${result.replayed} row(s): ${result.written} now written, ${result.stillQuarantined} still quarantined (run ${result.runId})`);
       setExit(EXIT.ok);

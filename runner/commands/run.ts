@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { formatExtras } from './status.js';
-import { type CommandContext, makeContext, withDatabase, type GlobalFlags } from '../cli/context.js';
+import { type CommandContext, makeContext, phasesOf, withDatabase, type GlobalFlags } from '../cli/context.js';
 import { EXIT, showInput, UsageError } from '../errors.js';
-import { loadPhases } from '../phases.js';
+import type { Phase } from '../phases.js';
 import type { RunReport } from '../run/report.js';
 import { runPipeline } from '../run/runPipeline.js';
 import { addProductionFlags, parseProductionFlags } from './runFlags.js';
@@ -32,13 +32,13 @@ const MAX_TARGET_MS = 3_600_000;
 function whole(name: string, value: string | undefined, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
   const n = /^[0-9]{1,10}$/.test(value) ? Number(value) : Number.NaN;
-  if (!(n >= min && n <= max)) throw new UsageError(`${name} must be a whole number from ${min} to ${max}, not ${showInput(value)}`);
+  if (!(n >= min && n <= max)) throw new UsageError(`${name} must be a whole number from ${min} to ${max}, not ${showInput(value)}`, `For example ${name} ${Math.max(min, Math.min(max, 4))}; see \`pgphase run --help\`.`);
   return n;
 }
 
 /** Phase names are checked before any connection: an unknown or malformed one is a usage error. */
-function checkPhaseNames(names: readonly string[]): void {
-  const known = loadPhases().map((p) => p.name);
+function checkPhaseNames(names: readonly string[], phases: readonly Phase[]): void {
+  const known = phases.map((p) => p.name);
   const bad = names.filter((n) => !known.includes(n));
   if (bad.length > 0) {
     throw new UsageError(`unknown phase ${bad.slice(0, 3).map((n) => showInput(n)).join(', ')}${bad.length > 3 ? ` and ${bad.length - 3} more` : ''}; known phases: ${known.join(', ')}`);
@@ -76,10 +76,10 @@ export function registerRun(program: Command, setExit: (code: number) => void): 
     .option('--new', 'start a new run instead of resuming the unfinished one (refused beside an unfinished run unless --abandon)')
     .option('--abandon', 'with --new: abandon the unfinished runs (recorded in the ledger) instead of refusing')
     .option('--json', 'print the final report as JSON on stdout')
-    .option('--batch-min <n>', 'smallest batch, in rows', String(RUN_DEFAULTS.batch.min))
-    .option('--batch-max <n>', 'largest batch, in rows', String(RUN_DEFAULTS.batch.max))
-    .option('--batch-initial <n>', 'first batch, in rows', String(RUN_DEFAULTS.batch.initial))
-    .option('--target-ms <n>', 'target duration of one batch', String(RUN_DEFAULTS.batch.targetMs))
+    .option('--batch-min <n>', `smallest batch, in rows (default ${RUN_DEFAULTS.batch.min}, or runner.batchMin in the config file)`)
+    .option('--batch-max <n>', `largest batch, in rows (default ${RUN_DEFAULTS.batch.max}, or runner.batchMax)`)
+    .option('--batch-initial <n>', `first batch, in rows (default ${RUN_DEFAULTS.batch.initial}, or runner.batchInitial)`)
+    .option('--target-ms <n>', `target duration of one batch, in ms (default ${RUN_DEFAULTS.batch.targetMs}, or runner.targetMs)`)
     .option('--per-record', 'force the procedures\' per-record (savepoint) path, for measurement')
     .option('--promote', 'promote each blue-green phase\'s build once it passes its checks')
     .option('--in-place', 'write blue-green phases straight into their live tables (no shadow build, nothing to roll back to)')
@@ -88,12 +88,14 @@ export function registerRun(program: Command, setExit: (code: number) => void): 
     .option('--metrics-linger <seconds>', 'keep serving the final metrics this long after the run ends', '0')
     .action(async (phases: string[], opts: Record<string, string | boolean | undefined>) => {
       const ctx = makeContext(program.opts<GlobalFlags>());
-      checkPhaseNames(phases);
-      const workers = whole('--workers', opts.workers as string | undefined, 1, MAX_WORKERS);
-      const min = whole('--batch-min', opts.batchMin as string, 1, MAX_KEYS)!;
-      const max = whole('--batch-max', opts.batchMax as string, 1, MAX_KEYS)!;
-      const initial = whole('--batch-initial', opts.batchInitial as string, 1, MAX_KEYS)!;
-      const targetMs = whole('--target-ms', opts.targetMs as string, 1, MAX_TARGET_MS)!;
+      const phaseList = phasesOf(ctx.config);
+      checkPhaseNames(phases, phaseList);
+      const defaults = ctx.config.runner;
+      const workers = whole('--workers', opts.workers as string | undefined, 1, MAX_WORKERS) ?? defaults.workers;
+      const min = whole('--batch-min', opts.batchMin as string | undefined, 1, MAX_KEYS) ?? defaults.batchMin;
+      const max = whole('--batch-max', opts.batchMax as string | undefined, 1, MAX_KEYS) ?? defaults.batchMax;
+      const initial = whole('--batch-initial', opts.batchInitial as string | undefined, 1, MAX_KEYS) ?? defaults.batchInitial;
+      const targetMs = whole('--target-ms', opts.targetMs as string | undefined, 1, MAX_TARGET_MS) ?? defaults.targetMs;
       const metricsPort = whole('--metrics-port', opts.metricsPort as string | undefined, 1, 65_535);
       const metricsLinger = whole('--metrics-linger', opts.metricsLinger as string, 0, 86_400)!;
       if (max < min) throw new UsageError(`--batch-max (${max}) is below --batch-min (${min})`);
@@ -111,6 +113,7 @@ export function registerRun(program: Command, setExit: (code: number) => void): 
           const report = await runPipeline({
             url: db.url,
             phases,
+            phaseList,
             workers,
             fresh: Boolean(opts.new),
             abandon: Boolean(opts.abandon),

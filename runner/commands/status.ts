@@ -57,8 +57,9 @@ export function formatStatus(s: FullStatus): string {
   for (const name of s.pending) lines.push(`  pending   ${name}`);
   for (const name of s.changed) lines.push(`  CHANGED   ${name} (edited after it was applied; migrate will refuse it)`);
   for (const name of s.missing) lines.push(`  MISSING   ${name} (applied, but its file is gone)`);
-  lines.push(`procedures: ${s.procedures.pending.length} changed since applied`);
+  lines.push(`procedures: ${s.procedures.pending.length} changed since applied or never applied`);
   for (const file of s.procedures.pending) lines.push(`  changed   ${file}`);
+  for (const r of s.procedures.reapply) lines.push(`  ${r.files.length} unchanged procedure(s) will be re-applied by the next migrate, ${r.reason} (it may have dropped what they use)`);
   for (const file of s.procedures.orphaned) lines.push(`  orphaned  ${file} (applied, file removed; the object is still in the database)`);
   lines.push(`invalid indexes: ${s.invalidIndexes.length}`);
   for (const ix of s.invalidIndexes) lines.push(`  INVALID   ${ix.schema}.${ix.name} on ${ix.table}${ix.migration ? ` (from ${ix.migration}; migrate rebuilds it)` : ' (not built by a migration)'}`);

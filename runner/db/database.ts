@@ -6,7 +6,8 @@
 import { join } from 'node:path';
 import pg from 'pg';
 import type { Config } from '../config.js';
-import { ConnectionError, isConnectTimeout, wrapError } from '../errors.js';
+import { ConnectionError, isConnectTimeout, UsageError, wrapError } from '../errors.js';
+import { urlProblem } from './urlProblem.js';
 import { startEmbedded } from './embedded.js';
 import { checkServerVersion } from './serverVersion.js';
 
@@ -25,6 +26,8 @@ export async function openDatabase(config: Config): Promise<Database> {
   if (config.connectTimeoutMs > 0) connectTimeoutMs = config.connectTimeoutMs;
   if (config.databaseUrl) {
     const url = config.databaseUrl;
+    const problem = urlProblem(url);
+    if (problem) throw new UsageError(problem.message, problem.hint);
     const client = await connect(url, 'pgphase');
     try {
       await checkServerVersion(client); // an old server is refused before any command changes anything

@@ -19,7 +19,10 @@ import { repairInvalidIndexes } from './invalidIndexes.js';
 import { sqlLoaderStrategy } from './loader.js';
 import { type FrameworkFile, installFramework } from '../framework/install.js';
 import { appliedMigrations, ensureMeta, META_SCHEMA, MIGRATIONS_TABLE } from './meta.js';
-import { checksumAccepted, type MigrationFile, readMigrations } from './migrationFile.js';
+import { checksumAccepted, type MigrationFile } from './migrationFile.js';
+import { readMigrationsFrom } from './readMigrationsFrom.js';
+import { reapplyMarker } from './reapply.js';
+import { downCountTo, pendingThrough } from './target.js';
 import { acquireMigrationLock, releaseMigrationLock } from './migrationLock.js';
 import { checkServerVersion } from '../db/serverVersion.js';
 import { majorOf } from '../db/versionRule.js';
@@ -31,6 +34,8 @@ export interface MigrateOptions {
   readonly url: string;
   readonly config: Config;
   readonly log?: Log;
+  /** Stop at this migration (`--to`): up applies through it; down keeps it applied. */
+  readonly to?: string;
   /** For tests: injected sleep and randomness of the retry ladder. */
   readonly sleep?: (ms: number) => Promise<void>;
   /** For tests: the framework files to install (default: all of runner/framework/schema), e.g. an older pgphase's. */
@@ -79,10 +84,12 @@ export function lockBackoffMs(attempt: number, baseMs: number, random = Math.ran
 }
 
 async function setSessionTimeouts(client: pg.Client, config: Config): Promise<void> {
-  await client.query(`SELECT set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false)`, [
-    `${config.lockTimeoutMs}ms`,
-    `${config.statementTimeoutMs}ms`,
-  ]);
+  await client.query(
+    `SELECT set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false),
+            CASE WHEN $3::text IS NOT NULL THEN set_config('pgphase.migrator_role', $3, false) END,
+            CASE WHEN $4::text IS NOT NULL THEN set_config('pgphase.runner_role', $4, false) END`,
+    [`${config.lockTimeoutMs}ms`, `${config.statementTimeoutMs}ms`, config.roles?.migrator ?? null, config.roles?.runner ?? null],
+  );
 }
 
 
@@ -157,7 +164,7 @@ function runnerOptions(client: pg.Client, config: Config, files: readonly Migrat
 /** Applies pending migrations, then changed procedures. */
 export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   const { config } = options;
-  const files = await readMigrations(config.migrationsDir);
+  const files = await readMigrationsFrom(config);
   const procedures = await readProcedures(config.proceduresDir);
   const sleep = options.sleep ?? realSleep;
   return withMigrationLock(options, async (client, log) => {
@@ -172,7 +179,8 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
         const done = new Set((await appliedMigrations(client)).keys());
         repairedIndexes.push(...(await repairInvalidIndexes(client, files, done, config.concurrentStatementTimeoutMs, log)));
         await setSessionTimeouts(client, config);
-        await runner({ ...runnerOptions(client, config, files, log, current), direction: 'up' });
+        const count = options.to === undefined ? undefined : pendingThrough(files, done, options.to).length;
+        if (count !== 0) await runner({ ...runnerOptions(client, config, files, log, current), direction: 'up', ...(count ? { count } : {}) });
         break;
       } catch (error) {
         await client.query('ROLLBACK').catch(() => {});
@@ -199,15 +207,21 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
 /** Reverts the last `count` applied migrations (default 1). */
 export async function down(options: MigrateOptions & { count?: number }): Promise<{ reverted: string[] }> {
   const { config } = options;
-  const files = await readMigrations(config.migrationsDir);
+  const files = await readMigrationsFrom(config);
   return withMigrationLock(options, async (client, log) => {
     await verifyChecksums(client, files, log);
     await setSessionTimeouts(client, config);
     const current: { name?: string } = {};
     try {
-      const ran = await runner({ ...runnerOptions(client, config, files, log, current), direction: 'down', count: options.count ?? 1 });
-      // Reverting may drop the schemas procedures live in: re-apply them all on the next migrate.
-      if (ran.length > 0) await client.query('DELETE FROM pgphase.procedure_checksums');
+      const count = options.to === undefined ? (options.count ?? 1) : downCountTo([...(await appliedMigrations(client)).keys()], options.to);
+      if (count === 0) return { reverted: [] };
+      const ran = await runner({ ...runnerOptions(client, config, files, log, current), direction: 'down', count });
+      // Reverting may drop the schemas procedures live in: re-apply them all on the next migrate,
+      // recording why, so that status does not call them changed.
+      if (ran.length > 0) {
+        const reason = `after \`down\` reverted ${ran.map((m) => m.name).join(', ')}`;
+        await client.query('UPDATE pgphase.procedure_checksums SET checksum = $1', [reapplyMarker(reason)]);
+      }
       return { reverted: ran.map((m) => m.name) };
     } catch (error) {
       throw failure(error, files, current.name, 'down');

@@ -52,8 +52,16 @@ const DOWN = /^\s*--[\s-]*down\s+migration/im;
 const CREATE_INDEX =
   /^\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+(?:IF\s+NOT\s+EXISTS\s+)?("?)([A-Za-z_][\w$]*)\1\s+ON\s+(?:ONLY\s+)?(?:("?)([A-Za-z_][\w$]*)\3\.)?/i;
 
+/** squawk's ignore comments (`-- squawk-ignore[-file] rule -- why`) are lint annotations, not SQL. */
+const LINT_DIRECTIVE = /^\s*--\s*squawk-ignore(?:-file)?\s.*(?:\n|$)/gm;
+
+/** The text a checksum covers: adding or editing a lint annotation does not change an applied file. */
+export function withoutLintDirectives(text: string): string {
+  return text.replace(LINT_DIRECTIVE, '');
+}
+
 /** Splits the file at its `-- Up Migration` / `-- Down Migration` markers (either order). */
-function sections(text: string): { up: [number, number]; down: [number, number] | undefined } {
+export function sections(text: string): { up: [number, number]; down: [number, number] | undefined } {
   const upAt = text.search(UP);
   const downAt = text.search(DOWN);
   if (downAt < 0) return { up: [Math.max(0, upAt), text.length], down: undefined };
@@ -98,7 +106,7 @@ export function parseMigration(path: string, source: string): MigrationFile {
   return {
     name,
     path,
-    checksum: checksum(text),
+    checksum: checksum(withoutLintDirectives(text)),
     text,
     noTransaction,
     up: section(text, bounds.up, noTransaction),

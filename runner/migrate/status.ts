@@ -7,7 +7,9 @@ import type pg from 'pg';
 import type { Config } from '../config.js';
 import { withClient } from '../db/database.js';
 import { appliedMigrations, appliedProcedures, metaExists } from './meta.js';
-import { checksumAccepted, readMigrations } from './migrationFile.js';
+import { checksumAccepted } from './migrationFile.js';
+import { readMigrationsFrom } from './readMigrationsFrom.js';
+import { reapplyReason } from './reapply.js';
 import { type InvalidIndex, findInvalidIndexes } from './invalidIndexes.js';
 import { forServer, readProcedures } from './procedures.js';
 import { serverVersionNum } from '../db/serverVersion.js';
@@ -21,12 +23,18 @@ export interface MigrationStatus {
   readonly changed: string[];
   /** Applied migrations whose file is gone. */
   readonly missing: string[];
-  readonly procedures: { readonly pending: string[]; readonly orphaned: string[] };
+  readonly procedures: {
+    /** Files whose text changed since applied, or never applied. */
+    readonly pending: string[];
+    /** Files unchanged but due to be re-applied, with why (after `down`). */
+    readonly reapply: { readonly reason: string; readonly files: string[] }[];
+    readonly orphaned: string[];
+  };
   readonly invalidIndexes: InvalidIndex[];
 }
 
 export async function migrationStatus(client: pg.Client, config: Config): Promise<MigrationStatus> {
-  const files = await readMigrations(config.migrationsDir);
+  const files = await readMigrationsFrom(config);
   const allProcedures = await readProcedures(config.proceduresDir);
   const procedures = forServer(allProcedures, majorOf(await serverVersionNum(client)));
   const hasMeta = await metaExists(client);
@@ -38,17 +46,24 @@ export async function migrationStatus(client: pg.Client, config: Config): Promis
     return row?.checksum != null && !checksumAccepted(f, row.checksum);
   });
   const missing = [...applied.keys()].filter((name) => !files.some((f) => f.name === name));
-  const procPending = procedures.filter((p) => procs.get(p.file) !== p.checksum).map((p) => p.file);
+  const due = procedures.filter((p) => procs.get(p.file) !== p.checksum);
+  const reasons = new Map<string, string[]>();
+  for (const p of due) {
+    const reason = reapplyReason(procs.get(p.file) ?? '');
+    if (reason) reasons.set(reason, [...(reasons.get(reason) ?? []), p.file]);
+  }
+  const reapply = [...reasons].map(([reason, list]) => ({ reason, files: list }));
+  const procPending = due.filter((p) => !reapplyReason(procs.get(p.file) ?? '')).map((p) => p.file);
   // A file for another server version (applied before a pg_upgrade, say) is not orphaned.
   const orphaned = [...procs.keys()].filter((file) => !allProcedures.some((p) => p.file === file));
   const invalidIndexes = await findInvalidIndexes(client, files);
   return {
-    ok: pending.length === 0 && changed.length === 0 && missing.length === 0 && procPending.length === 0 && invalidIndexes.length === 0,
+    ok: pending.length === 0 && changed.length === 0 && missing.length === 0 && due.length === 0 && invalidIndexes.length === 0,
     applied: [...applied].map(([name, row]) => ({ name, runOn: row.runOn.toISOString() })),
     pending,
     changed: changed.map((f) => f.name),
     missing,
-    procedures: { pending: procPending, orphaned },
+    procedures: { pending: procPending, reapply, orphaned },
     invalidIndexes,
   };
 }

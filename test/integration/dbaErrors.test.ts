@@ -92,8 +92,14 @@ describe('errors a DBA can act on', () => {
     expectClearError(r, 3, /database "pgphase_t_absent" does not exist/, /create it, or point DATABASE_URL elsewhere/);
   });
 
-  it.concurrent('a DATABASE_URL that is not a URL: exit 2, with no trace of the password', async () => {
+  it.concurrent('a DATABASE_URL with a port out of range: exit 2, a hint about the port, no trace of the password', async () => {
     const r = await runCli(['status'], { DATABASE_URL: `postgres://someone:${PASSWORD}@127.0.0.1:99999/x` });
+    expectClearError(r, 2, /DATABASE_URL is not a valid connection URL.*port 99999 is out of range/, /TCP port is 1 to 65535/);
+    expect(r.stderr).not.toMatch(/Percent-encode/);
+  });
+
+  it.concurrent('a DATABASE_URL with an unencoded # in the password: exit 2, percent-encode', async () => {
+    const r = await runCli(['status'], { DATABASE_URL: `postgres://someone:${PASSWORD}#x@127.0.0.1:5432/x` });
     expectClearError(r, 2, /DATABASE_URL is not a valid connection URL/, /Percent-encode/);
   });
 

@@ -1,0 +1,66 @@
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../runner/configFile.js';
+import { describeConfig } from '../../runner/commands/config.js';
+
+function project(config: unknown): string {
+  const dir = mkdtempSync(join(tmpdir(), 'pgphase-cfg-'));
+  writeFileSync(join(dir, 'pgphase.config.json'), JSON.stringify(config));
+  return dir;
+}
+
+describe('pgphase.config.json', () => {
+  it('applies flags over environment over file over defaults, and says where each value came from', () => {
+    const cwd = project({ lockTimeoutMs: '7s', statementTimeoutMs: '1min', lockRetries: 9, runner: { batchMax: 5000 } });
+    const { config, sources } = loadConfig({ cwd, env: { PGPHASE_STATEMENT_TIMEOUT: '2min', PGPHASE_LOCK_RETRIES: '3' }, flags: { lockRetries: 1 } });
+    expect(config.lockTimeoutMs).toBe(7_000);
+    expect(sources.lockTimeoutMs).toBe(`file ${join(cwd, 'pgphase.config.json')}`);
+    expect(config.statementTimeoutMs).toBe(120_000);
+    expect(sources.statementTimeoutMs).toBe('env PGPHASE_STATEMENT_TIMEOUT');
+    expect(config.lockRetries).toBe(1);
+    expect(sources.lockRetries).toBe('flag');
+    expect(config.runner.batchMax).toBe(5000);
+    expect(config.runner.batchMin).toBe(100);
+    expect(sources['runner.batchMin']).toBe('default');
+    expect(config.migrateWaitMs).toBe(60_000);
+  });
+
+  it('resolves paths in the file from the file\'s folder, not from the working directory', () => {
+    const root = project({ migrationsDir: 'db/migrations', phases: 'phases.json' });
+    const sub = join(root, 'deep');
+    mkdirSync(sub);
+    const { config } = loadConfig({ cwd: sub, configPath: '../pgphase.config.json', env: {} });
+    expect(config.migrationsDir).toBe(join(root, 'db', 'migrations'));
+    expect(config.phases).toBe(join(root, 'phases.json'));
+    expect(config.proceduresDir).toBe(join(sub, 'procedures'));
+  });
+
+  it('rejects unknown keys and reports every error at once', () => {
+    const cwd = project({ lockTimeoutMs: 'soon', migrationDir: 'typo', runner: { workers: 0, speed: 1 } });
+    let message = '';
+    try {
+      loadConfig({ cwd, env: {} });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/lockTimeoutMs: not a duration/);
+    expect(message).toMatch(/migrationDir/);
+    expect(message).toMatch(/runner\.workers/);
+    expect(message).toMatch(/speed/);
+  });
+
+  it('keeps the health section open for the health gate and redacts secrets when printing', () => {
+    const cwd = project({ databaseUrl: 'postgres://app:hunter2@db:5432/app', health: { maxReplicaLagSeconds: 30 } });
+    const loaded = loadConfig({ cwd, env: {} });
+    expect(loaded.config.health).toEqual({ maxReplicaLagSeconds: 30 });
+    const printed = JSON.stringify(describeConfig(loaded));
+    expect(printed).not.toContain('hunter2');
+    expect(printed).toContain('postgres://app:***@db:5432/app');
+  });
+
+  it('fails with the path when an explicit --config file does not exist', () => {
+    expect(() => loadConfig({ cwd: tmpdir(), configPath: 'nope.json', env: {} })).toThrow(/nope\.json does not exist/);
+  });
+});
