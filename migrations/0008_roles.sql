@@ -85,6 +85,7 @@ CREATE TABLE pipeline.security_owners (
 
 COMMENT ON TABLE pipeline.security_owners IS 'Who owned each object before migration 0008 gave it to the migrator role; its down migration gives it back.';
 
+-- squawk-ignore prefer-bigint-over-int -- position numbers a handful of statements
 CREATE TABLE pipeline.security_pending (position int PRIMARY KEY, statement text NOT NULL);
 
 COMMENT ON TABLE pipeline.security_pending IS 'Statements of migration 0008 an administrator must run because the migrating login could not create roles (printed by pgphase status and doctor).';
