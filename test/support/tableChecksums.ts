@@ -1,5 +1,5 @@
 /**
- * A checksum of each staging and curated table's rows, comparable between two databases that ran
+ * A checksum of each staging and curated table's rows (and of pgphase.quarantine), comparable between two databases that ran
  * the same input: columns that name a run or a moment of processing (serial ids, run ids,
  * processed/seen timestamps, attempts) are left out, and a game_id (a serial of staging.games,
  * numbered in whatever order the parallel workers inserted) is replaced by the game's
@@ -13,7 +13,7 @@ export async function tableChecksums(client: pg.ClientBase): Promise<Record<stri
   const { rows: columns } = await client.query<{ t: string; c: string }>(
     `SELECT format('%I.%I', c.table_schema, c.table_name) AS t, c.column_name AS c
        FROM information_schema.columns c JOIN information_schema.tables t USING (table_schema, table_name)
-      WHERE c.table_schema IN ('staging', 'curated') AND t.table_type = 'BASE TABLE'
+      WHERE (c.table_schema IN ('staging', 'curated') OR (c.table_schema = 'pgphase' AND c.table_name = 'quarantine')) AND t.table_type = 'BASE TABLE'
       ORDER BY 1, c.ordinal_position`,
   );
   const tables = new Map<string, string[]>();
