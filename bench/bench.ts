@@ -28,21 +28,36 @@ export async function runBench(options: BenchOptions, command: string, say: (lin
     say(`machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.ramGb} GB, load ${machine.loadAvg.join(' ')}; PostgreSQL ${machine.postgres.version}`);
     const gen = { seed: options.seed, badRatio: options.badRatio, say };
     const dataset = await generateDataset(db.url, options.rows, gen);
-    const ctx = { url: db.url, rows: dataset.total, workers: options.workers, healthGate: options.healthGate, recordWorkers: options.recordWorkers, clientLoopRows: options.clientLoopRows, recordRows: options.recordRows, say };
+    const ctx = {
+      url: db.url,
+      rows: dataset.total,
+      workers: options.workers,
+      healthGate: options.healthGate,
+      recordWorkers: options.recordWorkers,
+      clientLoopRows: options.clientLoopRows,
+      recordRows: options.recordRows,
+      say,
+    };
     const rss = new RssSampler();
     rss.start();
     const baselineRssMb = rss.nextWindow();
     const modes = await runModes(options.modes.map(modeByName), ctx, options.repeat, rss);
     const n = modes.pgphase_n;
     const regenerate = async (rows: number) => (await generateDataset(db.url, rows, gen)).total;
-    const points = options.scale.length ? await runScale(options.scale, ctx, options.repeat, regenerate, n ? { requested: options.rows, result: n, load: n.load } : undefined) : undefined;
+    const points = options.scale.length
+      ? await runScale(options.scale, ctx, options.repeat, regenerate, n ? { requested: options.rows, result: n, load: n.load } : undefined)
+      : undefined;
     const scalePeak = points ? rss.nextWindow() : 0;
     rss.stop();
     const ratios = computeRatios(modes);
     const scale = points ? { points, linearity: linearity(points) } : undefined;
-    const runnerPeaks = Object.entries(modes).filter(([name, m]) => RUNNER_MODES.has(name) && m.peakRssMb !== undefined).map(([, m]) => m.peakRssMb!);
+    const runnerPeaks = Object.entries(modes)
+      .filter(([name, m]) => RUNNER_MODES.has(name) && m.peakRssMb !== undefined)
+      .map(([, m]) => m.peakRssMb!);
     const peakRssMb = Math.max(scalePeak, ...runnerPeaks, 0);
-    say(`peak RSS: runner modes ${peakRssMb} MB, any mode ${rss.peakMb} MB, before the first mode ${baselineRssMb} MB, process lifetime ${lifetimePeakRssMb()} MB; load now ${load().join(' ')}`);
+    say(
+      `peak RSS: runner modes ${peakRssMb} MB, any mode ${rss.peakMb} MB, before the first mode ${baselineRssMb} MB, process lifetime ${lifetimePeakRssMb()} MB; load now ${load().join(' ')}`,
+    );
     return {
       rows: dataset.total,
       modes,

@@ -42,7 +42,10 @@ export async function openBenchDatabase(config: Config, say: (line: string) => v
       say(`this login may not create databases; emptying ${BENCH_DATABASE} in place (its schemas are dropped and migrated again)`);
       await emptyInPlace(url);
     } else {
-      throw new UsageError(`bench creates its own database ${BENCH_DATABASE}, and this login may not create databases (no CREATEDB)`, `Have an administrator run CREATE DATABASE ${BENCH_DATABASE} OWNER <this login>, then point DATABASE_URL at it: bench empties it and works there.`);
+      throw new UsageError(
+        `bench creates its own database ${BENCH_DATABASE}, and this login may not create databases (no CREATEDB)`,
+        `Have an administrator run CREATE DATABASE ${BENCH_DATABASE} OWNER <this login>, then point DATABASE_URL at it: bench empties it and works there.`,
+      );
     }
     const result = await migrate({ url, config: { ...config, databaseUrl: url } });
     say(`bench database ${BENCH_DATABASE} (${db.kind}): ${result.applied.length} migrations, ${result.procedures.length} procedures applied`);

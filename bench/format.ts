@@ -30,50 +30,67 @@ export function formatTable(r: BenchResult): string {
   const rows = [HEAD, ...modeRows(r)];
   const widths = HEAD.slice(0, -1).map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   const line = (row: string[]) => row.map((c, i) => (i < widths.length ? (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)) : c)).join('  ');
-  const out = [`pgphase bench: ${num(r.rows)} raw rows, seed ${r.settings.seed}, ${r.machine.cores} cores, PostgreSQL ${r.machine.postgres.version} (${r.machine.postgres.server})`, ...rows.map(line)];
+  const out = [
+    `pgphase bench: ${num(r.rows)} raw rows, seed ${r.settings.seed}, ${r.machine.cores} cores, PostgreSQL ${r.machine.postgres.version} (${r.machine.postgres.server})`,
+    ...rows.map(line),
+  ];
   if (Object.values(r.modes).some((m) => m.extrapolated)) out.push('* extrapolated from a subset at the measured rate');
   out.push('', 'ratios (pgphase_n throughput over the other):');
   for (const [k, v] of Object.entries(r.ratios)) out.push(`  ${k.padEnd(24)} ${v === null ? 'n/a' : v}`);
   if (r.scale) {
     out.push('', 'scaling (pgphase_n):');
-    for (const p of r.scale.points) out.push(`  ${num(p.rows).padStart(11)} rows  ${secs(p.seconds).padStart(7)} s  ${(p.secondsPerRow * 1e6).toFixed(2)} µs/row  ${num(p.rowsPerSec)} rows/s`);
+    for (const p of r.scale.points)
+      out.push(
+        `  ${num(p.rows).padStart(11)} rows  ${secs(p.seconds).padStart(7)} s  ${(p.secondsPerRow * 1e6).toFixed(2)} µs/row  ${num(p.rowsPerSec)} rows/s`,
+      );
     out.push(`  linearity (s/row largest ÷ smallest): ${r.scale.linearity ?? 'n/a'}`);
   }
   out.push('', 'targets:');
   for (const t of r.targets) out.push(`  ${t.met === null ? 'n/a ' : t.met ? 'MET ' : 'MISS'}  ${t.name} ${t.goal}: ${t.value ?? 'not measured'}`);
-  const check = Object.entries(r.stagedCheck.staged).map(([k, v]) => `${k} ${num(v)}`).join(', ');
+  const check = Object.entries(r.stagedCheck.staged)
+    .map(([k, v]) => `${k} ${num(v)}`)
+    .join(', ');
   out.push(`rows staged: ${check || 'n/a'}${r.stagedCheck.consistent ? '' : '  INCONSISTENT'}`);
-  const sums = Object.entries(r.stagedCheck.checksums ?? {}).map(([k, v]) => `${k} ${v.slice(0, 12)}`).join(', ');
+  const sums = Object.entries(r.stagedCheck.checksums ?? {})
+    .map(([k, v]) => `${k} ${v.slice(0, 12)}`)
+    .join(', ');
   out.push(`checksum of the staged rows: ${sums || 'n/a'}`);
-  out.push(`peak RSS of this process: ${r.peakRssMb} MB as the runner (any mode ${r.rss.anyModeMb} MB, before the first mode ${r.rss.beforeModesMb} MB); total ${secs(r.totalSeconds)} s`);
+  out.push(
+    `peak RSS of this process: ${r.peakRssMb} MB as the runner (any mode ${r.rss.anyModeMb} MB, before the first mode ${r.rss.beforeModesMb} MB); total ${secs(r.totalSeconds)} s`,
+  );
   return out.join('\n');
 }
 
 const mdRow = (cells: readonly string[]) => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
-const mdTable = (head: readonly string[], rows: readonly (readonly string[])[]) =>
-  [mdRow(head), mdRow(head.map(() => '---')), ...rows.map(mdRow)].join('\n');
+const mdTable = (head: readonly string[], rows: readonly (readonly string[])[]) => [mdRow(head), mdRow(head.map(() => '---')), ...rows.map(mdRow)].join('\n');
 
 export function formatMarkdown(r: BenchResult): string {
   const m = r.machine;
-  const pgSettings = Object.entries(m.postgres.settings).map(([k, v]) => `${k}=${v}`).join(', ');
+  const pgSettings = Object.entries(m.postgres.settings)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
   return [
     `# pgphase bench, ${r.startedAt}`,
     '',
-    `\`${r.command}\` — ${num(r.rows)} raw rows (${Object.entries(r.dataset.rawRows).map(([t, n]) => `${t} ${num(n)}`).join(', ')}), seed ${r.settings.seed}, ` +
-      `generated in ${secs(r.dataset.generateSeconds)} s (not part of any mode). Total ${secs(r.totalSeconds)} s.`,
+    `\`${r.command}\` — ${num(r.rows)} raw rows (${Object.entries(r.dataset.rawRows)
+      .map(([t, n]) => `${t} ${num(n)}`)
+      .join(', ')}), seed ${r.settings.seed}, ` + `generated in ${secs(r.dataset.generateSeconds)} s (not part of any mode). Total ${secs(r.totalSeconds)} s.`,
     '',
     '## Machine',
     '',
-    mdTable(['', ''], [
-      ['CPU', m.cpuModel],
-      ['cores', String(m.cores)],
-      ['RAM', `${m.ramGb} GB`],
-      ['OS / Node', `${m.os} / ${m.node}`],
-      ['load average at start (1, 5, 15 min)', m.loadAvg.join(', ')],
-      ['PostgreSQL', `${m.postgres.version} (${m.postgres.server})`],
-      ['settings', pgSettings],
-      ['pg_stat_statements', m.postgres.pgStatStatements ? 'loaded' : 'not loaded'],
-    ]),
+    mdTable(
+      ['', ''],
+      [
+        ['CPU', m.cpuModel],
+        ['cores', String(m.cores)],
+        ['RAM', `${m.ramGb} GB`],
+        ['OS / Node', `${m.os} / ${m.node}`],
+        ['load average at start (1, 5, 15 min)', m.loadAvg.join(', ')],
+        ['PostgreSQL', `${m.postgres.version} (${m.postgres.server})`],
+        ['settings', pgSettings],
+        ['pg_stat_statements', m.postgres.pgStatStatements ? 'loaded' : 'not loaded'],
+      ],
+    ),
     '',
     '## Modes',
     '',
@@ -83,17 +100,36 @@ export function formatMarkdown(r: BenchResult): string {
     '',
     '## Ratios and targets',
     '',
-    mdTable(['ratio', 'value'], Object.entries(r.ratios).map(([k, v]) => [k, v === null ? 'n/a' : String(v)])),
+    mdTable(
+      ['ratio', 'value'],
+      Object.entries(r.ratios).map(([k, v]) => [k, v === null ? 'n/a' : String(v)]),
+    ),
     '',
-    mdTable(['target', 'goal', 'value', 'met'], r.targets.map((t) => [t.name, t.goal, t.value === null ? 'not measured' : String(t.value), t.met === null ? 'n/a' : t.met ? 'yes' : 'NO'])),
+    mdTable(
+      ['target', 'goal', 'value', 'met'],
+      r.targets.map((t) => [t.name, t.goal, t.value === null ? 'not measured' : String(t.value), t.met === null ? 'n/a' : t.met ? 'yes' : 'NO']),
+    ),
     '',
-    `Rows staged by each full-data staging mode (must agree): ${Object.entries(r.stagedCheck.staged).map(([k, v]) => `${k} ${num(v)}`).join(', ') || 'n/a'}${r.stagedCheck.consistent ? ' — consistent.' : ' — **INCONSISTENT**.'}`,
+    `Rows staged by each full-data staging mode (must agree): ${
+      Object.entries(r.stagedCheck.staged)
+        .map(([k, v]) => `${k} ${num(v)}`)
+        .join(', ') || 'n/a'
+    }${r.stagedCheck.consistent ? ' — consistent.' : ' — **INCONSISTENT**.'}`,
     '',
     ...(r.scale
       ? [
           '## Scaling (pgphase_n)',
           '',
-          mdTable(['rows', 'seconds', 'µs/row', 'rows/s', 'load1'], r.scale.points.map((p) => [num(p.rows), secs(p.seconds), (p.secondsPerRow * 1e6).toFixed(2), num(p.rowsPerSec), p.load.map((l) => l.toFixed(2)).join('→')])),
+          mdTable(
+            ['rows', 'seconds', 'µs/row', 'rows/s', 'load1'],
+            r.scale.points.map((p) => [
+              num(p.rows),
+              secs(p.seconds),
+              (p.secondsPerRow * 1e6).toFixed(2),
+              num(p.rowsPerSec),
+              p.load.map((l) => l.toFixed(2)).join('→'),
+            ]),
+          ),
           '',
           `Linearity (seconds per row at the largest size ÷ at the smallest): ${r.scale.linearity ?? 'n/a'}.`,
           '',

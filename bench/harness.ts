@@ -40,14 +40,22 @@ export async function runModes(modes: readonly Mode[], ctx: ModeContext, repeat:
       try {
         const result = await mode.run(ctx);
         const checksum = CHECKSUMMED.has(mode.name) && !result.skipped && !result.extrapolated ? await stagedChecksum(ctx.url) : undefined;
-        const output: ModeOutput = { ...result, ...(checksum ? { checksum } : {}), seconds: Math.round(result.seconds * 1000) / 1000, load: [before, load()[0]!], peakRssMb: rss.nextWindow() };
+        const output: ModeOutput = {
+          ...result,
+          ...(checksum ? { checksum } : {}),
+          seconds: Math.round(result.seconds * 1000) / 1000,
+          load: [before, load()[0]!],
+          peakRssMb: rss.nextWindow(),
+        };
         if (result.skipped) {
           ctx.say(`${mode.name}: skipped (${result.skipped})`);
           best = output;
           break;
         }
         samples.push(output.seconds);
-        ctx.say(`${mode.name}: ${output.seconds.toFixed(2)} s, ${output.rowsPerSec.toLocaleString('en-US')} rows/s${output.extrapolated ? ' (extrapolated)' : ''}`);
+        ctx.say(
+          `${mode.name}: ${output.seconds.toFixed(2)} s, ${output.rowsPerSec.toLocaleString('en-US')} rows/s${output.extrapolated ? ' (extrapolated)' : ''}`,
+        );
         if (!best || output.seconds < best.seconds) best = output;
         if (mode.start === 'clean') staged = LEAVES_STAGED.has(mode.name) && !result.extrapolated;
       } catch (error) {

@@ -22,9 +22,22 @@ export interface Machine {
 
 /** Settings that change what these benchmarks measure. */
 const SETTINGS = [
-  'shared_buffers', 'work_mem', 'maintenance_work_mem', 'effective_cache_size', 'max_wal_size', 'checkpoint_timeout',
-  'fsync', 'synchronous_commit', 'full_page_writes', 'wal_level', 'wal_compression', 'jit', 'max_connections',
-  'max_parallel_workers_per_gather', 'autovacuum', 'huge_pages',
+  'shared_buffers',
+  'work_mem',
+  'maintenance_work_mem',
+  'effective_cache_size',
+  'max_wal_size',
+  'checkpoint_timeout',
+  'fsync',
+  'synchronous_commit',
+  'full_page_writes',
+  'wal_level',
+  'wal_compression',
+  'jit',
+  'max_connections',
+  'max_parallel_workers_per_gather',
+  'autovacuum',
+  'huge_pages',
 ];
 
 export function load(): number[] {

@@ -23,13 +23,13 @@ async function main(argv: string[]): Promise<number> {
     .option('--record-workers <n>', 'workers of the record mode (default: N)')
     .option('--modes <list>', 'comma-separated modes (default: all)')
     .option('--seed <n>', 'seed of the sample data', '42')
-    .option('--bad-ratio <r>', 'share of bad raw rows (default: the generator\'s)')
+    .option('--bad-ratio <r>', "share of bad raw rows (default: the generator's)")
     .option('--client-loop-rows <n>', 'rows the client loop really processes, or all; its rate is extrapolated', '20000')
     .option('--record-rows <n>', 'rows the record mode really processes, or all; its rate is extrapolated', '50000')
     .option('--scale <sizes>', 'scaling series of pgphase_n, e.g. 100000,1000000')
     .option('--repeat <n>', 'runs per mode, the fastest kept', '1')
     .option('--json', 'one JSON object on stdout (the table goes to stderr)')
-    .option('--no-health-gate', 'run the runner modes without the health gate\'s signals (to measure what the gate costs)')
+    .option('--no-health-gate', "run the runner modes without the health gate's signals (to measure what the gate costs)")
     .option('--verbose', 'stack traces')
     .exitOverride()
     .action(async (raw: RawOptions) => {
@@ -65,7 +65,10 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-for (const [signal, exitCode] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+for (const [signal, exitCode] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const) {
   process.once(signal, () => {
     process.stderr.write(`bench: ${signal}, stopping\n`);
     void stopAllEmbedded().finally(() => process.exit(exitCode));

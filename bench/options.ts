@@ -61,7 +61,10 @@ export function parseCount(name: string, text: string, min = 1): number {
 }
 
 export function parseModes(text: string): ModeName[] {
-  const names = text.split(',').map((m) => m.trim()).filter(Boolean);
+  const names = text
+    .split(',')
+    .map((m) => m.trim())
+    .filter(Boolean);
   const unknown = names.filter((m) => !(MODE_NAMES as readonly string[]).includes(m));
   if (unknown.length > 0) throw new Error(`unknown mode(s) ${unknown.join(', ')}; known: ${MODE_NAMES.join(', ')}`);
   // Run in the canonical order whatever order they were given in: curated follows a runner's staging.
@@ -90,7 +93,16 @@ export function parseOptions(raw: RawOptions): BenchOptions {
     badRatio,
     clientLoopRows: attempt(() => (raw.clientLoopRows === 'all' ? Infinity : parseCount('--client-loop-rows', raw.clientLoopRows ?? '20000', 100)), 0),
     recordRows: attempt(() => (raw.recordRows === 'all' ? Infinity : parseCount('--record-rows', raw.recordRows ?? '50000', 100)), 0),
-    scale: attempt(() => (raw.scale ? raw.scale.split(',').filter((s) => s.trim()).map((s) => parseCount('--scale', s, 100)) : []), []),
+    scale: attempt(
+      () =>
+        raw.scale
+          ? raw.scale
+              .split(',')
+              .filter((s) => s.trim())
+              .map((s) => parseCount('--scale', s, 100))
+          : [],
+      [],
+    ),
     repeat: attempt(() => parseCount('--repeat', raw.repeat ?? '1'), 1),
     json: Boolean(raw.json),
     healthGate: raw.healthGate !== false,

@@ -33,7 +33,9 @@ async function profile(url: string, table: string, batch: number, perRecord: num
   client.on('notice', (n) => notices.push(n.message ?? ''));
   const statements = new Map(limitStatements(readFileSync(LIMIT_SQL, 'utf8')).map((s) => [s.table, s.sql.replace(/;\s*$/, '')]));
   const truncate = 'TRUNCATE staging.games, staging.moneylines, staging.spreads, staging.totals, pgphase.quarantine RESTART IDENTITY CASCADE';
-  const { rows: span } = await client.query<{ lo: string; n: string }>(`SELECT min(id)::text AS lo, count(*)::text AS n FROM raw.${client.escapeIdentifier(table)}`);
+  const { rows: span } = await client.query<{ lo: string; n: string }>(
+    `SELECT min(id)::text AS lo, count(*)::text AS n FROM raw.${client.escapeIdentifier(table)}`,
+  );
   const lo = Number(span[0]!.lo);
   const { rows: games } = await client.query<{ hi: string }>('SELECT max(id)::text AS hi FROM raw.games');
   const stageGames = `CALL staging.load_games(0, 1, ${Number(games[0]!.hi)}, NULL, NULL, NULL, NULL)`;
@@ -58,8 +60,14 @@ async function profile(url: string, table: string, batch: number, perRecord: num
     const total = await timed(client, call(lo, batch));
     const write = notices.find((n) => /WITH c AS MATERIALIZED/.test(n)) ?? '(no nested write statement logged)';
     const executor = Number(/duration: ([\d.]+) ms/.exec(write)?.[1] ?? NaN);
-    say(`under auto_explain's instrumentation (which inflates times): CALL ${total.toFixed(0)} ms, the write statement's executor ${executor.toFixed(0)} ms (${((executor / total) * 100).toFixed(0)}%)`);
-    for (const line of write.split('\n').filter((l) => /^\s*(->|Aggregate|CTE|Insert|Delete|Buffers|Planning|Execution)|actual time/.test(l)).slice(0, 80)) say(line.slice(0, 240));
+    say(
+      `under auto_explain's instrumentation (which inflates times): CALL ${total.toFixed(0)} ms, the write statement's executor ${executor.toFixed(0)} ms (${((executor / total) * 100).toFixed(0)}%)`,
+    );
+    for (const line of write
+      .split('\n')
+      .filter((l) => /^\s*(->|Aggregate|CTE|Insert|Delete|Buffers|Planning|Execution)|actual time/.test(l))
+      .slice(0, 80))
+      say(line.slice(0, 240));
     await client.query('ROLLBACK');
 
     say(`\n# 3. per-record path over ${perRecord} ids (pgphase.force_per_record = on), each sample on a new session`);

@@ -22,8 +22,15 @@ export interface BenchResult {
   readonly rss: { readonly runnerModesMb: number; readonly anyModeMb: number; readonly beforeModesMb: number; readonly processLifetimeMb: number };
   readonly targets: readonly Target[];
   /** Rows staged by each full-data staging mode; they must agree. */
-  readonly stagedCheck: { readonly staged: Readonly<Record<string, number>>; readonly checksums: Readonly<Record<string, string>>; readonly consistent: boolean };
-  readonly scale?: { readonly points: readonly (ScalePoint & { readonly rowsPerSec: number; readonly load: readonly [number, number] })[]; readonly linearity: number | null };
+  readonly stagedCheck: {
+    readonly staged: Readonly<Record<string, number>>;
+    readonly checksums: Readonly<Record<string, string>>;
+    readonly consistent: boolean;
+  };
+  readonly scale?: {
+    readonly points: readonly (ScalePoint & { readonly rowsPerSec: number; readonly load: readonly [number, number] })[];
+    readonly linearity: number | null;
+  };
   readonly settings: {
     readonly seed: number;
     readonly badRatio: number | null;

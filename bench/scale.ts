@@ -34,7 +34,13 @@ export async function runScale(
       await resetStaging(ctx.url);
       const before = load()[0]!;
       const result = await pgphaseMode('pgphase_n').run({ ...ctx, rows });
-      const point: Point = { rows: result.rows, seconds: Math.round(result.seconds * 1000) / 1000, secondsPerRow: result.seconds / result.rows, rowsPerSec: result.rowsPerSec, load: [before, load()[0]!] };
+      const point: Point = {
+        rows: result.rows,
+        seconds: Math.round(result.seconds * 1000) / 1000,
+        secondsPerRow: result.seconds / result.rows,
+        rowsPerSec: result.rowsPerSec,
+        load: [before, load()[0]!],
+      };
       ctx.say(`scale ${size.toLocaleString('en-US')}: ${point.seconds.toFixed(2)} s, ${point.rowsPerSec.toLocaleString('en-US')} rows/s`);
       if (!best || point.seconds < best.seconds) best = point;
     }

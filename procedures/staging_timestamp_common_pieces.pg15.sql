@@ -10,7 +10,7 @@
 --   second   '00'..'59', each alone or followed by Z, +00 or +00:00 (60 is left to the full check)
 -- IMMUTABLE on purpose: called with a constant, it is evaluated once when a query is planned, and
 -- the caller's `= ANY (...)` over the constant array is a hashed lookup (no regex, no cast).
-CREATE OR REPLACE FUNCTION staging.timestamp_common_pieces (p_piece text) RETURNS text[] LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+CREATE OR REPLACE FUNCTION staging.timestamp_common_pieces (p_piece text) RETURNS TEXT[] LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
   SELECT CASE p_piece
     WHEN 'century' THEN (SELECT array_agg(to_char(i, 'FM00')) FROM generate_series(0, 99) AS i)
     WHEN 'year' THEN (SELECT array_agg(to_char(i, 'FM00') || '-') FROM generate_series(0, 99) AS i)

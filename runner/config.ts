@@ -72,7 +72,12 @@ const schema = z
         targetMs: count.pipe(z.number().min(1).max(3_600_000)).default(RUN_DEFAULTS.batch.targetMs),
       })
       .strict()
-      .default({ batchMin: RUN_DEFAULTS.batch.min, batchMax: RUN_DEFAULTS.batch.max, batchInitial: RUN_DEFAULTS.batch.initial, targetMs: RUN_DEFAULTS.batch.targetMs }),
+      .default({
+        batchMin: RUN_DEFAULTS.batch.min,
+        batchMax: RUN_DEFAULTS.batch.max,
+        batchInitial: RUN_DEFAULTS.batch.initial,
+        targetMs: RUN_DEFAULTS.batch.targetMs,
+      }),
     /**
      * Role names the roles migration creates, set as pgphase.migrator_role / pgphase.runner_role
      * while migrating. Unset: the server's settings of those names (ALTER DATABASE ... SET,
@@ -81,9 +86,15 @@ const schema = z
     roles: z
       .object({
         /** PGPHASE_MIGRATOR_ROLE. */
-        migrator: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'must be a lower-case role name').optional(),
+        migrator: z
+          .string()
+          .regex(/^[a-z_][a-z0-9_]*$/, 'must be a lower-case role name')
+          .optional(),
         /** PGPHASE_RUNNER_ROLE. */
-        runner: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'must be a lower-case role name').optional(),
+        runner: z
+          .string()
+          .regex(/^[a-z_][a-z0-9_]*$/, 'must be a lower-case role name')
+          .optional(),
       })
       .strict()
       .default({}),

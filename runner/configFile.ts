@@ -78,7 +78,10 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
   const explicit = options.configPath ?? (env.PGPHASE_CONFIG || undefined);
   const file = explicit ? resolve(cwd, explicit) : existsSync(resolve(cwd, CONFIG_FILE)) ? resolve(cwd, CONFIG_FILE) : undefined;
   if (explicit && !existsSync(file!)) {
-    throw new UsageError(`the configuration file ${file} does not exist (from ${options.configPath ? '--config' : 'PGPHASE_CONFIG'})`, 'Run `pgphase init` to write one, or fix the path.');
+    throw new UsageError(
+      `the configuration file ${file} does not exist (from ${options.configPath ? '--config' : 'PGPHASE_CONFIG'})`,
+      'Run `pgphase init` to write one, or fix the path.',
+    );
   }
   const fileLayer = file ? readFileLayer(file) : {};
   const { input, sources } = merge([

@@ -22,10 +22,7 @@ export class PgphaseError extends Error {
   readonly hint: string | undefined;
   readonly sqlstate: string | undefined;
 
-  constructor(
-    message: string,
-    options: { exitCode?: ExitCode; hint?: string; cause?: unknown; sqlstate?: string } = {},
-  ) {
+  constructor(message: string, options: { exitCode?: ExitCode; hint?: string; cause?: unknown; sqlstate?: string } = {}) {
     super(message, { cause: options.cause });
     this.name = new.target.name;
     this.exitCode = options.exitCode ?? EXIT.failed;
@@ -76,14 +73,7 @@ function isInvalidUrl(error: unknown): boolean {
 }
 
 /** Node errors that mean the connection was lost rather than that the query was wrong. */
-const CONNECTION_LOST_CODES: ReadonlySet<string> = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-]);
+const CONNECTION_LOST_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN']);
 /** pg's messages when opening a connection took longer than its connectionTimeoutMillis. */
 const CONNECT_TIMEOUT_MESSAGES = ['timeout expired', 'Connection terminated due to connection timeout', 'timeout exceeded when trying to connect'];
 const CONNECTION_LOST_MESSAGES = [
@@ -132,9 +122,7 @@ export function showInput(value: string, max = 40): string {
 
 /** Removes passwords from anything that might carry a connection string. */
 export function redact(text: string): string {
-  return text
-    .replace(/(postgres(?:ql)?:\/\/[^:/?#\s@]*:)[^@\s]*@/gi, '$1***@')
-    .replace(/(password\s*=\s*)('[^']*'|\S+)/gi, '$1***');
+  return text.replace(/(postgres(?:ql)?:\/\/[^:/?#\s@]*:)[^@\s]*@/gi, '$1***@').replace(/(password\s*=\s*)('[^']*'|\S+)/gi, '$1***');
 }
 
 /**
@@ -167,7 +155,7 @@ export function wrapError(error: unknown, context?: string): PgphaseError {
   if (state === TOO_MANY_CONNECTIONS) {
     return new ConnectionError(message, {
       cause: error,
-      hint: 'The server (or this role) has no connection slot left: close idle sessions, pass fewer --workers, or raise max_connections / the role\'s CONNECTION LIMIT.',
+      hint: "The server (or this role) has no connection slot left: close idle sessions, pass fewer --workers, or raise max_connections / the role's CONNECTION LIMIT.",
     });
   }
   if (state === INSUFFICIENT_PRIVILEGE) {
@@ -185,7 +173,10 @@ export function wrapError(error: unknown, context?: string): PgphaseError {
     });
   }
   if (isInvalidUrl(error)) {
-    return new UsageError('DATABASE_URL is not a valid connection URL (postgres://user:password@host:port/database)', 'Percent-encode special characters in the user and password (encodeURIComponent).');
+    return new UsageError(
+      'DATABASE_URL is not a valid connection URL (postgres://user:password@host:port/database)',
+      'Percent-encode special characters in the user and password (encodeURIComponent).',
+    );
   }
   if (state === '3F000' || state === '42P01') {
     return new PgphaseError(message, {

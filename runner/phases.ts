@@ -49,7 +49,9 @@ export interface Phase {
 }
 
 /** The curated phase's output tables, in the order they are built. */
-const CURATED_OUTPUTS = ['market_snapshots', 'book_market_features', 'market_consensus', 'steam_moves', 'game_market_features', 'game_features'].map((t) => `curated.${t}`);
+const CURATED_OUTPUTS = ['market_snapshots', 'book_market_features', 'market_consensus', 'steam_moves', 'game_market_features', 'game_features'].map(
+  (t) => `curated.${t}`,
+);
 
 export const PHASES: readonly Phase[] = [
   {
@@ -118,7 +120,10 @@ const phaseFile = z.array(
         .array(qualifiedName)
         .min(1)
         .refine((o) => new Set(o.map((t) => t.split('.')[0])).size === 1, 'output tables must all be in one schema')
-        .refine((o) => o.every((t) => t.split('.')[0]!.length <= 40), 'an output schema name may have at most 40 characters (its versions are parked in <schema>__run<id>)')
+        .refine(
+          (o) => o.every((t) => t.split('.')[0]!.length <= 40),
+          'an output schema name may have at most 40 characters (its versions are parked in <schema>__run<id>)',
+        )
         .optional(),
       blueGreen: z.boolean().optional(),
       checks: z.array(z.object({ name: z.string().min(1).max(100), sql: z.string().min(1) }).strict()).optional(),

@@ -30,7 +30,12 @@ type RawRecord = Record<string, string | null>;
 type Outcome = 'staged' | 'rejected';
 
 /** One record, one transaction, retried through transient errors; false when not inserted. */
-async function writeRecord(client: pg.Client, table: string, sql: string, record: RawRecord): Promise<{ outcome: Outcome; sqlstate?: string; message?: string }> {
+async function writeRecord(
+  client: pg.Client,
+  table: string,
+  sql: string,
+  record: RawRecord,
+): Promise<{ outcome: Outcome; sqlstate?: string; message?: string }> {
   const values = [record.id];
   for (let attempt = 0; ; attempt++) {
     try {
@@ -68,7 +73,8 @@ export const clientLoopMode: Mode = {
     try {
       const full = await rawCounts(client);
       const quotas = subsetQuotas(full, ctx.clientLoopRows);
-      const perTable: Record<string, { rows: number; measuredRows: number; measuredSeconds: number; staged: number; rejected: number; rowsPerSec: number }> = {};
+      const perTable: Record<string, { rows: number; measuredRows: number; measuredSeconds: number; staged: number; rejected: number; rowsPerSec: number }> =
+        {};
       let seconds = 0;
       let measuredRows = 0;
       let measuredSeconds = 0;
@@ -117,7 +123,11 @@ export const clientLoopMode: Mode = {
         workers: 1,
         ...(extrapolated ? { extrapolated: { measuredRows, measuredSeconds: Math.round(measuredSeconds * 1000) / 1000 } } : {}),
         what: 'client reads pages of 500 by id, one transaction per record (INSERT ... SELECT of one row with the limit SQL), rejects quarantined, 1 connection',
-        notes: extrapolated ? ['per-table rates measured on a subset (all games, then the first market rows by id) and extrapolated to every row; staged/quarantined are the subset\'s'] : [],
+        notes: extrapolated
+          ? [
+              "per-table rates measured on a subset (all games, then the first market rows by id) and extrapolated to every row; staged/quarantined are the subset's",
+            ]
+          : [],
         detail: { perTable },
       };
     } finally {

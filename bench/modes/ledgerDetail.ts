@@ -30,7 +30,10 @@ export async function ledgerDetail(url: string, runId: string): Promise<TableDet
          FROM pgphase.partitions WHERE run_id = $1 GROUP BY 1, 2 ORDER BY 1, 2`,
       [runId],
     );
-    const tables = new Map<string, { rows: number; partitions: number; batches: number; busyMs: number; first: number; last: number; rowsByWorker: Record<string, number> }>();
+    const tables = new Map<
+      string,
+      { rows: number; partitions: number; batches: number; busyMs: number; first: number; last: number; rowsByWorker: Record<string, number> }
+    >();
     for (const r of rows) {
       const t = tables.get(r.t) ?? { rows: 0, partitions: 0, batches: 0, busyMs: 0, first: Infinity, last: -Infinity, rowsByWorker: {} };
       t.rows += Number(r.rows);

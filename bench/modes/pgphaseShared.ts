@@ -30,7 +30,8 @@ export const pgphaseSharedMode: Mode = {
   name: 'pgphase_n_shared',
   start: 'clean',
   async run(ctx) {
-    const run = (fresh: boolean) => runPipeline({ url: ctx.url, phases: ['staging'], workers: 1, fresh, progress: 'none', health: { enabled: ctx.healthGate } });
+    const run = (fresh: boolean) =>
+      runPipeline({ url: ctx.url, phases: ['staging'], workers: 1, fresh, progress: 'none', health: { enabled: ctx.healthGate } });
     const started = performance.now();
     const first = run(true);
     await waitForRun(ctx.url);

@@ -24,7 +24,17 @@ export const recordMode: Mode = {
     if (ctx.recordRows >= ctx.rows) {
       const { seconds, report, tables } = await timeRunner(ctx.url, 'staging', workers, { forcePerRecord: true, healthGate: ctx.healthGate });
       const phase = report.phases[0]!;
-      return { seconds, rows: phase.rowsIn, rowsPerSec: rate(phase.rowsIn, seconds), staged: phase.written, quarantined: phase.rejected, workers, what, notes: [workSplit(tables)], detail: runnerDetail(report, tables) };
+      return {
+        seconds,
+        rows: phase.rowsIn,
+        rowsPerSec: rate(phase.rowsIn, seconds),
+        staged: phase.written,
+        quarantined: phase.rejected,
+        workers,
+        what,
+        notes: [workSplit(tables)],
+        detail: runnerDetail(report, tables),
+      };
     }
     const client = new pg.Client({ connectionString: ctx.url });
     await client.connect();
@@ -33,7 +43,11 @@ export const recordMode: Mode = {
       const quotas = subsetQuotas(full, ctx.recordRows);
       await createSubsetKeys(client, quotas);
       const staging = PHASES.find((p) => p.name === 'staging')!;
-      const { seconds: measured, report, tables } = await timeRunner(ctx.url, 'staging', workers, { forcePerRecord: true, healthGate: ctx.healthGate, phaseList: [subsetStagingPhase(staging)] });
+      const {
+        seconds: measured,
+        report,
+        tables,
+      } = await timeRunner(ctx.url, 'staging', workers, { forcePerRecord: true, healthGate: ctx.healthGate, phaseList: [subsetStagingPhase(staging)] });
       const phase = report.phases[0]!;
       // Procedure milliseconds per row of each table, from the ledger.
       const cost = Object.fromEntries(tables.map((t) => [t.table.replace(/^[a-z_]+\./, ''), t.rows > 0 ? t.busyMs / t.rows : 0]));
@@ -47,7 +61,10 @@ export const recordMode: Mode = {
         workers,
         extrapolated: { measuredRows: phase.rowsIn, measuredSeconds: Math.round(measured * 1000) / 1000 },
         what,
-        notes: ['run on a subset (every game, the first market rows by id) and extrapolated by each table\'s procedure ms per row; staged/quarantined are the subset\'s', workSplit(tables)],
+        notes: [
+          "run on a subset (every game, the first market rows by id) and extrapolated by each table's procedure ms per row; staged/quarantined are the subset's",
+          workSplit(tables),
+        ],
         detail: { subset: quotas, procedureMsPerRow: cost, ...runnerDetail(report, tables) },
       };
     } finally {

@@ -31,7 +31,13 @@ export async function preflight(client: pg.ClientBase, phases: readonly Phase[])
  * The schema each blue-green phase of the run writes into: its existing shadow when the run is
  * resumed, otherwise a new one (an older pending build of the phase is dropped first).
  */
-export async function prepareShadows(client: pg.ClientBase, phases: readonly Phase[], runId: string, lockTimeoutMs: number, log: Log = silentLog): Promise<Map<string, string>> {
+export async function prepareShadows(
+  client: pg.ClientBase,
+  phases: readonly Phase[],
+  runId: string,
+  lockTimeoutMs: number,
+  log: Log = silentLog,
+): Promise<Map<string, string>> {
   const targets = new Map<string, string>();
   for (const phase of phases) {
     const target = targetOf(phase);
@@ -41,7 +47,10 @@ export async function prepareShadows(client: pg.ClientBase, phases: readonly Pha
       await client.query(`SELECT pg_advisory_xact_lock(hashtext('pgphase.bluegreen'), hashtext($1))`, [phase.name]);
       const mine = await versionOfRun(client, phase.name, runId);
       if (mine?.state === 'dropped') {
-        throw new PgphaseError(`the shadow build of ${phase.name} by run ${runId} was dropped (a newer build or prune replaced it): this run cannot be resumed`, { hint: `Start a new build with \`pgphase run --new\`.` });
+        throw new PgphaseError(
+          `the shadow build of ${phase.name} by run ${runId} was dropped (a newer build or prune replaced it): this run cannot be resumed`,
+          { hint: `Start a new build with \`pgphase run --new\`.` },
+        );
       }
       if (mine) return mine.parkedSchema;
       const { pending } = await phaseVersions(client, phase.name, true);
@@ -84,7 +93,10 @@ export async function verifyBuilds(client: pg.ClientBase, phases: readonly Phase
         [version.id, state, JSON.stringify(checks)],
       );
       if (rowCount === 1) {
-        if (state === 'verified') log.info(`${phase.name}: build of run ${runId} in ${version.parkedSchema} passed ${checks.length} checks; promote it with \`pgphase promote ${phase.name}\``);
+        if (state === 'verified')
+          log.info(
+            `${phase.name}: build of run ${runId} in ${version.parkedSchema} passed ${checks.length} checks; promote it with \`pgphase promote ${phase.name}\``,
+          );
         for (const line of describeFailures(checks)) log.error(`${phase.name}: ${line}; the live version stays`);
       } else {
         const again = await versionOfRun(client, phase.name, runId);

@@ -19,9 +19,14 @@ export async function outputOids(client: pg.ClientBase, target: BlueGreenTarget,
     [schema, target.tables],
   );
   const missing = rows.filter((r) => r.oid === null).map((r) => `${schema}.${r.name}`);
-  if (missing.length) throw new UsageError(`output table${missing.length > 1 ? 's' : ''} of phase ${target.phase} not found: ${missing.join(', ')}`, 'Check "outputs" in the phases configuration, and that migrations are applied.');
+  if (missing.length)
+    throw new UsageError(
+      `output table${missing.length > 1 ? 's' : ''} of phase ${target.phase} not found: ${missing.join(', ')}`,
+      'Check "outputs" in the phases configuration, and that migrations are applied.',
+    );
   const odd = rows.filter((r) => r.kind !== 'r').map((r) => `${schema}.${r.name}`);
-  if (odd.length) throw new UsageError(`blue-green output${odd.length > 1 ? 's' : ''} ${odd.join(', ')} must be plain tables (not views or partitioned tables)`);
+  if (odd.length)
+    throw new UsageError(`blue-green output${odd.length > 1 ? 's' : ''} ${odd.join(', ')} must be plain tables (not views or partitioned tables)`);
   return rows.map((r) => r.oid!);
 }
 
@@ -61,10 +66,12 @@ export async function refuseWithoutPrivileges(client: pg.ClientBase, target: Blu
   );
   const { create, foreign } = rows[0]!;
   if (!create || foreign.length > 0) {
-    const why = [!create ? 'CREATE on the database (for the shadow schema)' : '', foreign.length ? `ownership of ${foreign.join(', ')}` : ''].filter(Boolean).join(' and ');
+    const why = [!create ? 'CREATE on the database (for the shadow schema)' : '', foreign.length ? `ownership of ${foreign.join(', ')}` : '']
+      .filter(Boolean)
+      .join(' and ');
     throw new PgphaseError(`a blue-green build of phase ${target.phase} needs ${why}, which the current role lacks`, {
       exitCode: EXIT.usage,
-      hint: 'Run blue-green builds, promote, rollback and prune as the tables\' owner (e.g. a member of pgphase_migrator), or run the phase in place with `pgphase run --in-place`.',
+      hint: "Run blue-green builds, promote, rollback and prune as the tables' owner (e.g. a member of pgphase_migrator), or run the phase in place with `pgphase run --in-place`.",
     });
   }
 }

@@ -20,7 +20,8 @@ export function targetOf(phase: Phase): BlueGreenTarget {
   const outputs = phase.outputs ?? [];
   if (outputs.length === 0) throw new UsageError(`phase ${phase.name} declares no output tables`, 'List them as "outputs" in the phases file.');
   const schemas = [...new Set(outputs.map((t) => t.split('.')[0]!))];
-  if (schemas.length !== 1) throw new UsageError(`phase ${phase.name} writes to several schemas (${schemas.join(', ')})`, 'A blue-green phase keeps its output tables in one schema.');
+  if (schemas.length !== 1)
+    throw new UsageError(`phase ${phase.name} writes to several schemas (${schemas.join(', ')})`, 'A blue-green phase keeps its output tables in one schema.');
   return { phase: phase.name, schema: schemas[0]!, tables: outputs.map((t) => t.split('.')[1]!) };
 }
 

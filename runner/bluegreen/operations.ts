@@ -23,7 +23,13 @@ export interface BlueGreenOptions {
 }
 
 export function swapOptions(config: Config, log?: Log, sleep?: (ms: number) => Promise<void>): SwapOptions {
-  return { lockTimeoutMs: config.swapLockTimeoutMs, retries: config.lockRetries, retryBaseMs: config.lockRetryBaseMs, ...(log ? { log } : {}), ...(sleep ? { sleep } : {}) };
+  return {
+    lockTimeoutMs: config.swapLockTimeoutMs,
+    retries: config.lockRetries,
+    retryBaseMs: config.lockRetryBaseMs,
+    ...(log ? { log } : {}),
+    ...(sleep ? { sleep } : {}),
+  };
 }
 
 function open<T>(options: BlueGreenOptions, what: string, fn: (c: pg.Client, phase: Phase) => Promise<T>): Promise<T> {
@@ -56,6 +62,7 @@ export async function blueGreenStatus(client: pg.ClientBase, phases: readonly Ph
   const { rows } = await client.query<{ ok: boolean }>(`SELECT to_regclass('pgphase.bluegreen_versions') IS NOT NULL AS ok`);
   if (!rows[0]?.ok) return [];
   const out: BlueGreenStatus[] = [];
-  for (const phase of phases.filter((p) => p.blueGreen)) out.push({ phase: phase.name, schema: targetOf(phase).schema, ...(await phaseVersions(client, phase.name)) });
+  for (const phase of phases.filter((p) => p.blueGreen))
+    out.push({ phase: phase.name, schema: targetOf(phase).schema, ...(await phaseVersions(client, phase.name)) });
   return out;
 }

@@ -36,10 +36,13 @@ export async function prune(client: pg.ClientBase, target: BlueGreenTarget, opti
     } catch (error) {
       if (sqlstateOf(error) !== LOCK_NOT_AVAILABLE) throw error;
       if (n >= options.retries) {
-        throw new LockTimeoutError(`prune of phase ${target.phase} could not lock the old versions' tables within ${options.lockTimeoutMs} ms in ${n + 1} attempts; nothing was dropped`, {
-          cause: error,
-          hint: 'A session is reading a parked version (or the table its foreign keys reference); try again when it is done.',
-        });
+        throw new LockTimeoutError(
+          `prune of phase ${target.phase} could not lock the old versions' tables within ${options.lockTimeoutMs} ms in ${n + 1} attempts; nothing was dropped`,
+          {
+            cause: error,
+            hint: 'A session is reading a parked version (or the table its foreign keys reference); try again when it is done.',
+          },
+        );
       }
       const delay = lockBackoffMs(n, options.retryBaseMs);
       log.warn(`prune of ${target.phase}: tables busy; retry ${n + 1} of ${options.retries} in ${delay} ms`);

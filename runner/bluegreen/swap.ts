@@ -64,20 +64,35 @@ async function exchange(c: pg.ClientBase, target: BlueGreenTarget, parked: strin
 
 async function attempt(client: pg.ClientBase, target: BlueGreenTarget, kind: 'promote' | 'rollback', lockTimeoutMs: number): Promise<SwapResult> {
   return transaction(client, async () => {
-    await client.query(`SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true)`, [`${lockTimeoutMs}ms`, `${Math.max(30_000, lockTimeoutMs * 4)}ms`]);
+    await client.query(`SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true)`, [
+      `${lockTimeoutMs}ms`,
+      `${Math.max(30_000, lockTimeoutMs * 4)}ms`,
+    ]);
     const v = await phaseVersions(client, target.phase, true);
     // A view or foreign key created since the build started would be left on the old version.
     await refuseDependents(client, target);
     if (kind === 'promote') {
       const pending = v.pending;
-      if (!pending) throw new PgphaseError(`phase ${target.phase} has no build to promote (live: ${label(v.live)})`, { hint: `Build one with \`pgphase run ${target.phase}\`.` });
-      if (pending.state === 'building') throw new PgphaseError(`the build of phase ${target.phase} by run ${pending.runId} is not finished`, { hint: `Resume it with \`pgphase run ${target.phase}\`, then promote.` });
+      if (!pending)
+        throw new PgphaseError(`phase ${target.phase} has no build to promote (live: ${label(v.live)})`, {
+          hint: `Build one with \`pgphase run ${target.phase}\`.`,
+        });
+      if (pending.state === 'building')
+        throw new PgphaseError(`the build of phase ${target.phase} by run ${pending.runId} is not finished`, {
+          hint: `Resume it with \`pgphase run ${target.phase}\`, then promote.`,
+        });
       if (pending.state === 'failed') {
         const failed = (pending.checks ?? []).filter((k) => !k.passed).map((k) => k.name);
-        throw new PgphaseError(`the build of phase ${target.phase} by run ${pending.runId} failed its check${failed.length > 1 ? 's' : ''} ${failed.map((n) => JSON.stringify(n)).join(', ')}: it cannot be promoted`, { hint: `See \`pgphase status\`; fix the cause and build again with \`pgphase run --new ${target.phase}\`.` });
+        throw new PgphaseError(
+          `the build of phase ${target.phase} by run ${pending.runId} failed its check${failed.length > 1 ? 's' : ''} ${failed.map((n) => JSON.stringify(n)).join(', ')}: it cannot be promoted`,
+          { hint: `See \`pgphase status\`; fix the cause and build again with \`pgphase run --new ${target.phase}\`.` },
+        );
       }
       if (pending.outputSchema !== target.schema || pending.tables.join() !== target.tables.join()) {
-        throw new PgphaseError(`the build of phase ${target.phase} by run ${pending.runId} has tables ${pending.outputSchema}.{${pending.tables.join(',')}}, but the phase now declares ${target.schema}.{${target.tables.join(',')}}`, { hint: `Build again with \`pgphase run --new ${target.phase}\`.` });
+        throw new PgphaseError(
+          `the build of phase ${target.phase} by run ${pending.runId} has tables ${pending.outputSchema}.{${pending.tables.join(',')}}, but the phase now declares ${target.schema}.{${target.tables.join(',')}}`,
+          { hint: `Build again with \`pgphase run --new ${target.phase}\`.` },
+        );
       }
       const parked = v.live ? v.live.parkedSchema : parkedSchema(target.schema, null);
       if (!v.live) {
@@ -92,10 +107,15 @@ async function attempt(client: pg.ClientBase, target: BlueGreenTarget, kind: 'pr
       await setState(client, pending.id, 'live');
       return result(client, target.phase, v.live ? { runId: v.live.runId, schema: parked } : { runId: null, schema: parked });
     }
-    if (!v.live) throw new PgphaseError(`phase ${target.phase} has never been promoted: there is nothing to roll back`, { hint: `Promote a build with \`pgphase promote ${target.phase}\` first.` });
+    if (!v.live)
+      throw new PgphaseError(`phase ${target.phase} has never been promoted: there is nothing to roll back`, {
+        hint: `Promote a build with \`pgphase promote ${target.phase}\` first.`,
+      });
     if (!v.previous) {
       throw new PgphaseError(`phase ${target.phase} has no previous version to roll back to (live: ${label(v.live)})`, {
-        hint: v.retired.length ? `Versions rolled back from or retired are kept until \`pgphase prune\`: ${v.retired.map((r) => `${label(r)} in ${r.parkedSchema}`).join(', ')}.` : 'Rollback goes back one promote; the previous version was rolled back to or pruned already.',
+        hint: v.retired.length
+          ? `Versions rolled back from or retired are kept until \`pgphase prune\`: ${v.retired.map((r) => `${label(r)} in ${r.parkedSchema}`).join(', ')}.`
+          : 'Rollback goes back one promote; the previous version was rolled back to or pruned already.',
       });
     }
     await exchange(client, target, v.live.parkedSchema, v.previous);
@@ -106,7 +126,10 @@ async function attempt(client: pg.ClientBase, target: BlueGreenTarget, kind: 'pr
 }
 
 async function result(c: pg.ClientBase, phase: string, previous: SwapResult['previous']): Promise<SwapResult> {
-  const { rows } = await c.query<{ runId: string | null; promotedAt: Date }>(`SELECT run_id::text AS "runId", promoted_at AS "promotedAt" FROM pgphase.bluegreen_versions WHERE phase = $1 AND state = 'live'`, [phase]);
+  const { rows } = await c.query<{ runId: string | null; promotedAt: Date }>(
+    `SELECT run_id::text AS "runId", promoted_at AS "promotedAt" FROM pgphase.bluegreen_versions WHERE phase = $1 AND state = 'live'`,
+    [phase],
+  );
   return { phase, live: rows[0]!, previous, attempts: 0, ms: 0 };
 }
 
@@ -134,10 +157,13 @@ export async function swap(client: pg.ClientBase, target: BlueGreenTarget, kind:
     } catch (error) {
       if (sqlstateOf(error) !== LOCK_NOT_AVAILABLE) throw error;
       if (n >= options.retries) {
-        throw new LockTimeoutError(`${kind} of phase ${target.phase} could not lock its tables within ${options.lockTimeoutMs} ms in ${n + 1} attempts; nothing was changed. Holding locks: ${await blockers(client, target)}`, {
-          cause: error,
-          hint: 'Wait for those sessions to finish (or end them) and run it again; PGPHASE_SWAP_LOCK_TIMEOUT and PGPHASE_LOCK_RETRIES set the ladder.',
-        });
+        throw new LockTimeoutError(
+          `${kind} of phase ${target.phase} could not lock its tables within ${options.lockTimeoutMs} ms in ${n + 1} attempts; nothing was changed. Holding locks: ${await blockers(client, target)}`,
+          {
+            cause: error,
+            hint: 'Wait for those sessions to finish (or end them) and run it again; PGPHASE_SWAP_LOCK_TIMEOUT and PGPHASE_LOCK_RETRIES set the ladder.',
+          },
+        );
       }
       const delay = lockBackoffMs(n, options.retryBaseMs);
       log.warn(`${kind} of ${target.phase}: tables busy (lock timeout ${options.lockTimeoutMs} ms); retry ${n + 1} of ${options.retries} in ${delay} ms`);

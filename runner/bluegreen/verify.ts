@@ -13,7 +13,12 @@ import type { CheckOutcome } from './versions.js';
 
 export const SAMPLE = 5;
 
-const outcome = (name: string, rows: Record<string, unknown>[]): CheckOutcome => ({ name, passed: rows.length === 0, violations: rows.length, sample: rows.slice(0, SAMPLE) });
+const outcome = (name: string, rows: Record<string, unknown>[]): CheckOutcome => ({
+  name,
+  passed: rows.length === 0,
+  violations: rows.length,
+  sample: rows.slice(0, SAMPLE),
+});
 
 async function ledgerChecks(c: pg.ClientBase, phase: Phase, runId: string): Promise<CheckOutcome[]> {
   const { rows: unfinished } = await c.query<Record<string, unknown>>(
@@ -31,7 +36,10 @@ async function ledgerChecks(c: pg.ClientBase, phase: Phase, runId: string): Prom
     [runId, phase.name],
   );
   for (const step of steps) {
-    const table = step.source_table.split('.').map((p) => c.escapeIdentifier(p)).join('.');
+    const table = step.source_table
+      .split('.')
+      .map((p) => c.escapeIdentifier(p))
+      .join('.');
     const key = c.escapeIdentifier(step.key_column);
     const { rows } = await c.query<Record<string, unknown>>(
       `(WITH covered AS (SELECT coalesce(range_agg(int8range(lo, hi, '[]')), '{}'::int8multirange) AS m
@@ -56,7 +64,10 @@ async function declaredCheck(c: pg.ClientBase, shadow: string, check: PhaseCheck
       await c.query('SET TRANSACTION READ ONLY');
       await c.query(`SELECT set_config('search_path', $1, true)`, [c.escapeIdentifier(shadow)]);
       const { rows } = await c.query<{ row: Record<string, unknown> }>(`SELECT to_jsonb(q) AS row FROM (${sql}\n) AS q LIMIT ${SAMPLE + 1}`);
-      return outcome(check.name, rows.map((r) => r.row));
+      return outcome(
+        check.name,
+        rows.map((r) => r.row),
+      );
     });
   } catch (error) {
     const e = error as { code?: string; message?: string };

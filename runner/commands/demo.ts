@@ -51,9 +51,7 @@ async function finishedRun(client: pg.ClientBase): Promise<RunReport | null> {
 }
 
 async function sampleFeatures(client: pg.ClientBase): Promise<string[]> {
-  const { rows } = await client.query<Record<string, unknown>>(
-    `SELECT f.* FROM curated.game_features f ORDER BY f.game_id LIMIT 1`,
-  );
+  const { rows } = await client.query<Record<string, unknown>>(`SELECT f.* FROM curated.game_features f ORDER BY f.game_id LIMIT 1`);
   const game = rows[0];
   if (!game) return ['  (no game features)'];
   return Object.entries(game)
@@ -70,12 +68,18 @@ export async function demo(url: string, options: DemoOptions, ctx: CommandContex
   const { config } = ctx;
   const log = (line: string) => ctx.log.info(line);
   const migrated = await migrate({ url, config });
-  log(`migrations: ${migrated.applied.length ? `applied ${migrated.applied.join(', ')}` : 'up to date'}; procedures: ${migrated.procedures.length} (re)applied`);
+  log(
+    `migrations: ${migrated.applied.length ? `applied ${migrated.applied.join(', ')}` : 'up to date'}; procedures: ${migrated.procedures.length} (re)applied`,
+  );
 
   const existing = await withClient(url, 'pgphase demo', rawRows);
   if (existing === 0 || options.regenerate) {
     const g = await generate(url, { rows: options.rows, seed: options.seed, badRatio: 0.08, truncate: true });
-    log(`generated ${Object.values(g.rows).reduce((a, b) => a + b, 0)} raw rows (seed ${options.seed}) in ${g.seconds.toFixed(1)} s: ${Object.entries(g.rows).map(([t, n]) => `${t} ${n}`).join(', ')}`);
+    log(
+      `generated ${Object.values(g.rows).reduce((a, b) => a + b, 0)} raw rows (seed ${options.seed}) in ${g.seconds.toFixed(1)} s: ${Object.entries(g.rows)
+        .map(([t, n]) => `${t} ${n}`)
+        .join(', ')}`,
+    );
     if (options.regenerate) {
       await withClient(url, 'pgphase demo', (c) =>
         c.query('TRUNCATE staging.games, staging.moneylines, staging.spreads, staging.totals, pgphase.quarantine CASCADE'),
@@ -103,8 +107,12 @@ export async function demo(url: string, options: DemoOptions, ctx: CommandContex
     const curated = report.phases.find((p) => p.phase === 'curated');
     const lines = ['', formatReport(report), ''];
     if (staging) {
-      lines.push(`staging: ${staging.rowsIn} raw rows in, ${staging.written} staged, ${staging.rejected} quarantined — success rate ${percent(staging.written, staging.rowsIn)}`);
-      lines.push(`         ${(staging.durationMs / 1000).toFixed(2)} s, ${staging.rowsPerSec} rows/s (the plan: ~6 minutes for 23,391 rows, 8.3% lost to an overflow)`);
+      lines.push(
+        `staging: ${staging.rowsIn} raw rows in, ${staging.written} staged, ${staging.rejected} quarantined — success rate ${percent(staging.written, staging.rowsIn)}`,
+      );
+      lines.push(
+        `         ${(staging.durationMs / 1000).toFixed(2)} s, ${staging.rowsPerSec} rows/s (the plan: ~6 minutes for 23,391 rows, 8.3% lost to an overflow)`,
+      );
       lines.push('quarantined by reason:');
       const reasons = new Map<string, { rows: number; tables: string[] }>();
       for (const g of q.byReason) {
@@ -120,9 +128,15 @@ export async function demo(url: string, options: DemoOptions, ctx: CommandContex
     if (curated) lines.push(`curated: features for ${curated.written} games in ${(curated.durationMs / 1000).toFixed(2)} s (${curated.rowsPerSec} games/s)`);
     const build = report.builds?.find((b) => b.phase === 'curated');
     if (build) {
-      lines.push(`         blue-green: built in ${build.schema} while readers kept reading curated; checks ${build.state === 'verified' ? 'passed' : 'FAILED'}: ${build.checks.map((k) => `${k.name} ${k.passed ? 'ok' : 'FAILED'}`).join(', ')}`);
+      lines.push(
+        `         blue-green: built in ${build.schema} while readers kept reading curated; checks ${build.state === 'verified' ? 'passed' : 'FAILED'}: ${build.checks.map((k) => `${k.name} ${k.passed ? 'ok' : 'FAILED'}`).join(', ')}`,
+      );
     }
-    if (promoted) lines.push(`         ${formatSwap('promoted', promoted)}`, '         undo with `npm run pgphase -- rollback curated` (one short transaction; see docs/rollback.md)');
+    if (promoted)
+      lines.push(
+        `         ${formatSwap('promoted', promoted)}`,
+        '         undo with `npm run pgphase -- rollback curated` (one short transaction; see docs/rollback.md)',
+      );
     lines.push('features of a sample game (curated.game_features):', ...(await sampleFeatures(c)));
     lines.push(
       '',
@@ -157,9 +171,11 @@ export function registerDemo(program: Command, setExit: (code: number) => void):
       const rows = Number(opts.rows);
       const seed = Number(opts.seed);
       const workers = opts.workers === undefined ? undefined : Number(opts.workers);
-      if (!Number.isSafeInteger(rows) || rows < 1 || rows > MAX_ROWS) throw new UsageError(`--rows must be a whole number from 1 to ${MAX_ROWS}, not ${JSON.stringify(opts.rows)}`);
+      if (!Number.isSafeInteger(rows) || rows < 1 || rows > MAX_ROWS)
+        throw new UsageError(`--rows must be a whole number from 1 to ${MAX_ROWS}, not ${JSON.stringify(opts.rows)}`);
       if (!Number.isSafeInteger(seed)) throw new UsageError(`--seed must be a whole number, not ${JSON.stringify(opts.seed)}`);
-      if (workers !== undefined && (!Number.isInteger(workers) || workers < 1 || workers > 256)) throw new UsageError(`--workers must be a whole number from 1 to 256`);
+      if (workers !== undefined && (!Number.isInteger(workers) || workers < 1 || workers > 256))
+        throw new UsageError(`--workers must be a whole number from 1 to 256`);
       const report = await withDatabase(ctx, (db) => {
         ctx.log.info(db.kind === 'embedded' ? `PostgreSQL: embedded server, data in ${ctx.config.home}/pgdata` : 'PostgreSQL: DATABASE_URL');
         return demo(db.url, { rows, seed, workers, regenerate: Boolean(opts.regenerate) }, ctx, process.stderr.isTTY ? 'bar' : 'log');

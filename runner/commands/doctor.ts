@@ -23,7 +23,9 @@ export function formatChecks(checks: readonly Check[]): string {
 export function registerDoctor(program: Command, setExit: (code: number) => void): void {
   program
     .command('doctor')
-    .description('preflight before a deploy: server version, privileges, connection budget, timeouts, pending work, invalid indexes (exit 1 when a check fails)')
+    .description(
+      'preflight before a deploy: server version, privileges, connection budget, timeouts, pending work, invalid indexes (exit 1 when a check fails)',
+    )
     .option('--json', 'print { ok, checks } as JSON on stdout')
     .option('--workers <n>', 'the workers pgphase run will start (default: its own default)')
     .action(async (opts: { json?: boolean; workers?: string }) => {
@@ -31,7 +33,9 @@ export function registerDoctor(program: Command, setExit: (code: number) => void
       const workers = opts.workers === undefined ? undefined : /^[0-9]{1,4}$/.test(opts.workers) && Number(opts.workers) >= 1 ? Number(opts.workers) : NaN;
       if (Number.isNaN(workers)) throw new UsageError(`--workers must be a whole number of at least 1, not ${showInput(opts.workers!)}`);
       const result = await withDatabase(ctx, (db) => withClient(db.url, 'pgphase doctor', async (c) => diagnose(await gatherFacts(c, ctx.config, workers))));
-      process.stdout.write(opts.json ? `${JSON.stringify(result)}\n` : `${formatChecks(result.checks)}\ndoctor: ${result.ok ? 'nothing fails' : 'something fails'}\n`);
+      process.stdout.write(
+        opts.json ? `${JSON.stringify(result)}\n` : `${formatChecks(result.checks)}\ndoctor: ${result.ok ? 'nothing fails' : 'something fails'}\n`,
+      );
       setExit(result.ok ? EXIT.ok : EXIT.failed);
     });
 }

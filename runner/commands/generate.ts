@@ -34,7 +34,8 @@ export const MAX_ROWS = 100_000_000;
 
 export function checkGenerateOptions(opts: GenerateOptions): void {
   const problems: string[] = [];
-  if (!Number.isSafeInteger(opts.rows) || opts.rows < 1 || opts.rows > MAX_ROWS) problems.push(`rows must be a whole number from 1 to ${MAX_ROWS}, not ${opts.rows}`);
+  if (!Number.isSafeInteger(opts.rows) || opts.rows < 1 || opts.rows > MAX_ROWS)
+    problems.push(`rows must be a whole number from 1 to ${MAX_ROWS}, not ${opts.rows}`);
   if (!Number.isSafeInteger(opts.seed)) problems.push(`seed must be a whole number, not ${opts.seed}`);
   if (!Number.isFinite(opts.badRatio) || opts.badRatio < 0 || opts.badRatio > 1) problems.push(`bad ratio must be within [0, 1], not ${opts.badRatio}`);
   if (problems.length > 0) throw new UsageError(problems.join('; '));
@@ -96,7 +97,9 @@ export function registerGenerate(program: Command, setExit: (code: number) => vo
       if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
       else {
         const total = Object.values(result.rows).reduce((a, b) => a + b, 0);
-        const parts = Object.entries(result.rows).map(([t, n]) => `${t} ${n}`).join(', ');
+        const parts = Object.entries(result.rows)
+          .map(([t, n]) => `${t} ${n}`)
+          .join(', ');
         ctx.log.info(`generated ${total} raw rows (${parts}) in ${result.seconds.toFixed(1)}s`);
       }
       setExit(EXIT.ok);

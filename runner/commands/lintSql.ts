@@ -20,7 +20,7 @@ export async function lintSql(root: string, fix: boolean): Promise<{ checked: nu
   const errors: string[] = [];
   let checked = 0;
   for (const dir of SQL_DIRS) {
-    let names: string[] = [];
+    let names: string[];
     try {
       names = (await readdir(join(root, dir))).filter((f) => f.endsWith('.sql')).sort();
     } catch {

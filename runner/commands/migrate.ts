@@ -11,7 +11,8 @@ const MIGRATION_NAME = /^[A-Za-z0-9_.-]{1,255}$/;
 function targetOf(to: string | undefined): string | undefined {
   if (to === undefined) return undefined;
   const name = to.replace(/\.sql$/, '');
-  if (!MIGRATION_NAME.test(name)) throw new UsageError(`--to takes a migration name such as 0003_add_index, not ${showInput(to)}`, 'See `pgphase status` for the names.');
+  if (!MIGRATION_NAME.test(name))
+    throw new UsageError(`--to takes a migration name such as 0003_add_index, not ${showInput(to)}`, 'See `pgphase status` for the names.');
   return name;
 }
 
@@ -62,7 +63,11 @@ export function registerMigrate(program: Command, setExit: (code: number) => voi
       // Digits only, at least 1: node-pg-migrate reverts everything for a count of 0, and
       // Number() would read 'Infinity', '1e3' or ' 2 ' as counts too. --all is the only way to say all.
       const count = opts.all ? Number.POSITIVE_INFINITY : /^[0-9]{1,6}$/.test(opts.count) ? Number(opts.count) : 0;
-      if (count < 1) throw new UsageError(`--count must be a whole number of at least 1 (or use --all), not ${showInput(opts.count)}`, 'For example: pgphase down --count 2, or pgphase down --to 0003_add_index');
+      if (count < 1)
+        throw new UsageError(
+          `--count must be a whole number of at least 1 (or use --all), not ${showInput(opts.count)}`,
+          'For example: pgphase down --count 2, or pgphase down --to 0003_add_index',
+        );
       if (to && opts.all) throw new UsageError('--to and --all exclude each other', 'Use one of them.');
       const result = await withDatabase(ctx, (db) => down({ url: db.url, config: ctx.config, log: ctx.log, count, ...(to ? { to } : {}) }));
       ctx.log.info(result.reverted.length ? `reverted: ${result.reverted.join(', ')}` : 'nothing to revert');

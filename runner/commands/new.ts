@@ -16,16 +16,27 @@ function listDir(dir: string, setting: string): string[] {
   try {
     return readdirSync(dir);
   } catch {
-    throw new UsageError(`the migrations folder ${dir} does not exist (setting ${setting})`, 'Run `pgphase init`, or point migrationsDir in pgphase.config.json (or PGPHASE_MIGRATIONS_DIR) at your migrations.');
+    throw new UsageError(
+      `the migrations folder ${dir} does not exist (setting ${setting})`,
+      'Run `pgphase init`, or point migrationsDir in pgphase.config.json (or PGPHASE_MIGRATIONS_DIR) at your migrations.',
+    );
   }
 }
 
 /** Writes the next numbered migration; returns its path. */
 export function newMigration(config: Config, name: string, options: { noTransaction?: boolean } = {}): string {
-  if (!NAME.test(name)) throw new UsageError(`a migration name is lower-case letters, digits and _ (at most 51), starting with a letter, not ${showInput(name)}`, 'For example: pgphase new migration add_customer_email');
+  if (!NAME.test(name))
+    throw new UsageError(
+      `a migration name is lower-case letters, digits and _ (at most 51), starting with a letter, not ${showInput(name)}`,
+      'For example: pgphase new migration add_customer_email',
+    );
   const existing = listDir(config.migrationsDir, 'migrationsDir');
   const clash = existing.find((f) => f.replace(/^\d+_/, '').replace(/\.sql$/, '') === name);
-  if (clash) throw new UsageError(`a migration named ${name} already exists: ${clash}`, 'Pick another name: migrations are append-only, so a change to it goes in a new one.');
+  if (clash)
+    throw new UsageError(
+      `a migration named ${name} already exists: ${clash}`,
+      'Pick another name: migrations are append-only, so a change to it goes in a new one.',
+    );
   const file = `${nextMigrationNumber(existing)}_${name}.sql`;
   writeScaffold(config.migrationsDir, [{ path: file, text: migrationText(name, Boolean(options.noTransaction)) }], 'pgphase new migration');
   return join(config.migrationsDir, file);
@@ -34,7 +45,11 @@ export function newMigration(config: Config, name: string, options: { noTransact
 /** Writes `procedures/<schema>_<name>.sql`; returns its path. */
 export function newProcedure(config: Config, qualified: string): string {
   const match = QUALIFIED.exec(qualified);
-  if (!match) throw new UsageError(`a procedure is named schema.name in lower case, not ${showInput(qualified)}`, 'For example: pgphase new procedure app.refresh_totals');
+  if (!match)
+    throw new UsageError(
+      `a procedure is named schema.name in lower case, not ${showInput(qualified)}`,
+      'For example: pgphase new procedure app.refresh_totals',
+    );
   const file = `${match[1]}_${match[2]}.sql`;
   writeScaffold(config.proceduresDir, [{ path: file, text: procedureText(match[1]!, match[2]!) }], 'pgphase new procedure');
   return join(config.proceduresDir, file);

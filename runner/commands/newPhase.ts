@@ -10,25 +10,48 @@ import { makeContext, type GlobalFlags } from '../cli/context.js';
 import type { Config } from '../config.js';
 import { EXIT, showInput, UsageError } from '../errors.js';
 import { readMigrationsFrom } from '../migrate/readMigrationsFrom.js';
-import { classifyName, classifyText, computedColumns, phaseEntry, type PhaseSpec, scaffoldTarget, stepName, stepText, targetMigrationText } from '../scaffold/phaseTemplates.js';
+import {
+  classifyName,
+  classifyText,
+  computedColumns,
+  phaseEntry,
+  type PhaseSpec,
+  scaffoldTarget,
+  stepName,
+  stepText,
+  targetMigrationText,
+} from '../scaffold/phaseTemplates.js';
 import { tablesFromMigrations } from '../scaffold/tablesFromMigrations.js';
 import { NAME, nextMigrationNumber, QUALIFIED } from '../scaffold/templates.js';
 import { type ScaffoldFile, writeScaffold } from '../scaffold/writeFiles.js';
 
 function check(spec: PhaseSpec): void {
-  if (!/^[a-z][a-z0-9_]{0,40}$/.test(spec.name)) throw new UsageError(`a phase name is lower-case letters, digits and _, not ${showInput(spec.name)}`, 'For example: pgphase new phase clean_customers --source app.customers --target app.clean_customers');
-  for (const [flag, value] of [['--source', spec.source], ['--target', spec.target]] as const) {
-    if (!QUALIFIED.test(value)) throw new UsageError(`${flag} takes schema.table in lower case, not ${showInput(value)}`, 'For example: --source app.customers');
+  if (!/^[a-z][a-z0-9_]{0,40}$/.test(spec.name))
+    throw new UsageError(
+      `a phase name is lower-case letters, digits and _, not ${showInput(spec.name)}`,
+      'For example: pgphase new phase clean_customers --source app.customers --target app.clean_customers',
+    );
+  for (const [flag, value] of [
+    ['--source', spec.source],
+    ['--target', spec.target],
+  ] as const) {
+    if (!QUALIFIED.test(value))
+      throw new UsageError(`${flag} takes schema.table in lower case, not ${showInput(value)}`, 'For example: --source app.customers');
   }
-  if (!NAME.test(spec.key)) throw new UsageError(`--key takes a column name, not ${showInput(spec.key)}`, 'The source\'s bigint key column, e.g. --key id');
+  if (!NAME.test(spec.key)) throw new UsageError(`--key takes a column name, not ${showInput(spec.key)}`, "The source's bigint key column, e.g. --key id");
 }
 
 /** Writes the phase's files and adds it to the phases file; returns the paths written. */
 export async function newPhase(config: Config, spec: PhaseSpec): Promise<string[]> {
   check(spec);
-  if (!config.phases) throw new UsageError('no phases file is configured (setting phases)', 'Set "phases": "phases.json" in pgphase.config.json (pgphase init does), or PGPHASE_PHASES.');
+  if (!config.phases)
+    throw new UsageError(
+      'no phases file is configured (setting phases)',
+      'Set "phases": "phases.json" in pgphase.config.json (pgphase init does), or PGPHASE_PHASES.',
+    );
   const phases: { name: string }[] = existsSync(config.phases) ? JSON.parse(readFileSync(config.phases, 'utf8')) : [];
-  if (phases.some((p) => p.name === spec.name)) throw new UsageError(`phase ${spec.name} already exists in ${config.phases}`, 'Pick another name, or edit its entry there.');
+  if (phases.some((p) => p.name === spec.name))
+    throw new UsageError(`phase ${spec.name} already exists in ${config.phases}`, 'Pick another name, or edit its entry there.');
   const migrations = await readMigrationsFrom(config);
   const tables = await tablesFromMigrations(migrations);
   const source = tables.get(spec.source);
@@ -56,12 +79,14 @@ export function registerNewPhase(cmd: Command, program: Command, setExit: (code:
     .argument('<name>', 'the phase, e.g. clean_customers')
     .requiredOption('--source <schema.table>', 'the table read, by key ranges')
     .requiredOption('--target <schema.table>', 'the table written (a migration creates it when none does yet)')
-    .option('--key <column>', 'the source\'s bigint key column', 'id')
+    .option('--key <column>', "the source's bigint key column", 'id')
     .description('scaffold a phase on the generic isolation driver: the classification to fill in, its step, its phases.json entry')
     .action(async (name: string, opts: { source: string; target: string; key: string }) => {
       const ctx = makeContext(program.opts<GlobalFlags>());
       const written = await newPhase(ctx.config, { name, source: opts.source, target: opts.target, key: opts.key });
-      process.stdout.write(`wrote ${written.map((p) => relative(process.cwd(), p)).join(', ')}\nnext: fill in ${relative(process.cwd(), written[0]!)}, then pgphase migrate && pgphase run ${name}\n`);
+      process.stdout.write(
+        `wrote ${written.map((p) => relative(process.cwd(), p)).join(', ')}\nnext: fill in ${relative(process.cwd(), written[0]!)}, then pgphase migrate && pgphase run ${name}\n`,
+      );
       setExit(EXIT.ok);
     });
 }

@@ -11,7 +11,7 @@ export function registerPause(program: Command, _setExit: (code: number) => void
     .command('pause')
     .argument('[run]', 'run id (default: the newest unfinished run)')
     .description('pause a run from any host: every runner process holds before its next batch (pgphase resume continues it)')
-    .option('--reason <text>', 'why, shown by status and in the runners\' logs')
+    .option('--reason <text>', "why, shown by status and in the runners' logs")
     .action(async (arg: string | undefined, opts: { reason?: string }) => {
       const ctx = makeContext(program.opts<GlobalFlags>());
       const run = await withDatabase(ctx, (db) =>
@@ -22,6 +22,8 @@ export function registerPause(program: Command, _setExit: (code: number) => void
           return r;
         }),
       );
-      process.stdout.write(`run ${run.id} paused; its runner processes hold before their next batch${run.live ? '' : ' (no runner process is working on it now)'}\n`);
+      process.stdout.write(
+        `run ${run.id} paused; its runner processes hold before their next batch${run.live ? '' : ' (no runner process is working on it now)'}\n`,
+      );
     });
 }

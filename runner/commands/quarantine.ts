@@ -27,13 +27,16 @@ export function registerQuarantine(program: Command, setExit: (code: number) => 
       const reason = reasonOf(opts.reason);
       const limit = /^[0-9]{1,6}$/.test(opts.limit) ? Number(opts.limit) : Number.NaN;
       if (!(limit <= MAX_LIMIT)) throw new UsageError(`--limit must be a whole number from 0 to ${MAX_LIMIT}, not ${showInput(opts.limit)}`);
-      const summary = await withDatabase(ctx, (db) => withClient(db.url, 'pgphase quarantine', (c) => listQuarantine(c, { ...(reason ? { reason } : {}), limit })));
+      const summary = await withDatabase(ctx, (db) =>
+        withClient(db.url, 'pgphase quarantine', (c) => listQuarantine(c, { ...(reason ? { reason } : {}), limit })),
+      );
       if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
       else {
         const lines = [`${summary.total} quarantined row(s)`];
         for (const g of summary.byReason) lines.push(`  ${String(g.rows).padStart(8)}  ${g.reason.padEnd(24)} ${g.table}`);
         if (summary.rows.length) lines.push('sample:');
-        for (const r of summary.rows) lines.push(`  ${r.table}#${r.sourceId} ${r.reason}${r.sqlstate ? ` [${r.sqlstate}]` : ''}: ${(r.message ?? '').slice(0, 120)}`);
+        for (const r of summary.rows)
+          lines.push(`  ${r.table}#${r.sourceId} ${r.reason}${r.sqlstate ? ` [${r.sqlstate}]` : ''}: ${(r.message ?? '').slice(0, 120)}`);
         process.stdout.write(`${lines.join('\n')}\n`);
       }
       setExit(EXIT.ok);
@@ -46,9 +49,12 @@ export function registerQuarantine(program: Command, setExit: (code: number) => 
     .action(async (opts: { reason?: string; json?: boolean }) => {
       const ctx = makeContext(program.opts<GlobalFlags>());
       const reason = reasonOf(opts.reason);
-      const result = await withDatabase(ctx, (db) => withClient(db.url, 'pgphase quarantine replay', (c) => replayQuarantine(c, { ...(reason ? { reason } : {}), phases: phasesOf(ctx.config) })));
+      const result = await withDatabase(ctx, (db) =>
+        withClient(db.url, 'pgphase quarantine replay', (c) => replayQuarantine(c, { ...(reason ? { reason } : {}), phases: phasesOf(ctx.config) })),
+      );
       if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-      else ctx.log.info(`replayed ${result.replayed} row(s): ${result.written} now written, ${result.stillQuarantined} still quarantined (run ${result.runId})`);
+      else
+        ctx.log.info(`replayed ${result.replayed} row(s): ${result.written} now written, ${result.stillQuarantined} still quarantined (run ${result.runId})`);
       setExit(EXIT.ok);
     });
 }

@@ -28,7 +28,10 @@ export async function writeHtmlReport(options: { url: string; runId?: string; fi
   try {
     await writeFile(options.file, html);
   } catch (error) {
-    throw new UsageError(`cannot write ${showInput(options.file)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 'Pass --html a path in a directory you can write to.');
+    throw new UsageError(
+      `cannot write ${showInput(options.file)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      'Pass --html a path in a directory you can write to.',
+    );
   }
   return { runId: data.run.id, file: options.file, batches: data.samples.length, bytes: Buffer.byteLength(html) };
 }
@@ -37,16 +40,19 @@ export function registerReport(program: Command, setExit: (code: number) => void
   program
     .command('report')
     .argument('[run]', 'run id (default: the newest run)')
-    .description('a run\'s report; --html writes a self-contained visual report (charts from the ledger, opens offline)')
+    .description("a run's report; --html writes a self-contained visual report (charts from the ledger, opens offline)")
     .option('--html <file>', 'write the visual report to this file')
     .option('--json', 'print the stored summary (or, with --html, what was written) as JSON')
     .action(async (run: string | undefined, opts: { html?: string; json?: boolean }) => {
-      if (run !== undefined && !/^[0-9]{1,18}$/.test(run)) throw new UsageError(`a run id is a whole number, not ${showInput(run)}`, 'List runs with `pgphase status`.');
+      if (run !== undefined && !/^[0-9]{1,18}$/.test(run))
+        throw new UsageError(`a run id is a whole number, not ${showInput(run)}`, 'List runs with `pgphase status`.');
       const ctx = makeContext(program.opts<GlobalFlags>());
       if (opts.html) {
         const file = opts.html;
         const result = await withDatabase(ctx, (db) => writeHtmlReport({ url: db.url, ...(run ? { runId: run } : {}), file }));
-        process.stdout.write(opts.json ? `${JSON.stringify(result)}\n` : `wrote the report of run ${result.runId} (${result.batches} batches) to ${result.file}\n`);
+        process.stdout.write(
+          opts.json ? `${JSON.stringify(result)}\n` : `wrote the report of run ${result.runId} (${result.batches} batches) to ${result.file}\n`,
+        );
         setExit(EXIT.ok);
         return;
       }
@@ -60,7 +66,11 @@ export function registerReport(program: Command, setExit: (code: number) => void
         }),
       );
       if (!stored) throw new UsageError(run ? `run ${run} does not exist` : 'there is no run yet', 'List runs with `pgphase status`.');
-      if (!stored.report) throw new UsageError(`run ${stored.id} has no stored summary yet (it has not finished)`, `\`pgphase report ${stored.id} --html FILE\` draws what the ledger has so far.`);
+      if (!stored.report)
+        throw new UsageError(
+          `run ${stored.id} has no stored summary yet (it has not finished)`,
+          `\`pgphase report ${stored.id} --html FILE\` draws what the ledger has so far.`,
+        );
       process.stdout.write(opts.json ? `${JSON.stringify(stored.report)}\n` : `${formatReport(stored.report)}\n`);
       setExit(EXIT.ok);
     });

@@ -32,7 +32,11 @@ const MAX_TARGET_MS = 3_600_000;
 function whole(name: string, value: string | undefined, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
   const n = /^[0-9]{1,10}$/.test(value) ? Number(value) : Number.NaN;
-  if (!(n >= min && n <= max)) throw new UsageError(`${name} must be a whole number from ${min} to ${max}, not ${showInput(value)}`, `For example ${name} ${Math.max(min, Math.min(max, 4))}; see \`pgphase run --help\`.`);
+  if (!(n >= min && n <= max))
+    throw new UsageError(
+      `${name} must be a whole number from ${min} to ${max}, not ${showInput(value)}`,
+      `For example ${name} ${Math.max(min, Math.min(max, 4))}; see \`pgphase run --help\`.`,
+    );
   return n;
 }
 
@@ -41,7 +45,12 @@ function checkPhaseNames(names: readonly string[], phases: readonly Phase[]): vo
   const known = phases.map((p) => p.name);
   const bad = names.filter((n) => !known.includes(n));
   if (bad.length > 0) {
-    throw new UsageError(`unknown phase ${bad.slice(0, 3).map((n) => showInput(n)).join(', ')}${bad.length > 3 ? ` and ${bad.length - 3} more` : ''}; known phases: ${known.join(', ')}`);
+    throw new UsageError(
+      `unknown phase ${bad
+        .slice(0, 3)
+        .map((n) => showInput(n))
+        .join(', ')}${bad.length > 3 ? ` and ${bad.length - 3} more` : ''}; known phases: ${known.join(', ')}`,
+    );
   }
 }
 
@@ -58,7 +67,9 @@ export function formatReport(r: RunReport): string {
   for (const f of r.failedPartitions) lines.push(`  FAILED partition ${f.id} of ${f.table} [${f.lo}..${f.hi}]: ${f.sqlstate} ${f.error}`);
   if (r.blockedSteps.length) lines.push(`  not run (waiting on failed work): ${r.blockedSteps.join(', ')}`);
   for (const b of r.builds ?? []) {
-    lines.push(`  ${b.phase.padEnd(8)} blue-green build in ${b.schema}: ${b.state}${b.state === 'verified' ? ` (${b.checks.length} checks passed; live unchanged until promote)` : ''}`);
+    lines.push(
+      `  ${b.phase.padEnd(8)} blue-green build in ${b.schema}: ${b.state}${b.state === 'verified' ? ` (${b.checks.length} checks passed; live unchanged until promote)` : ''}`,
+    );
     for (const line of describeFailures(b.checks as never)) lines.push(`    ${line}`);
   }
   const throttled = Object.entries(r.throttledSeconds ?? {});
@@ -68,11 +79,10 @@ export function formatReport(r: RunReport): string {
 }
 
 export function registerRun(program: Command, setExit: (code: number) => void): void {
-  addProductionFlags(program
-    .command('run'))
+  addProductionFlags(program.command('run'))
     .argument('[phases...]', 'phases to run (default: all, in dependency order)')
     .description('run data phases over key ranges in parallel; resumes the unfinished run unless --new')
-    .option('--workers <n>', 'parallel workers (default: this machine\'s cores, within the server\'s free connections)')
+    .option('--workers <n>', "parallel workers (default: this machine's cores, within the server's free connections)")
     .option('--new', 'start a new run instead of resuming the unfinished one (refused beside an unfinished run unless --abandon)')
     .option('--abandon', 'with --new: abandon the unfinished runs (recorded in the ledger) instead of refusing')
     .option('--json', 'print the final report as JSON on stdout')
@@ -80,8 +90,8 @@ export function registerRun(program: Command, setExit: (code: number) => void): 
     .option('--batch-max <n>', `largest batch, in rows (default ${RUN_DEFAULTS.batch.max}, or runner.batchMax)`)
     .option('--batch-initial <n>', `first batch, in rows (default ${RUN_DEFAULTS.batch.initial}, or runner.batchInitial)`)
     .option('--target-ms <n>', `target duration of one batch, in ms (default ${RUN_DEFAULTS.batch.targetMs}, or runner.targetMs)`)
-    .option('--per-record', 'force the procedures\' per-record (savepoint) path, for measurement')
-    .option('--promote', 'promote each blue-green phase\'s build once it passes its checks')
+    .option('--per-record', "force the procedures' per-record (savepoint) path, for measurement")
+    .option('--promote', "promote each blue-green phase's build once it passes its checks")
     .option('--in-place', 'write blue-green phases straight into their live tables (no shadow build, nothing to roll back to)')
     .option('--metrics-port <port>', 'serve Prometheus metrics at http://HOST:PORT/metrics while the run lasts')
     .option('--metrics-host <address>', 'address to serve metrics on', '127.0.0.1')

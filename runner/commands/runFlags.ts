@@ -31,9 +31,13 @@ export function addProductionFlags(cmd: Command): Command {
     .option('--max-lag <ms>', 'throttle while replica replay lag is above this', String(DEFAULT_THRESHOLDS.maxLagMs))
     .option('--critical-lag <ms>', 'stop the run (resumable) when replica lag is above this (default: never)')
     .option('--replica <url>', 'a standby whose replay lag counts too (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
-    .option('--max-active <n>', 'throttle while more backends than this (not the runner\'s) are active', String(DEFAULT_THRESHOLDS.maxActive))
+    .option('--max-active <n>', "throttle while more backends than this (not the runner's) are active", String(DEFAULT_THRESHOLDS.maxActive))
     .option('--critical-active <n>', 'stop the run when more than this are active (default: never)')
-    .option('--max-xact-age <ms>', 'throttle while another transaction holding back the xmin horizon is older than this', String(DEFAULT_THRESHOLDS.maxXactAgeMs))
+    .option(
+      '--max-xact-age <ms>',
+      'throttle while another transaction holding back the xmin horizon is older than this',
+      String(DEFAULT_THRESHOLDS.maxXactAgeMs),
+    )
     .option('--critical-xact-age <ms>', 'stop the run when it is older than this (default: never)')
     .option('--throttle-query <sql>', 'a query run before batches; true in its first column pauses the run')
     .option('--health-interval <ms>', 'read the health signals at most this often', '1000')

@@ -22,11 +22,15 @@ function formatBlueGreen(phases: BlueGreenStatus[]): string[] {
   const lines = phases.length ? ['blue-green phases:'] : [];
   for (const p of phases) {
     lines.push(`  ${p.phase} (${p.schema}):`);
-    lines.push(`    live      ${p.live ? `${versionLabel(p.live)}, promoted ${p.live.promotedAt?.toISOString() ?? '-'}` : 'the tables as built in place (nothing promoted yet)'}`);
+    lines.push(
+      `    live      ${p.live ? `${versionLabel(p.live)}, promoted ${p.live.promotedAt?.toISOString() ?? '-'}` : 'the tables as built in place (nothing promoted yet)'}`,
+    );
     lines.push(`    previous  ${p.previous ? `${versionLabel(p.previous)} in ${p.previous.parkedSchema} (pgphase rollback ${p.phase})` : 'none'}`);
     const pending = p.pending;
     const failed = (pending?.checks ?? []).filter((k) => !k.passed).map((k) => `"${k.name}"`);
-    lines.push(`    shadow    ${pending ? `${versionLabel(pending)} in ${pending.parkedSchema}: ${pending.state}${failed.length ? ` (failed ${failed.join(', ')})` : pending.state === 'verified' ? ` (pgphase promote ${p.phase})` : ''}` : 'none'}`);
+    lines.push(
+      `    shadow    ${pending ? `${versionLabel(pending)} in ${pending.parkedSchema}: ${pending.state}${failed.length ? ` (failed ${failed.join(', ')})` : pending.state === 'verified' ? ` (pgphase promote ${p.phase})` : ''}` : 'none'}`,
+    );
     if (p.retired.length) lines.push(`    parked    ${p.retired.map((r) => `${versionLabel(r)} in ${r.parkedSchema}`).join(', ')} (pgphase prune ${p.phase})`);
   }
   return lines;
@@ -34,7 +38,9 @@ function formatBlueGreen(phases: BlueGreenStatus[]): string[] {
 
 /** `, 12 duplicates` for a phase's named extras (nothing when it has none). */
 export function formatExtras(extras: Readonly<Record<string, number>> | undefined): string {
-  return Object.entries(extras ?? {}).map(([name, n]) => `, ${n} ${name}`).join('');
+  return Object.entries(extras ?? {})
+    .map(([name, n]) => `, ${n} ${name}`)
+    .join('');
 }
 
 function formatRuns(runs: FullStatus['runs']): string[] {
@@ -42,11 +48,19 @@ function formatRuns(runs: FullStatus['runs']): string[] {
   for (const r of runs) {
     const p = r.partitions;
     const rows = r.report?.rowsIn !== undefined ? `, ${r.report.rowsIn} rows in, ${r.report.rowsPerSec} rows/s` : '';
-    const life = r.life ? describeLife(r.life, r.phases) : (r.report as { abandoned?: boolean } | null)?.abandoned ? { label: 'ABANDONED', detail: null } : null;
-    lines.push(`  run ${r.id} [${r.phases.join(', ')}] ${life ? life.label : r.status.toUpperCase()} started ${r.startedAt}: ${p.done}/${p.total} partitions done${p.failed ? `, ${p.failed} failed` : ''}${p.running ? `, ${p.running} running` : ''}${rows}`);
+    const life = r.life
+      ? describeLife(r.life, r.phases)
+      : (r.report as { abandoned?: boolean } | null)?.abandoned
+        ? { label: 'ABANDONED', detail: null }
+        : null;
+    lines.push(
+      `  run ${r.id} [${r.phases.join(', ')}] ${life ? life.label : r.status.toUpperCase()} started ${r.startedAt}: ${p.done}/${p.total} partitions done${p.failed ? `, ${p.failed} failed` : ''}${p.running ? `, ${p.running} running` : ''}${rows}`,
+    );
     if (life?.detail) lines.push(`    ${life.detail}`);
     for (const ph of r.report?.phases ?? []) {
-      lines.push(`    ${ph.phase.padEnd(8)} ${ph.rowsIn} in, ${ph.written} written, ${ph.rejected} rejected${formatExtras(ph.extras)}, ${ph.retries} retries, batch p50 ${ph.batchMs.p50 ?? '-'} ms`);
+      lines.push(
+        `    ${ph.phase.padEnd(8)} ${ph.rowsIn} in, ${ph.written} written, ${ph.rejected} rejected${formatExtras(ph.extras)}, ${ph.retries} retries, batch p50 ${ph.batchMs.p50 ?? '-'} ms`,
+      );
     }
   }
   return lines;
@@ -59,10 +73,14 @@ export function formatStatus(s: FullStatus): string {
   for (const name of s.missing) lines.push(`  MISSING   ${name} (applied, but its file is gone)`);
   lines.push(`procedures: ${s.procedures.pending.length} changed since applied or never applied`);
   for (const file of s.procedures.pending) lines.push(`  changed   ${file}`);
-  for (const r of s.procedures.reapply) lines.push(`  ${r.files.length} unchanged procedure(s) will be re-applied by the next migrate, ${r.reason} (it may have dropped what they use)`);
+  for (const r of s.procedures.reapply)
+    lines.push(`  ${r.files.length} unchanged procedure(s) will be re-applied by the next migrate, ${r.reason} (it may have dropped what they use)`);
   for (const file of s.procedures.orphaned) lines.push(`  orphaned  ${file} (applied, file removed; the object is still in the database)`);
   lines.push(`invalid indexes: ${s.invalidIndexes.length}`);
-  for (const ix of s.invalidIndexes) lines.push(`  INVALID   ${ix.schema}.${ix.name} on ${ix.table}${ix.migration ? ` (from ${ix.migration}; migrate rebuilds it)` : ' (not built by a migration)'}`);
+  for (const ix of s.invalidIndexes)
+    lines.push(
+      `  INVALID   ${ix.schema}.${ix.name} on ${ix.table}${ix.migration ? ` (from ${ix.migration}; migrate rebuilds it)` : ' (not built by a migration)'}`,
+    );
   if (s.roleStatements.length > 0) {
     lines.push('roles: not set up (the migrating login may not create roles); an administrator should run, as a superuser in this database:');
     for (const statement of s.roleStatements) lines.push(`  ${statement}`);
@@ -76,7 +94,9 @@ export function formatStatus(s: FullStatus): string {
 export function registerStatus(program: Command, setExit: (code: number) => void): void {
   program
     .command('status')
-    .description('migrations applied and pending, changed procedures, invalid indexes, latest runs, blue-green versions (exit 1 when anything is pending or broken, or the latest run failed)')
+    .description(
+      'migrations applied and pending, changed procedures, invalid indexes, latest runs, blue-green versions (exit 1 when anything is pending or broken, or the latest run failed)',
+    )
     .option('--json', 'print the status as JSON on stdout')
     .action(async (opts: { json?: boolean }) => {
       const ctx = makeContext(program.opts<GlobalFlags>());

@@ -18,7 +18,7 @@ export function registerTune(program: Command, _setExit: (code: number) => void)
   program
     .command('tune')
     .argument('[run]', 'run id (default: the newest unfinished run)')
-    .description('change a running run\'s limits from any host; every runner process applies them before its next batch')
+    .description("change a running run's limits from any host; every runner process applies them before its next batch")
     .option('--workers <n>', 'workers per runner process (beyond it, workers finish their batch and leave; a process grows up to its --max-workers)')
     .option('--batch-max <n>', 'largest batch, in keys')
     .option('--target-ms <n>', 'target duration of one batch')
@@ -39,6 +39,10 @@ export function registerTune(program: Command, _setExit: (code: number) => void)
           return r;
         }),
       );
-      process.stdout.write(`run ${run.id} tuned: ${Object.entries(t).map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
+      process.stdout.write(
+        `run ${run.id} tuned: ${Object.entries(t)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}\n`,
+      );
     });
 }

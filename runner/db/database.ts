@@ -61,7 +61,10 @@ export async function connect(url: string, applicationName: string, timeoutMs = 
 export function connectFailure(error: unknown, timeoutMs: number): Error {
   if (!isConnectTimeout(error)) return wrapError(error, 'could not connect to the database');
   const wrapped = wrapError(error);
-  return new ConnectionError(`could not connect to the database: no answer within ${timeoutMs} ms (PGPHASE_CONNECT_TIMEOUT)`, { cause: error, ...(wrapped.hint ? { hint: wrapped.hint } : {}) });
+  return new ConnectionError(`could not connect to the database: no answer within ${timeoutMs} ms (PGPHASE_CONNECT_TIMEOUT)`, {
+    cause: error,
+    ...(wrapped.hint ? { hint: wrapped.hint } : {}),
+  });
 }
 
 /** Runs `fn` with a client that is always closed afterwards. */

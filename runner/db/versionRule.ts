@@ -23,7 +23,11 @@ export function judgeVersion(versionNum: number): VersionVerdict {
   const found = `PostgreSQL ${versionName(versionNum)}`;
   const major = majorOf(versionNum);
   if (!Number.isInteger(versionNum) || versionNum <= 0) {
-    return { level: 'fail', message: `the server reported no usable server_version_num (${versionNum})`, fix: 'Point DATABASE_URL at a PostgreSQL server (15 to 18).' };
+    return {
+      level: 'fail',
+      message: `the server reported no usable server_version_num (${versionNum})`,
+      fix: 'Point DATABASE_URL at a PostgreSQL server (15 to 18).',
+    };
   }
   if (major < MIN_MAJOR) {
     return {
@@ -33,7 +37,11 @@ export function judgeVersion(versionNum: number): VersionVerdict {
     };
   }
   if (major > MAX_TESTED_MAJOR) {
-    return { level: 'warn', message: `${found} is newer than the versions pgphase is tested on (${MIN_MAJOR} to ${MAX_TESTED_MAJOR})`, fix: 'Run the test suite against it (TEST_DATABASE_URL) before relying on it.' };
+    return {
+      level: 'warn',
+      message: `${found} is newer than the versions pgphase is tested on (${MIN_MAJOR} to ${MAX_TESTED_MAJOR})`,
+      fix: 'Run the test suite against it (TEST_DATABASE_URL) before relying on it.',
+    };
   }
   return { level: 'ok', message: `${found} (supported: ${MIN_MAJOR} to ${MAX_TESTED_MAJOR})`, fix: '' };
 }
@@ -57,10 +65,15 @@ export function appliesTo(text: string, major: number): boolean {
   const c = versionCondition(text);
   if (!c) return true;
   switch (c.op) {
-    case '>=': return major >= c.major;
-    case '<=': return major <= c.major;
-    case '>': return major > c.major;
-    case '<': return major < c.major;
-    default: return major === c.major;
+    case '>=':
+      return major >= c.major;
+    case '<=':
+      return major <= c.major;
+    case '>':
+      return major > c.major;
+    case '<':
+      return major < c.major;
+    default:
+      return major === c.major;
   }
 }

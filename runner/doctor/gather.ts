@@ -28,7 +28,9 @@ async function schemasWritten(config: Config): Promise<string[]> {
 
 export async function gatherFacts(client: pg.ClientBase, config: Config, workers?: number): Promise<DoctorFacts> {
   const versionNum = await serverVersionNum(client);
-  const { rows: [me] } = await client.query<{ user: string; superuser: boolean; create_role: boolean; conn_limit: number; stats: boolean; db_create: boolean }>(
+  const {
+    rows: [me],
+  } = await client.query<{ user: string; superuser: boolean; create_role: boolean; conn_limit: number; stats: boolean; db_create: boolean }>(
     `SELECT current_user AS user, r.rolsuper AS superuser, r.rolcreaterole AS create_role, r.rolconnlimit AS conn_limit,
             r.rolsuper OR pg_has_role(current_user, 'pg_read_all_stats', 'USAGE') AS stats,
             has_database_privilege(current_database(), 'CREATE') AS db_create
@@ -39,7 +41,9 @@ export async function gatherFacts(client: pg.ClientBase, config: Config, workers
     `SELECT s AS name, CASE WHEN to_regnamespace(s) IS NULL THEN NULL ELSE has_schema_privilege(s, 'CREATE') END AS can FROM unnest($1::text[]) s`,
     [schemas],
   );
-  const { rows: [conn] } = await client.query<{ max: number; reserved: number; in_use: number; mine: number }>(
+  const {
+    rows: [conn],
+  } = await client.query<{ max: number; reserved: number; in_use: number; mine: number }>(
     `SELECT current_setting('max_connections')::int AS max,
             current_setting('superuser_reserved_connections')::int + coalesce(current_setting('reserved_connections', true), '0')::int AS reserved,
             (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')::int AS in_use,
@@ -54,7 +58,9 @@ export async function gatherFacts(client: pg.ClientBase, config: Config, workers
         AND split_part(c, '=', 1) = ANY ($1)`,
     [TIMEOUTS],
   );
-  const { rows: [fw] } = await client.query<{ present: boolean; missing: string[] }>(
+  const {
+    rows: [fw],
+  } = await client.query<{ present: boolean; missing: string[] }>(
     `SELECT to_regnamespace('pgphase') IS NOT NULL AS present,
             coalesce(array_agg(t ORDER BY t) FILTER (WHERE to_regclass('pgphase.' || t) IS NULL), '{}') AS missing
        FROM unnest($1::text[]) t`,

@@ -57,28 +57,58 @@ function version(f: DoctorFacts): Check {
 }
 
 function schemas(f: DoctorFacts): Check {
-  const denied = Object.entries(f.schemaCreate).filter(([, can]) => can === false).map(([s]) => s);
-  const absent = Object.entries(f.schemaCreate).filter(([, can]) => can === null).map(([s]) => s);
+  const denied = Object.entries(f.schemaCreate)
+    .filter(([, can]) => can === false)
+    .map(([s]) => s);
+  const absent = Object.entries(f.schemaCreate)
+    .filter(([, can]) => can === null)
+    .map(([s]) => s);
   if (denied.length > 0) {
-    return { name: 'privileges.schemas', level: 'fail', message: `${f.user} may not create objects in schema ${denied.join(', ')}`, fix: `Migrate as the schemas' owner (or a member of pgphase_migrator), or GRANT CREATE ON SCHEMA ${denied.join(', ')} TO ${f.user}.` };
+    return {
+      name: 'privileges.schemas',
+      level: 'fail',
+      message: `${f.user} may not create objects in schema ${denied.join(', ')}`,
+      fix: `Migrate as the schemas' owner (or a member of pgphase_migrator), or GRANT CREATE ON SCHEMA ${denied.join(', ')} TO ${f.user}.`,
+    };
   }
   if (absent.length > 0 && !f.databaseCreate) {
-    return { name: 'privileges.schemas', level: 'fail', message: `${f.user} may not create the schemas ${absent.join(', ')} in this database`, fix: `GRANT CREATE ON DATABASE <this database> TO ${f.user}, or make ${f.user} its owner.` };
+    return {
+      name: 'privileges.schemas',
+      level: 'fail',
+      message: `${f.user} may not create the schemas ${absent.join(', ')} in this database`,
+      fix: `GRANT CREATE ON DATABASE <this database> TO ${f.user}, or make ${f.user} its owner.`,
+    };
   }
   return ok('privileges.schemas', `${f.user} may create in every schema pgphase writes${absent.length ? ` (and create ${absent.join(', ')})` : ''}`);
 }
 
 function roles(f: DoctorFacts): Check {
   if (f.rolePending.length > 0) {
-    return { name: 'privileges.roles', level: 'warn', message: `the roles of migration 0008 were not created: ${f.user} may not create roles`, fix: 'An administrator runs these statements (as a superuser) in this database:', statements: f.rolePending };
+    return {
+      name: 'privileges.roles',
+      level: 'warn',
+      message: `the roles of migration 0008 were not created: ${f.user} may not create roles`,
+      fix: 'An administrator runs these statements (as a superuser) in this database:',
+      statements: f.rolePending,
+    };
   }
   if (f.superuser || f.createRole) return ok('privileges.roles', `${f.user} may create roles${f.superuser ? ' (superuser)' : ' (CREATEROLE)'}`);
-  return { name: 'privileges.roles', level: 'warn', message: `${f.user} may not create roles (neither superuser nor CREATEROLE)`, fix: 'migrate still completes; migration 0008 then records the role statements for an administrator (shown by status and doctor).' };
+  return {
+    name: 'privileges.roles',
+    level: 'warn',
+    message: `${f.user} may not create roles (neither superuser nor CREATEROLE)`,
+    fix: 'migrate still completes; migration 0008 then records the role statements for an administrator (shown by status and doctor).',
+  };
 }
 
 function monitoring(f: DoctorFacts): Check {
   if (f.readAllStats) return ok('privileges.monitoring', `${f.user} reads pg_stat_activity and pg_stat_replication of other sessions`);
-  return { name: 'privileges.monitoring', level: 'warn', message: `${f.user} sees only its own sessions in pg_stat_activity and no replica details in pg_stat_replication`, fix: `GRANT pg_monitor TO ${f.user}; (as an administrator) so that health checks see replica lag and other sessions.` };
+  return {
+    name: 'privileges.monitoring',
+    level: 'warn',
+    message: `${f.user} sees only its own sessions in pg_stat_activity and no replica details in pg_stat_replication`,
+    fix: `GRANT pg_monitor TO ${f.user}; (as an administrator) so that health checks see replica lag and other sessions.`,
+  };
 }
 
 function connections(f: DoctorFacts): Check {
@@ -87,8 +117,20 @@ function connections(f: DoctorFacts): Check {
   const slots = Math.min(free, roleFree);
   const need = f.workers + 1; // the pool: one connection per worker, plus one for the ledger
   const where = `max_connections ${f.maxConnections}, ${f.reservedConnections} reserved, ${f.connectionsInUse} in use${f.roleConnLimit >= 0 ? `, ${f.user}'s CONNECTION LIMIT ${f.roleConnLimit} (${f.roleConnections} open)` : ''}`;
-  if (slots < 2) return { name: 'connections', level: 'fail', message: `no room for a run: ${slots} free slot(s) (${where})`, fix: 'Close idle sessions, or raise max_connections / the role\'s CONNECTION LIMIT.' };
-  if (slots < need) return { name: 'connections', level: 'warn', message: `${slots} free slot(s) for ${need} connections of ${f.workers} workers (${where})`, fix: `Pass --workers ${Math.max(1, slots - 1)} to pgphase run, or raise max_connections.` };
+  if (slots < 2)
+    return {
+      name: 'connections',
+      level: 'fail',
+      message: `no room for a run: ${slots} free slot(s) (${where})`,
+      fix: "Close idle sessions, or raise max_connections / the role's CONNECTION LIMIT.",
+    };
+  if (slots < need)
+    return {
+      name: 'connections',
+      level: 'warn',
+      message: `${slots} free slot(s) for ${need} connections of ${f.workers} workers (${where})`,
+      fix: `Pass --workers ${Math.max(1, slots - 1)} to pgphase run, or raise max_connections.`,
+    };
   return ok('connections', `${slots === Number.POSITIVE_INFINITY ? free : slots} free slots for ${need} connections of ${f.workers} workers (${where})`);
 }
 
@@ -96,26 +138,53 @@ function timeouts(f: DoctorFacts): Check {
   const set = f.timeouts.filter((t) => !['0', ''].includes(t.value.trim()));
   if (set.length === 0) return ok('settings.timeouts', 'no role- or database-level statement_timeout, lock_timeout or idle_in_transaction_session_timeout');
   const list = set.map((t) => `${t.setting}=${t.value} (${t.scope})`).join(', ');
-  return { name: 'settings.timeouts', level: 'warn', message: `${list} apply to this login's sessions and can cut a long migration, generate or replay short (pgphase run sets its own per connection)`, fix: `Raise or reset them for the deploy login (ALTER ROLE ${f.user} RESET <setting>), or set PGPHASE_STATEMENT_TIMEOUT for migrate.` };
+  return {
+    name: 'settings.timeouts',
+    level: 'warn',
+    message: `${list} apply to this login's sessions and can cut a long migration, generate or replay short (pgphase run sets its own per connection)`,
+    fix: `Raise or reset them for the deploy login (ALTER ROLE ${f.user} RESET <setting>), or set PGPHASE_STATEMENT_TIMEOUT for migrate.`,
+  };
 }
 
 function migrations(f: DoctorFacts): Check {
-  if (f.changedMigrations.length > 0) return { name: 'migrations', level: 'fail', message: `applied migration(s) changed since: ${f.changedMigrations.join(', ')}`, fix: 'Restore them as applied and put the change in a new migration.' };
+  if (f.changedMigrations.length > 0)
+    return {
+      name: 'migrations',
+      level: 'fail',
+      message: `applied migration(s) changed since: ${f.changedMigrations.join(', ')}`,
+      fix: 'Restore them as applied and put the change in a new migration.',
+    };
   const parts = [];
-  if (f.pendingMigrations.length) parts.push(`${f.pendingMigrations.length} pending migration(s) (${f.pendingMigrations.slice(0, 3).join(', ')}${f.pendingMigrations.length > 3 ? ', ...' : ''})`);
+  if (f.pendingMigrations.length)
+    parts.push(
+      `${f.pendingMigrations.length} pending migration(s) (${f.pendingMigrations.slice(0, 3).join(', ')}${f.pendingMigrations.length > 3 ? ', ...' : ''})`,
+    );
   if (f.changedProcedures.length) parts.push(`${f.changedProcedures.length} procedure file(s) to (re-)apply`);
-  if (parts.length) return { name: 'migrations', level: 'warn', message: parts.join(' and '), fix: 'Run pgphase migrate (npm run db:migrate); pgphase status lists them.' };
+  if (parts.length)
+    return { name: 'migrations', level: 'warn', message: parts.join(' and '), fix: 'Run pgphase migrate (npm run db:migrate); pgphase status lists them.' };
   return ok('migrations', 'no pending migrations, procedures up to date');
 }
 
 function indexes(f: DoctorFacts): Check {
   if (f.invalidIndexes.length === 0) return ok('indexes', 'no INVALID index');
-  return { name: 'indexes', level: 'warn', message: `INVALID index(es): ${f.invalidIndexes.join(', ')}`, fix: 'pgphase migrate rebuilds those its migrations build; REINDEX INDEX CONCURRENTLY the others.' };
+  return {
+    name: 'indexes',
+    level: 'warn',
+    message: `INVALID index(es): ${f.invalidIndexes.join(', ')}`,
+    fix: 'pgphase migrate rebuilds those its migrations build; REINDEX INDEX CONCURRENTLY the others.',
+  };
 }
 
 function framework(f: DoctorFacts): Check {
-  if (!f.frameworkSchema.present) return { name: 'pgphase schema', level: 'warn', message: 'schema pgphase is not installed yet (a fresh database)', fix: 'pgphase migrate installs it.' };
-  if (f.frameworkSchema.missingTables.length) return { name: 'pgphase schema', level: 'fail', message: `schema pgphase lacks ${f.frameworkSchema.missingTables.join(', ')}`, fix: 'Run pgphase migrate to recreate its bookkeeping; restore the schema from a backup if it was dropped by hand.' };
+  if (!f.frameworkSchema.present)
+    return { name: 'pgphase schema', level: 'warn', message: 'schema pgphase is not installed yet (a fresh database)', fix: 'pgphase migrate installs it.' };
+  if (f.frameworkSchema.missingTables.length)
+    return {
+      name: 'pgphase schema',
+      level: 'fail',
+      message: `schema pgphase lacks ${f.frameworkSchema.missingTables.join(', ')}`,
+      fix: 'Run pgphase migrate to recreate its bookkeeping; restore the schema from a backup if it was dropped by hand.',
+    };
   return ok('pgphase schema', 'schema pgphase is installed and complete');
 }
 

@@ -78,7 +78,11 @@ export function decideHealth(s: HealthSample, t: HealthThresholds): HealthDecisi
     return { state: 'stop', reason: 'load', message: `load ${s.activeBackends} active backends > critical ${t.criticalActive}` };
   }
   if (s.oldestXact && t.criticalXactAgeMs !== null && s.oldestXact.ageMs > t.criticalXactAgeMs) {
-    return { state: 'stop', reason: 'xmin horizon', message: `transaction of pid ${s.oldestXact.pid} open ${secs(s.oldestXact.ageMs)} > critical ${secs(t.criticalXactAgeMs)}` };
+    return {
+      state: 'stop',
+      reason: 'xmin horizon',
+      message: `transaction of pid ${s.oldestXact.pid} open ${secs(s.oldestXact.ageMs)} > critical ${secs(t.criticalXactAgeMs)}`,
+    };
   }
   if (s.pause) return { state: 'throttle', reason: 'paused', message: s.pause.reason };
   if (s.blockedByRunner > 0) {
@@ -87,10 +91,18 @@ export function decideHealth(s: HealthSample, t: HealthThresholds): HealthDecisi
   if (s.replicaError) return { state: 'throttle', reason: 'replica lag', message: `replica lag unknown: ${s.replicaError}` };
   if (lag !== null && lag > t.maxLagMs) return { state: 'throttle', reason: 'replica lag', message: `replica lag ${secs(lag)} > ${secs(t.maxLagMs)}` };
   if (s.oldestXact && s.oldestXact.ageMs > t.maxXactAgeMs) {
-    return { state: 'throttle', reason: 'xmin horizon', message: `xmin horizon: transaction of pid ${s.oldestXact.pid} open ${secs(s.oldestXact.ageMs)} > ${secs(t.maxXactAgeMs)}` };
+    return {
+      state: 'throttle',
+      reason: 'xmin horizon',
+      message: `xmin horizon: transaction of pid ${s.oldestXact.pid} open ${secs(s.oldestXact.ageMs)} > ${secs(t.maxXactAgeMs)}`,
+    };
   }
   if (s.oldestSlot && s.oldestSlot.xids > t.maxSlotXids) {
-    return { state: 'throttle', reason: 'xmin horizon', message: `xmin horizon: replication slot ${s.oldestSlot.slot} holds ${s.oldestSlot.xids} transactions > ${t.maxSlotXids}` };
+    return {
+      state: 'throttle',
+      reason: 'xmin horizon',
+      message: `xmin horizon: replication slot ${s.oldestSlot.slot} holds ${s.oldestSlot.xids} transactions > ${t.maxSlotXids}`,
+    };
   }
   if (s.wraparoundVacuum.length > 0) {
     return { state: 'throttle', reason: 'wraparound vacuum', message: `anti-wraparound autovacuum on ${s.wraparoundVacuum.join(', ')}` };
@@ -104,7 +116,12 @@ export function decideHealth(s: HealthSample, t: HealthThresholds): HealthDecisi
  * A throttle that has lasted `limitMs` without a break becomes a stop (every wait has a
  * deadline); the operator's pause has its own, longer limit.
  */
-export function withDeadline(d: HealthDecision, throttledSinceMs: number | null, nowMs: number, limits: { throttleMs: number; pauseMs: number }): HealthDecision {
+export function withDeadline(
+  d: HealthDecision,
+  throttledSinceMs: number | null,
+  nowMs: number,
+  limits: { throttleMs: number; pauseMs: number },
+): HealthDecision {
   if (d.state !== 'throttle' || throttledSinceMs === null) return d;
   const limit = d.reason === 'paused' ? limits.pauseMs : limits.throttleMs;
   if (nowMs - throttledSinceMs <= limit) return d;

@@ -71,7 +71,12 @@ export class HealthGate {
   async start(): Promise<void> {
     await this.primary();
     for (const url of this.options.replicas) {
-      const replica = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000, statement_timeout: 5_000, application_name: this.options.connection.application_name ?? 'pgphase run' });
+      const replica = new pg.Client({
+        connectionString: url,
+        connectionTimeoutMillis: 10_000,
+        statement_timeout: 5_000,
+        application_name: this.options.connection.application_name ?? 'pgphase run',
+      });
       replica.on('error', () => {});
       await replica.connect().catch(() => {}); // an unreachable replica throttles at the first probe
       this.replicas.push(replica);
@@ -113,10 +118,19 @@ export class HealthGate {
     }
     this.throttledSince = decision.state === 'throttle' ? (this.throttledSince ?? now) : null;
     this.last = { at: now, decision };
-    const state = decision.state === 'ok' ? 'running' : decision.reason === 'paused' && decision.state === 'throttle' ? 'paused' : decision.state === 'stop' ? 'stopping' : 'throttled';
+    const state =
+      decision.state === 'ok'
+        ? 'running'
+        : decision.reason === 'paused' && decision.state === 'throttle'
+          ? 'paused'
+          : decision.state === 'stop'
+            ? 'stopping'
+            : 'throttled';
     const changed = previous.state !== decision.state || (previous.state !== 'ok' && decision.state !== 'ok' && previous.message !== decision.message);
     if (decision.state !== 'ok' && changed) {
-      (decision.state === 'stop' ? log.error : log.warn)(`${decision.state === 'stop' ? 'stopping' : 'throttled'}: ${decision.message}`, { reason: decision.reason });
+      (decision.state === 'stop' ? log.error : log.warn)(`${decision.state === 'stop' ? 'stopping' : 'throttled'}: ${decision.message}`, {
+        reason: decision.reason,
+      });
     } else if (decision.state === 'ok' && previous.state !== 'ok') {
       log.info('health gate clear: running again');
     }
@@ -127,7 +141,8 @@ export class HealthGate {
         await this.write((c) => setPause(c, this.options.target.runId, { paused: true, kind: 'stop', reason: decision.message, by: this.options.runner }));
       }
     }
-    if (state !== this.lastState || this.options.workers() !== this.lastWorkers || now - this.lastBeat >= HEARTBEAT_MS) await this.beat(state, decision.state === 'ok' ? null : decision.message);
+    if (state !== this.lastState || this.options.workers() !== this.lastWorkers || now - this.lastBeat >= HEARTBEAT_MS)
+      await this.beat(state, decision.state === 'ok' ? null : decision.message);
     return decision;
   }
 

@@ -72,12 +72,26 @@ export async function probeHealth(primary: pg.ClientBase, replicas: readonly pg.
       [target.runId],
     );
     const control = rows[0]?.control ?? null;
-    const sample: HealthSample = { replicaLagMs: null, activeBackends: 0, oldestXact: null, oldestSlot: null, blockedByRunner: 0, wraparoundVacuum: [], throttleQuery: null, pause: pauseOf(control) };
+    const sample: HealthSample = {
+      replicaLagMs: null,
+      activeBackends: 0,
+      oldestXact: null,
+      oldestSlot: null,
+      blockedByRunner: 0,
+      wraparoundVacuum: [],
+      throttleQuery: null,
+      pause: pauseOf(control),
+    };
     return { sample, control };
   }
   const { rows } = await primary.query<{
-    lag_ms: number | null; active: number; oldest_xact: { pid: number; ageMs: number } | null; oldest_slot: { slot: string; xids: number } | null;
-    blocked: number; wraparound: string[]; control: RunControl | null;
+    lag_ms: number | null;
+    active: number;
+    oldest_xact: { pid: number; ageMs: number } | null;
+    oldest_slot: { slot: string; xids: number } | null;
+    blocked: number;
+    wraparound: string[];
+    control: RunControl | null;
   }>({ name: 'pgphase_health_probe', text: PRIMARY_SQL, values: [target.runId, target.tables] });
   const r = rows[0]!;
   let lag = r.lag_ms;

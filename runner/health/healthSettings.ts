@@ -27,4 +27,3 @@ export const DEFAULT_HEALTH: HealthSettings = {
   throttleTimeoutMs: 3_600_000,
   pauseTimeoutMs: 86_400_000,
 };
-

@@ -57,7 +57,9 @@ export function lintMigrations(files: readonly MigrationFile[], options: { confi
     if (!file.noTransaction) args.push('--assume-in-transaction');
     const result = spawnSync(process.execPath, args, { input: upSectionOnly(file.text), encoding: 'utf8' });
     if (result.error || (result.status !== 0 && result.status !== 1)) {
-      throw new PgphaseError(`squawk failed on ${shown}: ${result.error?.message ?? result.stderr.trim()}`, { hint: 'Check the squawk config file; run `npx squawk --version`.' });
+      throw new PgphaseError(`squawk failed on ${shown}: ${result.error?.message ?? result.stderr.trim()}`, {
+        hint: 'Check the squawk config file; run `npx squawk --version`.',
+      });
     }
     let parsed: { line: number; column: number; rule_name: string; message: string; help: string | null }[];
     try {

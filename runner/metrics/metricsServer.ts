@@ -27,7 +27,8 @@ export async function startMetricsServer(registry: Registry, port: number, host 
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
       reject(
-        new UsageError(`cannot serve metrics on ${host}:${port}: ${error.code === 'EADDRINUSE' ? 'the port is in use' : error.message}`,
+        new UsageError(
+          `cannot serve metrics on ${host}:${port}: ${error.code === 'EADDRINUSE' ? 'the port is in use' : error.message}`,
           'Pick a free port with --metrics-port (each runner process needs its own), or another address with --metrics-host.',
         ),
       );

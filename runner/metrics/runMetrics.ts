@@ -28,25 +28,81 @@ export function createRunMetrics(stats: RunStats): RunMetrics {
   const rowsIn = new Counter({ name: 'pgphase_rows_in_total', help: 'Source rows read by committed batches.', labelNames: byTable, registers });
   const staged = new Counter({ name: 'pgphase_rows_staged_total', help: 'Rows written by committed batches.', labelNames: byTable, registers });
   const quarantined = new Counter({ name: 'pgphase_rows_quarantined_total', help: 'Rows quarantined by committed batches.', labelNames: byTable, registers });
-  const duration = new Histogram({ name: 'pgphase_batch_duration_seconds', help: 'Time of the phase procedure per committed batch.', labelNames: byTable, buckets: BATCH_BUCKETS, registers });
-  const batchSize = new Gauge({ name: 'pgphase_batch_size', help: 'Current batch size chosen by the adaptive controller, in keys.', labelNames: byTable, registers });
-  const batchRetries = new Counter({ name: 'pgphase_batch_retries_total', help: 'Batches retried (or split after a timeout), by SQLSTATE.', labelNames: [...byTable, 'sqlstate'], registers });
-  const errors = new Counter({ name: 'pgphase_partition_errors_total', help: 'Permanent errors that failed a partition, by SQLSTATE.', labelNames: [...byTable, 'sqlstate'], registers });
-  const ledgerRetries = new Counter({ name: 'pgphase_ledger_retries_total', help: 'Ledger operations retried after a transient error, by SQLSTATE.', labelNames: ['sqlstate'], registers });
-  const throttled = new Counter({ name: 'pgphase_throttled_seconds_total', help: 'Worker-seconds spent waiting on the health gate, by reason.', labelNames: ['reason'], registers });
-  const lastProgress = new Gauge({ name: 'pgphase_last_progress_timestamp_seconds', help: 'Unix time of the last batch this process committed, or of the run\'s start.', registers });
+  const duration = new Histogram({
+    name: 'pgphase_batch_duration_seconds',
+    help: 'Time of the phase procedure per committed batch.',
+    labelNames: byTable,
+    buckets: BATCH_BUCKETS,
+    registers,
+  });
+  const batchSize = new Gauge({
+    name: 'pgphase_batch_size',
+    help: 'Current batch size chosen by the adaptive controller, in keys.',
+    labelNames: byTable,
+    registers,
+  });
+  const batchRetries = new Counter({
+    name: 'pgphase_batch_retries_total',
+    help: 'Batches retried (or split after a timeout), by SQLSTATE.',
+    labelNames: [...byTable, 'sqlstate'],
+    registers,
+  });
+  const errors = new Counter({
+    name: 'pgphase_partition_errors_total',
+    help: 'Permanent errors that failed a partition, by SQLSTATE.',
+    labelNames: [...byTable, 'sqlstate'],
+    registers,
+  });
+  const ledgerRetries = new Counter({
+    name: 'pgphase_ledger_retries_total',
+    help: 'Ledger operations retried after a transient error, by SQLSTATE.',
+    labelNames: ['sqlstate'],
+    registers,
+  });
+  const throttled = new Counter({
+    name: 'pgphase_throttled_seconds_total',
+    help: 'Worker-seconds spent waiting on the health gate, by reason.',
+    labelNames: ['reason'],
+    registers,
+  });
+  const lastProgress = new Gauge({
+    name: 'pgphase_last_progress_timestamp_seconds',
+    help: "Unix time of the last batch this process committed, or of the run's start.",
+    registers,
+  });
   const workers = new Gauge({ name: 'pgphase_workers', help: 'Workers of this runner process.', registers });
-  new Gauge({ name: 'pgphase_workers_busy', help: 'Workers inside a batch right now.', registers, collect() { this.set(stats.busyWorkers); } });
-  new Gauge({ name: 'pgphase_pool_connections_in_use', help: 'Database connections this runner holds.', registers, collect() { this.set(stats.openConnections); } });
-  const maxConnections = new Gauge({ name: 'pgphase_server_max_connections', help: 'The server\'s max_connections.', registers });
+  new Gauge({
+    name: 'pgphase_workers_busy',
+    help: 'Workers inside a batch right now.',
+    registers,
+    collect() {
+      this.set(stats.busyWorkers);
+    },
+  });
+  new Gauge({
+    name: 'pgphase_pool_connections_in_use',
+    help: 'Database connections this runner holds.',
+    registers,
+    collect() {
+      this.set(stats.openConnections);
+    },
+  });
+  const maxConnections = new Gauge({ name: 'pgphase_server_max_connections', help: "The server's max_connections.", registers });
   let max = 0;
   new Gauge({
     name: 'pgphase_pool_connections_in_use_ratio',
-    help: 'Connections this runner holds as a share of the server\'s max_connections.',
+    help: "Connections this runner holds as a share of the server's max_connections.",
     registers,
-    collect() { if (max > 0) this.set(stats.openConnections / max); },
+    collect() {
+      if (max > 0) this.set(stats.openConnections / max);
+    },
   });
-  const state = new Gauge({ name: 'pgphase_run_status', help: 'The run\'s state as this process knows it: 1 for the current state.', labelNames: ['status'], registers });
+  const state = new Gauge({
+    name: 'pgphase_run_status',
+    help: "The run's state as this process knows it: 1 for the current state.",
+    labelNames: ['status'],
+    registers,
+  });
   const info = new Gauge({ name: 'pgphase_run_info', help: 'The run this process works on.', labelNames: ['run_id', 'phases'], registers });
   collectDefaultMetrics({ register: registry, prefix: 'pgphase_' });
 

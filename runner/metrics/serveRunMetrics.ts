@@ -36,10 +36,14 @@ export async function serveRunMetrics(stats: RunStats, options: MetricsOptions, 
         log.info(`run ended; serving its final metrics for ${Math.round(lingerMs / 1000)} s more`);
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, lingerMs);
-          options.signal?.addEventListener('abort', () => {
-            clearTimeout(timer);
-            resolve();
-          }, { once: true });
+          options.signal?.addEventListener(
+            'abort',
+            () => {
+              clearTimeout(timer);
+              resolve();
+            },
+            { once: true },
+          );
         });
       }
       await server.close();

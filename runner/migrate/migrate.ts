@@ -61,20 +61,19 @@ export async function verifyChecksums(client: pg.Client, files: readonly Migrati
       log.warn(`migration ${name} was applied without a checksum; recording the current file's`);
       await client.query('INSERT INTO pgphase.migration_checksums (name, checksum) VALUES ($1, $2)', [name, file.checksum]);
     } else if (row.checksum !== file.checksum && checksumAccepted(file, row.checksum)) {
-      log.info(`migration ${name} was applied in an earlier version that this file replaces (pgphase:replaces-checksum); recording the current file's checksum`);
+      log.info(
+        `migration ${name} was applied in an earlier version that this file replaces (pgphase:replaces-checksum); recording the current file's checksum`,
+      );
       await client.query('UPDATE pgphase.migration_checksums SET checksum = $2 WHERE name = $1', [name, file.checksum]);
     } else if (row.checksum !== file.checksum) {
       changed.push(file.path);
     }
   }
   if (changed.length > 0) {
-    throw new MigrationError(
-      `applied migration${changed.length > 1 ? 's were' : ' was'} changed after being applied: ${changed.join(', ')}`,
-      {
-        file: changed[0],
-        hint: 'Applied migrations are append-only: restore the file as it was applied and put the change in a new migration.',
-      },
-    );
+    throw new MigrationError(`applied migration${changed.length > 1 ? 's were' : ' was'} changed after being applied: ${changed.join(', ')}`, {
+      file: changed[0],
+      hint: 'Applied migrations are append-only: restore the file as it was applied and put the change in a new migration.',
+    });
   }
 }
 
@@ -91,7 +90,6 @@ async function setSessionTimeouts(client: pg.Client, config: Config): Promise<vo
     [`${config.lockTimeoutMs}ms`, `${config.statementTimeoutMs}ms`, config.roles?.migrator ?? null, config.roles?.runner ?? null],
   );
 }
-
 
 function runnerLogger(log: Log, current: { name?: string }) {
   return {
@@ -115,12 +113,20 @@ function failure(error: unknown, files: readonly MigrationFile[], name: string |
   if (file && state) {
     const section = direction === 'up' ? file.up : file.down;
     const e = error as { position?: string };
-    const shifted = e.position && section ? { ...(error as object), message: (error as Error).message, position: String(Number(e.position) + section.offset) } : error;
+    const shifted =
+      e.position && section ? { ...(error as object), message: (error as Error).message, position: String(Number(e.position) + section.offset) } : error;
     const message = `migration ${file.name} failed (SQLSTATE ${state}): ${describeSqlError(file.path, file.text, shifted)}`;
     if (state === LOCK_NOT_AVAILABLE) {
-      return new LockTimeoutError(message, { cause: error, hint: 'A conflicting lock was held longer than the retry ladder allows; find the blocker in pg_stat_activity and try again, or raise PGPHASE_LOCK_TIMEOUT / PGPHASE_LOCK_RETRIES.' });
+      return new LockTimeoutError(message, {
+        cause: error,
+        hint: 'A conflicting lock was held longer than the retry ladder allows; find the blocker in pg_stat_activity and try again, or raise PGPHASE_LOCK_TIMEOUT / PGPHASE_LOCK_RETRIES.',
+      });
     }
-    return new MigrationError(message, { file: file.path, cause: error, hint: 'The migration was rolled back (unless it is a -- no-transaction file); fix it and run migrate again.' });
+    return new MigrationError(message, {
+      file: file.path,
+      cause: error,
+      hint: 'The migration was rolled back (unless it is a -- no-transaction file); fix it and run migrate again.',
+    });
   }
   return wrapError(error, name ? `migration ${name} failed` : 'migration failed');
 }
@@ -187,7 +193,9 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
         if (sqlstateOf(error) === LOCK_NOT_AVAILABLE && attempt < config.lockRetries) {
           const delay = lockBackoffMs(attempt, config.lockRetryBaseMs);
           lockRetries++;
-          log.warn(`migration ${current.name ?? ''} could not get its lock within ${config.lockTimeoutMs} ms; retry ${attempt + 1} of ${config.lockRetries} in ${delay} ms`);
+          log.warn(
+            `migration ${current.name ?? ''} could not get its lock within ${config.lockTimeoutMs} ms; retry ${attempt + 1} of ${config.lockRetries} in ${delay} ms`,
+          );
           await sleep(delay);
           continue;
         }

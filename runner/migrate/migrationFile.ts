@@ -66,9 +66,7 @@ export function sections(text: string): { up: [number, number]; down: [number, n
   const downAt = text.search(DOWN);
   if (downAt < 0) return { up: [Math.max(0, upAt), text.length], down: undefined };
   if (upAt < 0) return { up: [0, downAt], down: [downAt, text.length] };
-  return upAt < downAt
-    ? { up: [upAt, downAt], down: [downAt, text.length] }
-    : { up: [upAt, text.length], down: [downAt, upAt] };
+  return upAt < downAt ? { up: [upAt, downAt], down: [downAt, text.length] } : { up: [upAt, text.length], down: [downAt, upAt] };
 }
 
 function section(text: string, [from, to]: [number, number], single: boolean): Section {
@@ -88,7 +86,10 @@ export function parseMigration(path: string, source: string): MigrationFile {
     throw new MigrationError(`${path}: the up migration holds no statement`, { file: path });
   }
   if (noTransaction) {
-    for (const [direction, range] of [['up', bounds.up], ['down', bounds.down ?? [0, 0]]] as const) {
+    for (const [direction, range] of [
+      ['up', bounds.up],
+      ['down', bounds.down ?? [0, 0]],
+    ] as const) {
       const count = splitStatements(text.slice(...range)).length;
       if (count > 1) {
         throw new MigrationError(

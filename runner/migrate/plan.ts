@@ -44,7 +44,13 @@ export async function planMigrate(client: pg.Client, config: Config, options: { 
   const invalid = (await findInvalidIndexes(client, files)).filter((ix) => ix.migration !== undefined);
   const migrations: PlannedMigration[] = [];
   for (const file of pending) {
-    migrations.push({ name: file.name, path: file.path, transaction: !file.noTransaction, sql: file.up.sql, statements: await statementLocks(file.up.sql, file.text, file.up.offset) });
+    migrations.push({
+      name: file.name,
+      path: file.path,
+      transaction: !file.noTransaction,
+      sql: file.up.sql,
+      statements: await statementLocks(file.up.sql, file.text, file.up.offset),
+    });
   }
   const planned = procedures
     .map((p) => {
@@ -57,7 +63,11 @@ export async function planMigrate(client: pg.Client, config: Config, options: { 
     .filter((p): p is { file: string; reason: string } => p !== undefined);
   return {
     framework: await pendingFrameworkFiles(client),
-    invalidIndexes: invalid.map((ix) => ({ index: `${ix.schema}.${ix.name}`, migration: ix.migration!, lock: 'SHARE UPDATE EXCLUSIVE (DROP/CREATE INDEX CONCURRENTLY)' })),
+    invalidIndexes: invalid.map((ix) => ({
+      index: `${ix.schema}.${ix.name}`,
+      migration: ix.migration!,
+      lock: 'SHARE UPDATE EXCLUSIVE (DROP/CREATE INDEX CONCURRENTLY)',
+    })),
     migrations,
     procedures: planned,
     files: pending,

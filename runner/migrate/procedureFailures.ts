@@ -24,10 +24,7 @@ export interface FailureReport {
   readonly chains: string[];
 }
 
-const MISSING_OBJECT = [
-  /^(?:function|procedure) ([^(]+)\(.*\) does not exist/,
-  /^(?:relation|type|schema) "([^"]+)" does not exist/,
-];
+const MISSING_OBJECT = [/^(?:function|procedure) ([^(]+)\(.*\) does not exist/, /^(?:relation|type|schema) "([^"]+)" does not exist/];
 
 const normalise = (name: string) => name.replace(/"/g, '').replace(/\s+/g, '').toLowerCase();
 
@@ -42,7 +39,10 @@ export function missingObject(message: string): string | undefined {
 
 /** The object a procedure file creates: the name after CREATE OR REPLACE <kind>. */
 export function createdObject(text: string): string | undefined {
-  const m = /CREATE\s+OR\s+REPLACE\s+(?:TRUSTED\s+|RECURSIVE\s+|TEMP(?:ORARY)?\s+)*(?:FUNCTION|PROCEDURE|VIEW|AGGREGATE|TRIGGER|RULE)\s+((?:"[^"]+"|[\w$]+)(?:\s*\.\s*(?:"[^"]+"|[\w$]+))?)/i.exec(text);
+  const m =
+    /CREATE\s+OR\s+REPLACE\s+(?:TRUSTED\s+|RECURSIVE\s+|TEMP(?:ORARY)?\s+)*(?:FUNCTION|PROCEDURE|VIEW|AGGREGATE|TRIGGER|RULE)\s+((?:"[^"]+"|[\w$]+)(?:\s*\.\s*(?:"[^"]+"|[\w$]+))?)/i.exec(
+      text,
+    );
   return m ? normalise(m[1]!) : undefined;
 }
 

@@ -41,9 +41,12 @@ export async function readProcedures(dir: string): Promise<ProcedureFile[]> {
       const text = normaliseLineEndings(await readFile(path, 'utf8'));
       const statements = splitStatements(text);
       if (statements.length !== 1 || !/^CREATE\s+OR\s+REPLACE\s/i.test(statements[0]!.text)) {
-        throw new MigrationError(`${relative(process.cwd(), path)}: a procedure file holds exactly one CREATE OR REPLACE statement (found ${statements.length} statements)`, {
-          file: path,
-        });
+        throw new MigrationError(
+          `${relative(process.cwd(), path)}: a procedure file holds exactly one CREATE OR REPLACE statement (found ${statements.length} statements)`,
+          {
+            file: path,
+          },
+        );
       }
       return { file, path, text, checksum: checksum(text) };
     }),

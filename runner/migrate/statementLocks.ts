@@ -67,7 +67,13 @@ export function lockOf(kind: string, node: Node): { lock: string; target: string
     case 'AlterTableStmt':
       return { lock: strongest(((node.cmds as Node[]) ?? []).map(alterLock)), target: relName(node.relation) };
     case 'DropStmt':
-      return { lock: node.concurrent ? SHARE_UPDATE_EXCLUSIVE : ACCESS_EXCLUSIVE, target: String(node.removeType ?? '').replace('OBJECT_', '').toLowerCase() || undefined };
+      return {
+        lock: node.concurrent ? SHARE_UPDATE_EXCLUSIVE : ACCESS_EXCLUSIVE,
+        target:
+          String(node.removeType ?? '')
+            .replace('OBJECT_', '')
+            .toLowerCase() || undefined,
+      };
     case 'RenameStmt':
     case 'TruncateStmt':
     case 'ClusterStmt':

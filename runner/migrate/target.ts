@@ -10,13 +10,20 @@ interface Named {
 }
 
 function unknown(to: string, names: readonly string[]): UsageError {
-  return new UsageError(`no migration named ${JSON.stringify(to)}`, `Use a file name without .sql, e.g. ${names.at(-1) ?? '0001_create_things'}; see \`pgphase status\`.`);
+  return new UsageError(
+    `no migration named ${JSON.stringify(to)}`,
+    `Use a file name without .sql, e.g. ${names.at(-1) ?? '0001_create_things'}; see \`pgphase status\`.`,
+  );
 }
 
 export function pendingThrough<T extends Named>(files: readonly T[], applied: ReadonlySet<string>, to?: string): T[] {
   const pending = files.filter((f) => !applied.has(f.name));
   if (to === undefined) return pending;
-  if (!files.some((f) => f.name === to)) throw unknown(to, files.map((f) => f.name));
+  if (!files.some((f) => f.name === to))
+    throw unknown(
+      to,
+      files.map((f) => f.name),
+    );
   const at = pending.findIndex((f) => f.name === to);
   return at < 0 ? [] : pending.slice(0, at + 1);
 }

@@ -67,16 +67,7 @@ export interface BatchObservation {
 }
 
 /** Why the size changed (or did not), for logs and progress output. */
-export type BatchDecision =
-  | 'start'
-  | 'grow'
-  | 'shrink'
-  | 'steady'
-  | 'capped'
-  | 'step-back'
-  | 'timeout'
-  | 'failed'
-  | 'no-data';
+export type BatchDecision = 'start' | 'grow' | 'shrink' | 'steady' | 'capped' | 'step-back' | 'timeout' | 'failed' | 'no-data';
 
 export interface RegionThroughput {
   /** EMA of rows per second for batches in this region. */
@@ -272,9 +263,7 @@ function withThroughput(
   return next;
 }
 
-function bestRegion(
-  regions: ReadonlyMap<number, RegionThroughput>,
-): { key: number; value: RegionThroughput } | undefined {
+function bestRegion(regions: ReadonlyMap<number, RegionThroughput>): { key: number; value: RegionThroughput } | undefined {
   let best: { key: number; value: RegionThroughput } | undefined;
   for (const [key, value] of regions) {
     if (!best || value.rowsPerSec > best.value.rowsPerSec) best = { key, value };

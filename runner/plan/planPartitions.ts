@@ -109,12 +109,23 @@ function rowCurve(min: bigint, max: bigint, raw: readonly bigint[]): Knot[] {
   const samples = raw.filter((s) => s >= min && s <= max).sort(compare);
   const first = samples[0];
   const last = samples[samples.length - 1];
-  if (first === undefined || last === undefined) return [{ x: min, f: 0 }, { x: end, f: 1 }];
+  if (first === undefined || last === undefined)
+    return [
+      { x: min, f: 0 },
+      { x: end, f: 1 },
+    ];
   if (first === last) {
     // One distinct value: read it as the median.
     return first === min
-      ? [{ x: min, f: 0 }, { x: end, f: 1 }]
-      : [{ x: min, f: 0 }, { x: first, f: 1 }, { x: end, f: 2 }];
+      ? [
+          { x: min, f: 0 },
+          { x: end, f: 1 },
+        ]
+      : [
+          { x: min, f: 0 },
+          { x: first, f: 1 },
+          { x: end, f: 2 },
+        ];
   }
 
   const n = samples.length;

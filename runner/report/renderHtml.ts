@@ -16,8 +16,18 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 
 const escapeHtml = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 /** JSON safe inside a <script> element: no `</script>`, no `<!--`. */
-const scriptJson = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
-const when = (ms: number | null) => (ms === null ? '—' : new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC'));
+const scriptJson = (value: unknown) =>
+  JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
+const when = (ms: number | null) =>
+  ms === null
+    ? '—'
+    : new Date(ms)
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d+Z$/, ' UTC');
 
 async function uplotAssets(): Promise<{ js: string; css: string; licence: string }> {
   const dist = dirname(require.resolve('uplot/dist/uPlot.iife.min.js'));
@@ -56,13 +66,22 @@ table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-
 </head><body>
 <h1>pgphase run ${escapeHtml(run.id)}: <span class="status-${escapeHtml(run.status)}">${escapeHtml(run.status)}</span></h1>
 <p>Phases ${escapeHtml(run.phases.join(', '))}; started ${when(run.start)}, finished ${when(run.end)}; ${data.samples.length} batches sampled, time buckets of ${charts.bucketSeconds} s. <span class="note">${throttled}</span></p>
-${table(['phase · table', 'rows in', 'staged', 'quarantined', 'batches', 'retries'], data.tables.map((t) => [`${t.phase} · ${t.table}`, t.rowsIn, t.staged, t.quarantined, t.batches, t.retries]))}
+${table(
+  ['phase · table', 'rows in', 'staged', 'quarantined', 'batches', 'retries'],
+  data.tables.map((t) => [`${t.phase} · ${t.table}`, t.rowsIn, t.staged, t.quarantined, t.batches, t.retries]),
+)}
 ${charts.time.map((c) => section(c.id, `${c.title} (${c.unit})`)).join('\n')}
 ${charts.timeline.lanes.length ? section('timeline', 'Partitions over time', `<p class="note">One lane per partition (${charts.timeline.lanes.length}), coloured by table.</p>`) : '<h2>Partitions over time</h2><p class="none">no partitions</p>'}
 <h2>Errors by SQLSTATE (retried or failed)</h2>
-${table(['phase · table', 'SQLSTATE', 'count'], data.errors.map((e) => [`${e.phase} · ${e.table}`, e.sqlstate, e.count]))}
+${table(
+  ['phase · table', 'SQLSTATE', 'count'],
+  data.errors.map((e) => [`${e.phase} · ${e.table}`, e.sqlstate, e.count]),
+)}
 ${charts.quarantine.labels.length ? section('quarantine', 'Quarantine by reason and table') : '<h2>Quarantine by reason and table</h2><p class="none">no quarantined rows</p>'}
-${table(['reason', 'table', 'rows'], data.quarantine.map((q) => [q.reason, q.table, q.rows]))}
+${table(
+  ['reason', 'table', 'rows'],
+  data.quarantine.map((q) => [q.reason, q.table, q.rows]),
+)}
 <script type="application/json" id="pgphase-report-data">${scriptJson({ ...data, charts })}</script>
 <script>/* uPlot, inlined. ${licence.replace(/\*\//g, '* /')} */
 ${js}</script>

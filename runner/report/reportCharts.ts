@@ -22,7 +22,9 @@ export interface Charts {
   readonly time: TimeChart[];
   /** Throttle periods merged per reason, Unix seconds. */
   readonly throttle: { readonly reason: string; readonly start: number; readonly end: number }[];
-  readonly timeline: { readonly lanes: { readonly label: string; readonly table: string; readonly start: number; readonly end: number; readonly status: string }[] };
+  readonly timeline: {
+    readonly lanes: { readonly label: string; readonly table: string; readonly start: number; readonly end: number; readonly status: string }[];
+  };
   /** Quarantined rows per reason and table: one category per pair, one series per table (null elsewhere). */
   readonly quarantine: { readonly labels: string[]; readonly series: { readonly table: string; readonly rows: (number | null)[] }[] };
 }

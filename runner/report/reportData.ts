@@ -45,7 +45,15 @@ export interface ReportPartition {
 
 export interface ReportData {
   readonly run: { readonly id: string; readonly status: string; readonly phases: string[]; readonly start: number; readonly end: number | null };
-  readonly tables: { readonly phase: string; readonly table: string; readonly rowsIn: number; readonly staged: number; readonly quarantined: number; readonly batches: number; readonly retries: number }[];
+  readonly tables: {
+    readonly phase: string;
+    readonly table: string;
+    readonly rowsIn: number;
+    readonly staged: number;
+    readonly quarantined: number;
+    readonly batches: number;
+    readonly retries: number;
+  }[];
   readonly samples: ReportSample[];
   readonly throttle: ThrottlePeriod[];
   readonly partitions: ReportPartition[];

@@ -27,7 +27,10 @@ export async function runBatch(
   return transaction(client, async () => {
     if (outputSchema !== undefined) {
       // The procedure names its output tables without a schema (they may be a blue-green shadow).
-      await client.query(`SELECT set_config('search_path', $1, true), set_config('pgphase.output_schema', $2, true)`, [client.escapeIdentifier(outputSchema), outputSchema]);
+      await client.query(`SELECT set_config('search_path', $1, true), set_config('pgphase.output_schema', $2, true)`, [
+        client.escapeIdentifier(outputSchema),
+        outputSchema,
+      ]);
     }
     const key = client.escapeIdentifier(partition.key_column);
     const { rows: upper } = await client.query<{ hi: string | null }>(
@@ -67,4 +70,3 @@ export class LostPartitionError extends Error {
     super(`partition ${partitionId} was taken over by another worker`);
   }
 }
-

@@ -89,4 +89,3 @@ export async function finishPartition(
   }
   await client.query('SELECT pg_advisory_unlock($1, $2::int)', [PARTITION_LOCK_CLASS, partitionId]);
 }
-

@@ -25,7 +25,11 @@ export async function readControl(c: pg.ClientBase, runId: string): Promise<RunC
   return rows[0] ?? null;
 }
 
-export async function setPause(c: pg.ClientBase, runId: string, pause: { paused: boolean; kind?: 'operator' | 'stop'; reason?: string | null; by: string }): Promise<void> {
+export async function setPause(
+  c: pg.ClientBase,
+  runId: string,
+  pause: { paused: boolean; kind?: 'operator' | 'stop'; reason?: string | null; by: string },
+): Promise<void> {
   await c.query(
     `INSERT INTO pgphase.run_control AS c (run_id, paused, pause_kind, pause_reason, updated_by) VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT (run_id) DO UPDATE SET paused = $2, pause_kind = $3, pause_reason = $4, updated_by = $5, updated_at = now()`,
@@ -77,7 +81,12 @@ export async function registerRunner(c: pg.ClientBase, runId: string, runner: st
   );
 }
 
-export async function heartbeat(c: pg.ClientBase, runId: string, runner: string, state: { state: string; reason: string | null; workers: number }): Promise<void> {
+export async function heartbeat(
+  c: pg.ClientBase,
+  runId: string,
+  runner: string,
+  state: { state: string; reason: string | null; workers: number },
+): Promise<void> {
   await c.query(`UPDATE pgphase.run_runners SET last_seen = now(), state = $3, reason = $4, workers = $5 WHERE run_id = $1 AND runner = $2`, [
     runId,
     runner,
@@ -88,7 +97,10 @@ export async function heartbeat(c: pg.ClientBase, runId: string, runner: string,
 }
 
 export async function endRunner(c: pg.ClientBase, runId: string, runner: string, how: string): Promise<void> {
-  await c.query(`UPDATE pgphase.run_runners SET last_seen = now(), ended_at = now(), ended_how = $3, state = 'ended', workers = 0 WHERE run_id = $1 AND runner = $2`, [runId, runner, how]);
+  await c.query(
+    `UPDATE pgphase.run_runners SET last_seen = now(), ended_at = now(), ended_how = $3, state = 'ended', workers = 0 WHERE run_id = $1 AND runner = $2`,
+    [runId, runner, how],
+  );
 }
 
 export async function addThrottled(c: pg.ClientBase, runId: string, deltas: ReadonlyMap<string, number>): Promise<void> {
@@ -102,7 +114,10 @@ export async function addThrottled(c: pg.ClientBase, runId: string, deltas: Read
 
 /** Throttled seconds per reason, over every runner process of the run. */
 export async function throttledSeconds(c: pg.ClientBase, runId: string): Promise<Record<string, number>> {
-  const { rows } = await c.query<{ reason: string; ms: string }>(`SELECT reason, ms::text FROM pgphase.run_throttle WHERE run_id = $1 AND ms > 0 ORDER BY reason`, [runId]);
+  const { rows } = await c.query<{ reason: string; ms: string }>(
+    `SELECT reason, ms::text FROM pgphase.run_throttle WHERE run_id = $1 AND ms > 0 ORDER BY reason`,
+    [runId],
+  );
   return Object.fromEntries(rows.map((r) => [r.reason, Math.round(Number(r.ms) / 100) / 10]));
 }
 

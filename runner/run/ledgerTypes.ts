@@ -33,7 +33,6 @@ export interface PartitionRow {
   readonly reclaimed: boolean;
 }
 
-
 /** Quotes `schema.table` as two identifiers. */
 export function qualified(client: pg.ClientBase, name: string): string {
   return name
@@ -41,4 +40,3 @@ export function qualified(client: pg.ClientBase, name: string): string {
     .map((part) => client.escapeIdentifier(part))
     .join('.');
 }
-

@@ -38,11 +38,14 @@ export async function planStep(client: pg.ClientBase, runId: string, step: StepR
             samples: (stats[0]?.bounds ?? []).map((b) => BigInt(b)),
           });
     for (const r of ranges) {
-      await client.query(
-        `INSERT INTO pgphase.partitions (run_id, step_id, phase, source_table, lo, hi, next_key) VALUES ($1, $2, $3, $4, $5, $6, $5)`,
-        [runId, step.id, step.phase, step.source_table, r.lo.toString(), r.hi.toString()],
-      );
+      await client.query(`INSERT INTO pgphase.partitions (run_id, step_id, phase, source_table, lo, hi, next_key) VALUES ($1, $2, $3, $4, $5, $6, $5)`, [
+        runId,
+        step.id,
+        step.phase,
+        step.source_table,
+        r.lo.toString(),
+        r.hi.toString(),
+      ]);
     }
   });
 }
-

@@ -18,7 +18,11 @@ export function startProgress(stats: RunStats, log: Log, mode: 'bar' | 'log' | '
   if (mode === 'none') return { setTotal: () => {}, stop: () => {} };
   if (mode === 'bar') {
     const bar = new cliProgress.SingleBar(
-      { format: `${label} [{bar}] {percentage}% | {value}/{total} rows | {rate} rows/s | ETA {eta_formatted}{state}`, stream: process.stderr, hideCursor: true },
+      {
+        format: `${label} [{bar}] {percentage}% | {value}/{total} rows | {rate} rows/s | ETA {eta_formatted}{state}`,
+        stream: process.stderr,
+        hideCursor: true,
+      },
       cliProgress.Presets.shades_classic,
     );
     const state = () => (stats.throttleState ? ` | throttled: ${stats.throttleState}` : '');

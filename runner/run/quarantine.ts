@@ -13,7 +13,16 @@ import { qualified } from './ledger.js';
 export interface QuarantineSummary {
   readonly total: number;
   readonly byReason: { reason: string; table: string; rows: number }[];
-  readonly rows: { id: string; table: string; sourceId: string; reason: string; sqlstate: string | null; message: string | null; attempts: number; raw: unknown }[];
+  readonly rows: {
+    id: string;
+    table: string;
+    sourceId: string;
+    reason: string;
+    sqlstate: string | null;
+    message: string | null;
+    attempts: number;
+    raw: unknown;
+  }[];
 }
 
 export async function listQuarantine(client: pg.ClientBase, options: { reason?: string; limit?: number } = {}): Promise<QuarantineSummary> {
@@ -47,10 +56,9 @@ export async function replayQuarantine(
   const reason = options.reason ?? null;
   const chunk = options.chunk ?? 1_000;
   const steps = (options.phases ?? loadPhases()).flatMap((p) => p.steps);
-  const { rows: before } = await client.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM pgphase.quarantine WHERE $1::text IS NULL OR reason_code = $1`,
-    [reason],
-  );
+  const { rows: before } = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM pgphase.quarantine WHERE $1::text IS NULL OR reason_code = $1`, [
+    reason,
+  ]);
   const { rows: run } = await client.query<{ id: string }>(
     `INSERT INTO pgphase.runs (phases, options, created_by) VALUES ('{quarantine-replay}', $1, 'pgphase quarantine replay') RETURNING id`,
     [{ reason }],
@@ -74,10 +82,9 @@ export async function replayQuarantine(
       );
     }
   }
-  const { rows: after } = await client.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM pgphase.quarantine WHERE $1::text IS NULL OR reason_code = $1`,
-    [reason],
-  );
+  const { rows: after } = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM pgphase.quarantine WHERE $1::text IS NULL OR reason_code = $1`, [
+    reason,
+  ]);
   const result = { runId, replayed: before[0]!.n, written: Math.max(0, before[0]!.n - after[0]!.n), stillQuarantined: after[0]!.n };
   await client.query(`UPDATE pgphase.runs SET status = 'done', finished_at = now(), report = $2 WHERE id = $1`, [runId, result]);
   return result;

@@ -39,7 +39,13 @@ export interface BuildReport {
   readonly phase: string;
   readonly schema: string;
   readonly state: string;
-  readonly checks: readonly { readonly name: string; readonly passed: boolean; readonly violations: number; readonly sample: readonly unknown[]; readonly error?: string }[];
+  readonly checks: readonly {
+    readonly name: string;
+    readonly passed: boolean;
+    readonly violations: number;
+    readonly sample: readonly unknown[];
+    readonly error?: string;
+  }[];
 }
 
 export interface RunReport {
@@ -71,8 +77,19 @@ export async function buildReport(
   context: { stats: RunStats; workers: number; resumed: boolean; status: RunReport['status'] },
 ): Promise<RunReport> {
   const { rows: phases } = await client.query<{
-    phase: string; rows_in: string; written: string; rejected: string; extras: Record<string, string> | null; total: number; done: number; failed: number;
-    batches: string; retries: string; ms: number; p50: number | null; p95: number | null;
+    phase: string;
+    rows_in: string;
+    written: string;
+    rejected: string;
+    extras: Record<string, string> | null;
+    total: number;
+    done: number;
+    failed: number;
+    batches: string;
+    retries: string;
+    ms: number;
+    p50: number | null;
+    p95: number | null;
   }>(
     `WITH p AS (SELECT * FROM pgphase.partitions WHERE run_id = $1)
      SELECT s.phase,

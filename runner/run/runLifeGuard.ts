@@ -23,7 +23,10 @@ export async function checkUnfinished(c: pg.ClientBase, options: { abandon: bool
   }
   const live = runs.filter((r) => r.live);
   if (live.length) {
-    throw new UsageError(`${live.map(name).join(', ')} ${live.length === 1 ? 'has' : 'have'} a runner process working on it; it cannot be abandoned`, 'Stop that runner process (Ctrl-C) first, or wait for it to finish.');
+    throw new UsageError(
+      `${live.map(name).join(', ')} ${live.length === 1 ? 'has' : 'have'} a runner process working on it; it cannot be abandoned`,
+      'Stop that runner process (Ctrl-C) first, or wait for it to finish.',
+    );
   }
   for (const r of runs) {
     await abandonRun(c, r.id, options.by);
@@ -40,5 +43,8 @@ export async function checkUnfinished(c: pg.ClientBase, options: { abandon: bool
 export async function otherUnfinished(c: pg.ClientBase, runId: string): Promise<string[]> {
   return (await unfinishedRuns(c))
     .filter((r) => r.id !== runId)
-    .map((r) => `also unfinished: ${name(r)}; resume it with \`pgphase run ${r.phases.join(' ')}\` once this run is done, or abandon it with \`pgphase run --new --abandon\``);
+    .map(
+      (r) =>
+        `also unfinished: ${name(r)}; resume it with \`pgphase run ${r.phases.join(' ')}\` once this run is done, or abandon it with \`pgphase run --new --abandon\``,
+    );
 }

@@ -34,8 +34,13 @@ export async function lifeOf<T extends RunSummary>(c: pg.ClientBase, runs: T[]):
 export function describeLife(life: RunLife, phases: readonly string[]): { label: string; detail: string | null } {
   const resume = `resume with \`pgphase run ${phases.join(' ')}\``;
   if (life.abandoned) return { label: 'ABANDONED', detail: 'left unfinished by `pgphase run --new --abandon`' };
-  if (life.stopped) return { label: life.live ? 'STOPPING' : 'STOPPED', detail: `${life.stopped}; nothing is lost: fix the cause (or raise the limit), then ${resume}` };
-  if (life.paused) return { label: life.live ? 'PAUSED (live)' : 'PAUSED', detail: `${life.pauseReason ?? 'paused'}${life.live ? '' : `; no runner process is alive: \`pgphase resume\`, then ${resume}`}` };
+  if (life.stopped)
+    return { label: life.live ? 'STOPPING' : 'STOPPED', detail: `${life.stopped}; nothing is lost: fix the cause (or raise the limit), then ${resume}` };
+  if (life.paused)
+    return {
+      label: life.live ? 'PAUSED (live)' : 'PAUSED',
+      detail: `${life.pauseReason ?? 'paused'}${life.live ? '' : `; no runner process is alive: \`pgphase resume\`, then ${resume}`}`,
+    };
   if (!life.live) return { label: 'INTERRUPTED', detail: `no runner process is alive (stopped by Ctrl-C, a crash or a lost host); it is resumable: ${resume}` };
   if (life.throttled) return { label: 'THROTTLED (live)', detail: life.throttled };
   return { label: 'RUNNING (live)', detail: null };

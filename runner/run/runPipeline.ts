@@ -77,7 +77,6 @@ export interface RunOptions {
   readonly stats?: RunStats;
 }
 
-
 /**
  * Default worker count: the cores of this machine (the procedures are CPU-bound in the server;
  * on a separate database host, pass --workers), at most the connection slots the server has
@@ -105,7 +104,11 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
     throw error instanceof UsageError ? error : new UsageError((error as Error).message);
   }
   const stats = options.stats ?? new RunStats();
-  const metrics = await serveRunMetrics(stats, { port: options.metricsPort, host: options.metricsHost, lingerMs: options.metricsLingerMs, signal: options.signal }, log);
+  const metrics = await serveRunMetrics(
+    stats,
+    { port: options.metricsPort, host: options.metricsHost, lingerMs: options.metricsLingerMs, signal: options.signal },
+    log,
+  );
   /** Names this runner in the ledger (claimed_by): host, pid and an instance tag. */
   const runner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const probe = new pg.Client({ connectionString: options.url, connectionTimeoutMillis: connectTimeout() });
@@ -159,8 +162,15 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
     metrics?.setWorkers(workers);
     metrics?.setState('running');
     const samples = await ledger(canWriteSamples);
-    if (!samples) log.warn('this role cannot write pgphase.batch_samples / throttle_events: the run goes on, but `pgphase report --html` will have no series for it (see migrations/0009_grant_report_samples.sql)');
-    const throttle = recordThrottlePeriods(stats, (reason, endedAt, ms) => (samples ? ledger((c) => insertThrottleEvent(c, runId, runner, reason, endedAt, ms)) : Promise.resolve()), log);
+    if (!samples)
+      log.warn(
+        'this role cannot write pgphase.batch_samples / throttle_events: the run goes on, but `pgphase report --html` will have no series for it (see migrations/0009_grant_report_samples.sql)',
+      );
+    const throttle = recordThrottlePeriods(
+      stats,
+      (reason, endedAt, ms) => (samples ? ledger((c) => insertThrottleEvent(c, runId, runner, reason, endedAt, ms)) : Promise.resolve()),
+      log,
+    );
     log.info(`${resumed ? 'resuming' : 'starting'} run ${runId} (${phases.map((p) => p.name).join(', ')}) with ${workers} worker(s)`);
     for (const other of await ledger((c) => otherUnfinished(c, runId))) log.warn(other);
     if (blueGreen.length) {
@@ -170,7 +180,9 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
     const total = await ledger(async (c) => {
       let sum = 0;
       for (const source of new Set(phases.flatMap((p) => p.steps.map((s) => s.source)))) {
-        const { rows } = await c.query<{ n: number }>(`SELECT greatest(reltuples, 0)::float8 AS n FROM pg_class WHERE oid = $1::regclass`, [qualified(c, source)]);
+        const { rows } = await c.query<{ n: number }>(`SELECT greatest(reltuples, 0)::float8 AS n FROM pg_class WHERE oid = $1::regclass`, [
+          qualified(c, source),
+        ]);
         sum += rows[0]?.n ?? 0;
       }
       return sum;
@@ -184,7 +196,13 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
     const live = new Map<number, Promise<void>>();
     const controllers = new Map<string, BatchState>();
     const gate = new HealthGate({
-      connection: { connectionString: options.url, connectionTimeoutMillis: connectTimeout(), application_name: applicationName, statement_timeout: 5_000, lock_timeout: 1_000 },
+      connection: {
+        connectionString: options.url,
+        connectionTimeoutMillis: connectTimeout(),
+        application_name: applicationName,
+        statement_timeout: 5_000,
+        lock_timeout: 1_000,
+      },
       replicas: health.replicas,
       target: { runId, tables: phases.flatMap((p) => p.steps.map((st) => st.source)), throttleQuery: health.throttleQuery, signals: health.enabled },
       thresholds: health.thresholds,
@@ -213,7 +231,25 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
           log,
           live,
           start: (i, allowed) =>
-            runWorker({ runId, name: `${runner}:w${i}`, pool, batch, retry, stats, log, stopping, advance, gate, allowed, outputSchemas, samples, ...(afterBatch ? { afterBatch } : {}) }, controllers),
+            runWorker(
+              {
+                runId,
+                name: `${runner}:w${i}`,
+                pool,
+                batch,
+                retry,
+                stats,
+                log,
+                stopping,
+                advance,
+                gate,
+                allowed,
+                outputSchemas,
+                samples,
+                ...(afterBatch ? { afterBatch } : {}),
+              },
+              controllers,
+            ),
         },
         await ledger(advance),
       );

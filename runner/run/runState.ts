@@ -29,10 +29,11 @@ export async function createOrResumeRun(
       );
       if (rows[0]) return { runId: rows[0].id, resumed: true };
     }
-    const { rows } = await client.query<{ id: string }>(
-      `INSERT INTO pgphase.runs (phases, options, created_by) VALUES ($1, $2, $3) RETURNING id`,
-      [names, options.settings, options.createdBy],
-    );
+    const { rows } = await client.query<{ id: string }>(`INSERT INTO pgphase.runs (phases, options, created_by) VALUES ($1, $2, $3) RETURNING id`, [
+      names,
+      options.settings,
+      options.createdBy,
+    ]);
     const runId = rows[0]!.id;
     const steps: (PhaseStep & { phase: string })[] = phases.flatMap((p) => p.steps.map((s) => ({ ...s, phase: p.name })));
     const inRun = new Set(steps.map((s) => s.source));
@@ -96,9 +97,10 @@ export async function finishRun(client: pg.ClientBase, runId: string, report: un
     [runId],
   );
   const status = rows[0]!.failed ? 'failed' : 'done';
-  await client.query(
-    `UPDATE pgphase.runs SET status = $2, finished_at = coalesce(finished_at, now()), report = $3 WHERE id = $1`,
-    [runId, status, JSON.stringify(report)],
-  );
+  await client.query(`UPDATE pgphase.runs SET status = $2, finished_at = coalesce(finished_at, now()), report = $3 WHERE id = $1`, [
+    runId,
+    status,
+    JSON.stringify(report),
+  ]);
   return status;
 }

@@ -18,8 +18,16 @@ export async function recentRuns(client: pg.ClientBase, limit = 5): Promise<RunS
   const { rows: exists } = await client.query<{ ok: boolean }>(`SELECT to_regclass('pgphase.run_steps') IS NOT NULL AS ok`);
   if (!exists[0]?.ok) return [];
   const { rows } = await client.query<{
-    id: string; phases: string[]; status: RunSummary['status']; started_at: Date; finished_at: Date | null;
-    total: number; done: number; failed: number; running: number; report: RunReport | null;
+    id: string;
+    phases: string[];
+    status: RunSummary['status'];
+    started_at: Date;
+    finished_at: Date | null;
+    total: number;
+    done: number;
+    failed: number;
+    running: number;
+    report: RunReport | null;
   }>(
     `SELECT r.id::text, r.phases, r.status, r.started_at, r.finished_at, r.report,
             count(p.id)::int AS total, count(p.id) FILTER (WHERE p.status = 'done')::int AS done,

@@ -11,16 +11,7 @@ import type { Log } from '../log.js';
 import type { HealthGate } from '../health/healthGate.js';
 import { type BatchControllerOptions, type BatchState, createBatchState, observeBatch, retuneBatch } from '../plan/batchController.js';
 import { decideRetry } from '../plan/retryPolicy.js';
-import {
-  claimPartition,
-  finishPartition,
-  LostPartitionError,
-  type PartitionRow,
-  releasePartition,
-  recordRetry,
-  relockPartition,
-  runBatch,
-} from './ledger.js';
+import { claimPartition, finishPartition, LostPartitionError, type PartitionRow, releasePartition, recordRetry, relockPartition, runBatch } from './ledger.js';
 import type { RunStats } from './stats.js';
 import { PinnedConnection, recordedState, type RetrySettings, sessionLost, withTransientRetry } from './connection.js';
 import { sleep } from '../sleep.js';
@@ -75,7 +66,13 @@ async function processPartition(conn: PinnedConnection, partition: PartitionRow,
       const client = await conn.get();
       const sample = options.samples ? { worker: options.name, retries: attempt, retrySqlstate: lastState } : undefined;
       stats.workerBusy(true);
-      const { range: done, counts, ms } = await runBatch(client, partition, options.runId, cursor, state.size, options.outputSchemas?.get(partition.phase), sample).finally(() => stats.workerBusy(false));
+      const {
+        range: done,
+        counts,
+        ms,
+      } = await runBatch(client, partition, options.runId, cursor, state.size, options.outputSchemas?.get(partition.phase), sample).finally(() =>
+        stats.workerBusy(false),
+      );
       state = observeBatch(state, { rows: Math.max(1, counts.rowsIn), ms });
       stats.batch(partition.phase, counts.rowsIn, ms, state.size, { table: partition.source_table, staged: counts.written, quarantined: counts.rejected });
       cursor = done.hi + 1n;
@@ -91,7 +88,14 @@ async function processPartition(conn: PinnedConnection, partition: PartitionRow,
       }
       const message = error instanceof Error ? error.message : String(error);
       const sqlstate = recordedState(error);
-      const decision = decideRetry(error, { attempt: attempt + 1, maxAttempts: options.retry.maxAttempts, deadlineAt, now: Date.now(), backoff: options.retry, canSplit: state.size > state.options.min });
+      const decision = decideRetry(error, {
+        attempt: attempt + 1,
+        maxAttempts: options.retry.maxAttempts,
+        deadlineAt,
+        now: Date.now(),
+        backoff: options.retry,
+        canSplit: state.size > state.options.min,
+      });
       attempt++;
       lastState = sqlstate;
       if (decision.action === 'split') {

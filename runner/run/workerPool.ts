@@ -24,11 +24,13 @@ export interface PoolOptions {
 export async function runWorkerPool(o: PoolOptions, settled: boolean): Promise<boolean> {
   let finished = settled;
   const launch = (i: number) => {
-    const worker = o.start(i, () => i <= o.target()).then((end) => {
-      o.live.delete(i);
-      if (end === 'done') finished = true;
-      else if (end === 'left') o.log.info(`worker ${i} left (pgphase tune --workers ${o.target()})`);
-    });
+    const worker = o
+      .start(i, () => i <= o.target())
+      .then((end) => {
+        o.live.delete(i);
+        if (end === 'done') finished = true;
+        else if (end === 'left') o.log.info(`worker ${i} left (pgphase tune --workers ${o.target()})`);
+      });
     o.live.set(i, worker);
   };
   const topUp = () => {

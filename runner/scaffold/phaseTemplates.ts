@@ -29,7 +29,7 @@ export function computedColumns(source: TableShape | undefined, target: TableSha
   const sourceCols = new Map((source?.columns ?? []).map((c) => [c.name, c]));
   return target.columns
     .filter((c) => !BOOKKEEPING.has(c.name))
-    .filter((c) => sourceCols.has(c.name) ? !(c.generated && c.name === 'id') : !c.generated)
+    .filter((c) => (sourceCols.has(c.name) ? !(c.generated && c.name === 'id') : !c.generated))
     .map((c) => {
       const s = sourceCols.get(c.name);
       if (!s) return { column: c, from: c.name === 'data' && c.type === 'jsonb' ? 'to_jsonb(s)' : undefined };
@@ -40,7 +40,9 @@ export function computedColumns(source: TableShape | undefined, target: TableSha
 export function classifyText(spec: PhaseSpec, columns: { column: ColumnShape; from: string | undefined }[]): string {
   const name = classifyName(spec);
   const outs = columns.map((c) => `  ${c.column.name} ${c.column.type},`).join('\n');
-  const values = columns.map((c) => `         ${c.from ?? `NULL::${c.column.type}`} AS ${c.column.name}, -- fill in${c.from ? ' (a copy of the source column)' : ''}`).join('\n');
+  const values = columns
+    .map((c) => `         ${c.from ?? `NULL::${c.column.type}`} AS ${c.column.name}, -- fill in${c.from ? ' (a copy of the source column)' : ''}`)
+    .join('\n');
   return `-- ${name}: phase ${spec.name}. For every ${spec.source} row with ${spec.key} in [p_lo, p_hi], the
 -- row to write to ${spec.target} (reason_code NULL), or why the row is quarantined instead: a
 -- stable reason_code and a message. Fill in the marked lines; keep it one set-based SELECT.

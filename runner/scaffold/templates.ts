@@ -7,7 +7,10 @@ export const QUALIFIED = /^([a-z_][a-z0-9_]{0,62})\.([a-z_][a-z0-9_]{0,62})$/;
 
 /** The next migration number after the highest `NNNN_` prefix among `existing` file names. */
 export function nextMigrationNumber(existing: readonly string[]): string {
-  const numbers = existing.map((f) => /^(\d+)_.*\.sql$/.exec(f)?.[1]).filter((n): n is string => n !== undefined).map(Number);
+  const numbers = existing
+    .map((f) => /^(\d+)_.*\.sql$/.exec(f)?.[1])
+    .filter((n): n is string => n !== undefined)
+    .map(Number);
   const next = (numbers.length ? Math.max(...numbers) : 0) + 1;
   return String(next).padStart(4, '0');
 }

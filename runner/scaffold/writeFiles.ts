@@ -15,7 +15,10 @@ export interface ScaffoldFile {
 export function writeScaffold(root: string, files: readonly ScaffoldFile[], what: string): string[] {
   const existing = files.filter((f) => existsSync(join(root, f.path))).map((f) => f.path);
   if (existing.length > 0) {
-    throw new UsageError(`${what}: ${existing.join(', ')} already exist${existing.length === 1 ? 's' : ''} in ${root}; nothing was written`, 'pgphase never overwrites a file: move or delete it first, or pick another name.');
+    throw new UsageError(
+      `${what}: ${existing.join(', ')} already exist${existing.length === 1 ? 's' : ''} in ${root}; nothing was written`,
+      'pgphase never overwrites a file: move or delete it first, or pick another name.',
+    );
   }
   for (const f of files) {
     const target = join(root, f.path);

@@ -57,7 +57,7 @@ export default async function setup(project: Pick<TestProject, 'provide'>): Prom
       await server.stop();
     }
   };
-  let major = 0;
+  let major: number;
   try {
     await onAdmin(server.url, `DROP DATABASE IF EXISTS ${template} WITH (FORCE)`);
     await onAdmin(server.url, `CREATE DATABASE ${template}`);

@@ -37,7 +37,7 @@ afterAll(async () => {
 describe('a blue-green curated build', () => {
   let a: Record<string, string>;
 
-  it('writes into a shadow schema made from the live tables\' definitions, verifies it, and leaves the live tables alone', async () => {
+  it("writes into a shadow schema made from the live tables' definitions, verifies it, and leaves the live tables alone", async () => {
     await db.query(`COMMENT ON TABLE curated.steam_moves IS 'steam events'`);
     await db.query(`CREATE ROLE pgphase_t_bg_reader NOLOGIN`).catch(() => {});
     await db.query(`GRANT SELECT ON curated.game_features TO pgphase_t_bg_reader`);
@@ -173,7 +173,9 @@ describe('promote against a long reader', () => {
         () => undefined,
         (e: unknown) => e as Error & { sqlstate?: string },
       );
-      expect(error?.message).toMatch(/^promote of phase curated could not lock its tables within 150 ms in 3 attempts; nothing was changed\. Holding locks: pid \d+/);
+      expect(error?.message).toMatch(
+        /^promote of phase curated could not lock its tables within 150 ms in 3 attempts; nothing was changed\. Holding locks: pid \d+/,
+      );
       expect(error?.sqlstate).toBe('55P03');
       expect(slept).toHaveLength(2);
       expect(await checksums(db)).toEqual(live);
@@ -194,7 +196,13 @@ describe('the check gate', () => {
     const live = await checksums(db);
     const liveRun = (await versions()).live?.runId;
     const curated = (await import('../../runner/phases.js')).PHASES.find((p) => p.name === 'curated')!;
-    const strict = { ...curated, checks: [...(curated.checks ?? []), { name: 'no game without a pre-game snapshot', sql: 'SELECT game_id, has_pregame FROM game_features WHERE game_id % 2 = 0 ORDER BY game_id' }] };
+    const strict = {
+      ...curated,
+      checks: [
+        ...(curated.checks ?? []),
+        { name: 'no game without a pre-game snapshot', sql: 'SELECT game_id, has_pregame FROM game_features WHERE game_id % 2 = 0 ORDER BY game_id' },
+      ],
+    };
     const phaseList = [strict];
     const report = await runPipeline({ url: db.url, phases: ['curated'], workers: 2, fresh: true, phaseList });
     expect(report.status).toBe('failed');
@@ -222,7 +230,10 @@ describe('the built-in checks', () => {
       const report = await build();
       expect(report.status).toBe('failed');
       const checks = report.builds![0]!.checks;
-      expect(checks.find((k) => k.name === 'every partition done')).toMatchObject({ passed: false, sample: expect.arrayContaining([expect.objectContaining({ status: 'failed', last_sqlstate: 'P0001' })]) });
+      expect(checks.find((k) => k.name === 'every partition done')).toMatchObject({
+        passed: false,
+        sample: expect.arrayContaining([expect.objectContaining({ status: 'failed', last_sqlstate: 'P0001' })]),
+      });
       expect(report.builds![0]!.state).toBe('failed');
       await expect(promote({ url: db.url, config: db.config(), phase: 'curated' })).rejects.toThrow(/failed its checks "every partition done", /);
       expect(await checksums(db)).toEqual(live);
@@ -250,7 +261,10 @@ describe('the built-in checks', () => {
           violations: 1,
           sample: [{ source_table: 'staging.games', key: game!.id, problem: 'not in a done partition' }],
         });
-        expect(checks.find((k) => k.name === 'one feature row per staged game')).toMatchObject({ passed: false, sample: [{ game_id: Number(game!.id), external_game_id: 'late-arrival' }] });
+        expect(checks.find((k) => k.name === 'one feature row per staged game')).toMatchObject({
+          passed: false,
+          sample: [{ game_id: Number(game!.id), external_game_id: 'late-arrival' }],
+        });
       } finally {
         c.release();
       }
@@ -301,7 +315,9 @@ describe('crashes and what a swap would break', () => {
       [[`curated__run${one!.runId}`, 'verified']],
       [[`curated__run${one!.runId}`, 'verified']],
     ]);
-    const [{ n }] = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pgphase.bluegreen_versions WHERE run_id = $1`, [one!.runId])) as [{ n: number }];
+    const [{ n }] = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pgphase.bluegreen_versions WHERE run_id = $1`, [one!.runId])) as [
+      { n: number },
+    ];
     expect(n).toBe(1);
   });
 

@@ -80,4 +80,3 @@ describe('curated features and the order staging ran in', () => {
     expect(await build([2, 1])).toEqual(forward);
   });
 });
-

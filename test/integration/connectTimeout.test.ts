@@ -28,7 +28,17 @@ describe('a listener that accepts and never answers', () => {
 
   it('every command exits 3 within the configured timeout, with a hint naming PGPHASE_CONNECT_TIMEOUT', async () => {
     const env = { DATABASE_URL: url, PGPHASE_CONNECT_TIMEOUT: '1500ms' };
-    const commands = [['migrate'], ['status'], ['down'], ['run'], ['generate', '--rows', '10'], ['demo', '--rows', '100'], ['quarantine', 'list'], ['quarantine', 'replay'], ['doctor']];
+    const commands = [
+      ['migrate'],
+      ['status'],
+      ['down'],
+      ['run'],
+      ['generate', '--rows', '10'],
+      ['demo', '--rows', '100'],
+      ['quarantine', 'list'],
+      ['quarantine', 'replay'],
+      ['doctor'],
+    ];
     const results = await Promise.all(commands.map((args) => runCli(args, env)));
     results.forEach((r, i) => {
       const what = `${commands[i]!.join(' ')}: ${r.stderr}`;

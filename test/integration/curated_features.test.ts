@@ -208,7 +208,11 @@ function expectedGame(gameId: number, markets: Record<Market, Record<string, Quo
     const c0 = byMinutes.get(0)!;
     const late = (m: number, key: 'consensus_fair_a' | 'consensus_line') => minus(c0[key] as number | null, byMinutes.get(m)![key] as number | null);
     const moved = (suffix: string) =>
-      rows.filter((r) => Math.abs((r[`late_line_move_${suffix}`] as number | null) ?? 0) >= LINE_MOVE_MIN || Math.abs((r[`late_move_${suffix}`] as number | null) ?? 0) >= MOVE_MIN).length;
+      rows.filter(
+        (r) =>
+          Math.abs((r[`late_line_move_${suffix}`] as number | null) ?? 0) >= LINE_MOVE_MIN ||
+          Math.abs((r[`late_move_${suffix}`] as number | null) ?? 0) >= MOVE_MIN,
+      ).length;
     const tierMean = (tier: string, key: string) => mean(rows.filter((r) => r.tier === tier).map((r) => r[key] as number));
     const sharpMove = tierMean('sharp', 'fair_move');
     const softMove = tierMean('soft', 'fair_move');
@@ -339,7 +343,8 @@ function series(snaps: readonly Snap[], line: boolean): Record<string, Quote[]> 
     const list = (out[s.book] ??= []);
     const q = { t: START - s.m * MIN, a: s.a, b: s.b, line: line ? s.line! : null };
     const same = list.findIndex((x) => x.t === q.t);
-    if (same >= 0) list[same] = q; // the later row wins
+    if (same >= 0)
+      list[same] = q; // the later row wins
     else list.push(q);
   }
   for (const list of Object.values(out)) list.sort((x, y) => x.t - y.t);
@@ -526,7 +531,11 @@ describe('curated features of a hand-built game', () => {
         external_game_id: 'ext-101',
         game_start: new Date(START).toISOString(),
         data_quality_score: 87.5,
-        market_quality_score: Math.round((100 * quality.filter((s) => !(s.book === 'fanduel' && s.a === -150 && s.m === 50)).reduce((t, s) => t + (s.m % 2 ? 90 : 80), 0)) / snapshots.length) / 100,
+        market_quality_score:
+          Math.round(
+            (100 * quality.filter((s) => !(s.book === 'fanduel' && s.a === -150 && s.m === 50)).reduce((t, s) => t + (s.m % 2 ? 90 : 80), 0)) /
+              snapshots.length,
+          ) / 100,
         has_pregame: true,
         live_snapshots: 2,
         n_books: 3,
@@ -556,7 +565,15 @@ describe('curated features of a hand-built game', () => {
 
   it('flags an arbitrage when the best prices across books sum below 1', async () => {
     const [close] = await table(db, 'market_consensus', 105, 'minutes_before');
-    expect(close).toMatchObject({ minutes_before: 0, n_books: 2, best_odds_a: 110, best_book_a: 'betmgm', best_odds_b: 110, best_book_b: 'caesars', arbitrage: true });
+    expect(close).toMatchObject({
+      minutes_before: 0,
+      n_books: 2,
+      best_odds_a: 110,
+      best_book_a: 'betmgm',
+      best_odds_b: 110,
+      best_book_b: 'caesars',
+      arbitrage: true,
+    });
     expect(Math.abs((close!.best_line_overround as number) - (200 / 210 - 1))).toBeLessThan(1e-12);
     const [game] = await table(db, 'game_features', 105, 'game_id');
     expect(game).toMatchObject({ ml_arbitrage: true, ml_sharp_fair_home: null, ml_rlm: null });
@@ -565,7 +582,16 @@ describe('curated features of a hand-built game', () => {
   it('handles a game with one book only: no dispersion, no soft side, the book is the consensus', async () => {
     const [gm] = await table(db, 'game_market_features', 102, 'market');
     const pinnacle = series([ML[0]!, ML[1]!], false).pinnacle!;
-    expect(gm).toMatchObject({ market: 'moneyline', n_books: 1, dispersion_sd: null, dispersion_range: 0, soft_fair_a: null, soft_sharp_gap: null, rlm: null, arbitrage: false });
+    expect(gm).toMatchObject({
+      market: 'moneyline',
+      n_books: 1,
+      dispersion_sd: null,
+      dispersion_range: 0,
+      soft_fair_a: null,
+      soft_sharp_gap: null,
+      rlm: null,
+      arbitrage: false,
+    });
     expect(gm!.close_fair_a as number).toBeCloseTo(fair(pinnacle[1]!), 9);
     expect(gm!.best_line_overround as number).toBeCloseTo(overround(pinnacle[1]!), 9);
     const [book] = await table(db, 'book_market_features', 102, 'sportsbook');

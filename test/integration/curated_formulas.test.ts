@@ -100,7 +100,19 @@ describe('curated price formulas', () => {
   });
 
   it('makes every method a probability pair summing to 1, power solved to 1e-10, Shin = additive', async () => {
-    const rows = await db.query<{ a: number; b: number; pa: number; pb: number; k: number; mult: number; add: number; pow: number; powb: number; shin: number; shinb: number }>(
+    const rows = await db.query<{
+      a: number;
+      b: number;
+      pa: number;
+      pb: number;
+      k: number;
+      mult: number;
+      add: number;
+      pow: number;
+      powb: number;
+      shin: number;
+      shinb: number;
+    }>(
       `WITH odds AS (SELECT unnest(ARRAY[-1000, -400, -250, -180, -150, -120, -110, -105, -100, 100, 105, 120, 150, 200, 350, 800]) AS o),
        pairs AS (SELECT a.o AS a, b.o AS b, curated.implied_probability(a.o) AS pa, curated.implied_probability(b.o) AS pb
                    FROM odds a CROSS JOIN odds b)

@@ -66,15 +66,23 @@ async function seed(db: TestDatabase) {
   };
   await insert(`INSERT INTO staging.games (id, source_raw_id, external_game_id, home_team, away_team, game_start, data_quality_score)`, games);
   await insert(`INSERT INTO staging.moneylines (source_raw_id, game_id, sportsbook, home_odds, away_odds, captured_at, is_live, data_quality_score)`, ml);
-  await insert(`INSERT INTO staging.spreads (source_raw_id, game_id, sportsbook, home_line, home_odds, away_line, away_odds, captured_at, is_live, data_quality_score)`, sp);
-  await insert(`INSERT INTO staging.totals (source_raw_id, game_id, sportsbook, total_line, over_odds, under_odds, captured_at, is_live, data_quality_score)`, tot);
+  await insert(
+    `INSERT INTO staging.spreads (source_raw_id, game_id, sportsbook, home_line, home_odds, away_line, away_odds, captured_at, is_live, data_quality_score)`,
+    sp,
+  );
+  await insert(
+    `INSERT INTO staging.totals (source_raw_id, game_id, sportsbook, total_line, over_odds, under_odds, captured_at, is_live, data_quality_score)`,
+    tot,
+  );
 }
 
 /** md5 of each curated table's rows in text form (float text is exact), with its row count. */
 async function checksums(db: TestDatabase): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const t of TABLES) {
-    const [row] = await db.query<{ n: string; h: string | null }>(`SELECT count(*) AS n, md5(string_agg(t::text, E'\\n' ORDER BY t::text)) AS h FROM curated.${t} t`);
+    const [row] = await db.query<{ n: string; h: string | null }>(
+      `SELECT count(*) AS n, md5(string_agg(t::text, E'\\n' ORDER BY t::text)) AS h FROM curated.${t} t`,
+    );
     out[t] = `${row!.n}:${row!.h}`;
   }
   return out;
@@ -147,7 +155,8 @@ describe('curated phase reruns and partitions', () => {
 
   it('replaces a recomputed game’s rows and leaves the other games alone', async () => {
     const before = await db.query<{ game_id: string; n: string }>(`SELECT game_id, count(*) AS n FROM curated.market_snapshots GROUP BY 1 ORDER BY 1`);
-    const book = (await db.query<{ sportsbook: string }>(`SELECT sportsbook FROM curated.book_market_features WHERE game_id = 5 ORDER BY 1 LIMIT 1`))[0]!.sportsbook;
+    const book = (await db.query<{ sportsbook: string }>(`SELECT sportsbook FROM curated.book_market_features WHERE game_id = 5 ORDER BY 1 LIMIT 1`))[0]!
+      .sportsbook;
     for (const t of ['moneylines', 'spreads', 'totals']) await db.query(`DELETE FROM staging.${t} WHERE game_id = 5 AND sportsbook = $1`, [book]);
     await db.query(`CALL curated.build_features(11, 4, 6)`);
     const gone = await db.query(`SELECT 1 FROM curated.book_market_features WHERE game_id = 5 AND sportsbook = $1`, [book]);

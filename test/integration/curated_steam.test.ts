@@ -140,7 +140,16 @@ describe('curated steam detection', () => {
   it('finds the planted line steam on the spread, sized in points', async () => {
     const events = (await steam()).filter((e) => e.market === 'spread');
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ kind: 'line', side: 'home', n_books: 3, n_moves: 3, books: ['betmgm', 'draftkings', 'fanduel'], size: 0.5, max_move: 0.5, minutes_before: 200 });
+    expect(events[0]).toMatchObject({
+      kind: 'line',
+      side: 'home',
+      n_books: 3,
+      n_moves: 3,
+      books: ['betmgm', 'draftkings', 'fanduel'],
+      size: 0.5,
+      max_move: 0.5,
+      minutes_before: 200,
+    });
     expect(events[0]!.ended_at.toISOString()).toBe(at(175));
   });
 

@@ -66,10 +66,7 @@ describe('errors a DBA can act on', () => {
 
   it.concurrent('an unreachable server: exit 3, what to check, and the stack only with --verbose', async () => {
     const url = `postgres://someone:${PASSWORD}@127.0.0.1:1/nowhere`;
-    const [plain, verbose] = await Promise.all([
-      runCli(['run'], { DATABASE_URL: url }),
-      runCli(['run', '--verbose'], { DATABASE_URL: url }),
-    ]);
+    const [plain, verbose] = await Promise.all([runCli(['run'], { DATABASE_URL: url }), runCli(['run', '--verbose'], { DATABASE_URL: url })]);
     expectClearError(plain, 3, /could not connect to the database: connect ECONNREFUSED/, /server running and reachable\? Check DATABASE_URL \(host, port\)/);
     expect(verbose.code).toBe(3);
     expect(verbose.stderr).toMatch(/^error: could not connect/);
@@ -138,7 +135,12 @@ describe('errors a DBA can act on', () => {
       const started = Date.now();
       const r = await runCli(['migrate'], { DATABASE_URL: migrated.url, PGPHASE_MIGRATE_WAIT: '600ms' });
       expect(Date.now() - started).toBeLessThan(15_000);
-      expectClearError(r, 3, /another migrator is running \(pid \d+, the other migrator, connected since .*\); waited 600 ms/, /Let it finish and run the command again, or raise PGPHASE_MIGRATE_WAIT/);
+      expectClearError(
+        r,
+        3,
+        /another migrator is running \(pid \d+, the other migrator, connected since .*\); waited 600 ms/,
+        /Let it finish and run the command again, or raise PGPHASE_MIGRATE_WAIT/,
+      );
     } finally {
       await holder.end();
     }
@@ -150,7 +152,10 @@ describe('errors a DBA can act on', () => {
     await blocker.connect();
     try {
       for (const f of (await readdir('migrations')).filter((n) => n.endsWith('.sql'))) await cp(join('migrations', f), join(dir, f));
-      await writeFile(join(dir, '9999_add_column.sql'), '-- Up Migration\nALTER TABLE raw.games ADD COLUMN note text;\n-- Down Migration\nALTER TABLE raw.games DROP COLUMN note;\n');
+      await writeFile(
+        join(dir, '9999_add_column.sql'),
+        '-- Up Migration\nALTER TABLE raw.games ADD COLUMN note text;\n-- Down Migration\nALTER TABLE raw.games DROP COLUMN note;\n',
+      );
       await blocker.query('BEGIN');
       await blocker.query('LOCK TABLE raw.games IN ACCESS SHARE MODE');
       const r = await runCli(['migrate'], {

@@ -8,7 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 
-interface Report { runId: string; status: string; rowsIn: number; stoppedBy?: string; phases: { written: number; rejected: number }[] }
+interface Report {
+  runId: string;
+  status: string;
+  rowsIn: number;
+  stoppedBy?: string;
+  phases: { written: number; rejected: number }[];
+}
 
 describe('error budget', () => {
   let db: TestDatabase;

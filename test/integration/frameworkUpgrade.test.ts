@@ -76,7 +76,10 @@ describe('a database migrated by pgphase 0.1', () => {
         report: { phases: [{ phase: 'staging', rowsIn: 5, written: 3, rejected: 2, extras: { duplicates: 1 } }] },
       });
       expect(quarantine.total).toBe(2);
-      expect(quarantine.rows.map((r) => [r.sourceId, r.reason])).toEqual([['4', 'missing_field'], ['5', 'duplicate_game']]);
+      expect(quarantine.rows.map((r) => [r.sourceId, r.reason])).toEqual([
+        ['4', 'missing_field'],
+        ['5', 'duplicate_game'],
+      ]);
       const text = await runCli(['status'], env);
       expect(text.stdout).toMatch(/run 7 \[staging\] DONE .*1\/1 partitions done/);
       expect(text.stdout).toMatch(/staging\s+5 in, 3 written, 2 rejected, 1 duplicates/);

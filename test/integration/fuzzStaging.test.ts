@@ -46,10 +46,67 @@ const noNul = (s: string) => s.replace(/\u0000/g, '');
 const padded = (arb: fc.Arbitrary<string>) =>
   fc.tuple(fc.constantFrom('', '', '', ' ', '  '), arb, fc.constantFrom('', '', '', ' ', '   ')).map(([a, v, b]) => a + v + b);
 const HOSTILE_WORDS = [
-  `x'; DROP TABLE raw.games; --`, `' OR '1'='1`, '$$', '$q$;$q$', '\\', '"', "'", '%', '_', 'NULL', 'null', '', ' ', '\t', '\n', '\r\n',
-  '😀', 'Ω', '１２３', '١٥٠', '\u200b', '\u202e', '\u0001', '\u007f', 'e', 'NaN', 'nan', 'Infinity', '-Infinity', 'inf', '1e3', '1E3',
-  '0x10', '0b1', '+-1', '--1', '1_000', '1,5', '½', '١', 'Ⅻ', '٫', '-', '+', '.', '..', '0', '-0', '+0', '00', '2147483648', '-2147483649',
-  '9223372036854775808', '99999999999999999999', '1'.repeat(400), 'now', 'today', 'epoch', 'infinity', 'allballs', 'yesterday',
+  `x'; DROP TABLE raw.games; --`,
+  `' OR '1'='1`,
+  '$$',
+  '$q$;$q$',
+  '\\',
+  '"',
+  "'",
+  '%',
+  '_',
+  'NULL',
+  'null',
+  '',
+  ' ',
+  '\t',
+  '\n',
+  '\r\n',
+  '😀',
+  'Ω',
+  '１２３',
+  '١٥٠',
+  '\u200b',
+  '\u202e',
+  '\u0001',
+  '\u007f',
+  'e',
+  'NaN',
+  'nan',
+  'Infinity',
+  '-Infinity',
+  'inf',
+  '1e3',
+  '1E3',
+  '0x10',
+  '0b1',
+  '+-1',
+  '--1',
+  '1_000',
+  '1,5',
+  '½',
+  '١',
+  'Ⅻ',
+  '٫',
+  '-',
+  '+',
+  '.',
+  '..',
+  '0',
+  '-0',
+  '+0',
+  '00',
+  '2147483648',
+  '-2147483649',
+  '9223372036854775808',
+  '99999999999999999999',
+  '1'.repeat(400),
+  'now',
+  'today',
+  'epoch',
+  'infinity',
+  'allballs',
+  'yesterday',
 ];
 const hostile: fc.Arbitrary<string> = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom(...HOSTILE_WORDS) },
@@ -71,7 +128,22 @@ const teamName = maybe(
   padded(fc.constantFrom(...TEAMS)).map((t) => t.replace('New York', 'New  York')),
   fc.constantFrom('N;Y', 'A', 'x'.repeat(41), 'x'.repeat(40), 'nyy', '-NYY', 'Bet\u0001365', 'Bétway', '  ', 'New\tYork'),
 );
-const SPORTSBOOKS = ['pinnacle', 'Pinnacle', ' PINNACLE ', 'DraftKings', 'draft kings', 'Draft-Kings', 'DK', 'William Hill', 'SugarHouse', 'bet365', 'FanDuel', 'Some Local Book', 'b.o.o.k', "Pinnacle's"];
+const SPORTSBOOKS = [
+  'pinnacle',
+  'Pinnacle',
+  ' PINNACLE ',
+  'DraftKings',
+  'draft kings',
+  'Draft-Kings',
+  'DK',
+  'William Hill',
+  'SugarHouse',
+  'bet365',
+  'FanDuel',
+  'Some Local Book',
+  'b.o.o.k',
+  "Pinnacle's",
+];
 const sportsbook = maybe(
   padded(fc.constantFrom(...SPORTSBOOKS)),
   fc.constantFrom('Draft;Kings', "Pinnacle' OR '1'='1", 'Bet\u0001365', 'Bétway', 'b'.repeat(41), 'b'.repeat(40), '-DK', '.', '🎰 Casino'),
@@ -87,27 +159,59 @@ function written(ms: number, style: number): string {
   const [date, time] = [z.slice(0, 10), z.slice(11, 19)];
   const hour = Number(time.slice(0, 2));
   switch (style) {
-    case 0: return z;
-    case 1: return `${date} ${time}+00`;
-    case 2: return `${date} ${time}`; // no zone: UTC
-    case 3: return `${date}T${time.slice(0, 5)}`;
-    case 4: return `${date}T${time}.123456Z`;
-    case 5: return `${date} ${time} UTC`;
-    case 6: return `${date}T${time}-05:00`;
-    case 7: return `${date} ${time} America/New_York`;
-    case 8: return `${date}T${time}+0530`;
-    case 9: return `${date} ${String(hour % 12 || 12).padStart(2, '0')}${time.slice(2)} ${hour < 12 ? 'AM' : 'PM'}`; // no zone: UTC
-    case 10: return `${date}T${time} AD`; // no zone: UTC
-    default: return `${date} ${time} ${ZONE_ABBREVIATIONS[style % ZONE_ABBREVIATIONS.length]}`; // zones spelt with AM, PM or AD
+    case 0:
+      return z;
+    case 1:
+      return `${date} ${time}+00`;
+    case 2:
+      return `${date} ${time}`; // no zone: UTC
+    case 3:
+      return `${date}T${time.slice(0, 5)}`;
+    case 4:
+      return `${date}T${time}.123456Z`;
+    case 5:
+      return `${date} ${time} UTC`;
+    case 6:
+      return `${date}T${time}-05:00`;
+    case 7:
+      return `${date} ${time} America/New_York`;
+    case 8:
+      return `${date}T${time}+0530`;
+    case 9:
+      return `${date} ${String(hour % 12 || 12).padStart(2, '0')}${time.slice(2)} ${hour < 12 ? 'AM' : 'PM'}`; // no zone: UTC
+    case 10:
+      return `${date}T${time} AD`; // no zone: UTC
+    default:
+      return `${date} ${time} ${ZONE_ABBREVIATIONS[style % ZONE_ABBREVIATIONS.length]}`; // zones spelt with AM, PM or AD
   }
 }
-const timeStyle = fc.oneof({ weight: 10, arbitrary: fc.integer({ min: 0, max: 10 }) }, { weight: 1, arbitrary: fc.integer({ min: 11, max: 10 + ZONE_ABBREVIATIONS.length }) });
+const timeStyle = fc.oneof(
+  { weight: 10, arbitrary: fc.integer({ min: 0, max: 10 }) },
+  { weight: 1, arbitrary: fc.integer({ min: 11, max: 10 + ZONE_ABBREVIATIONS.length }) },
+);
 const NEARLY_TIMES = [
-  '2024-02-30T10:00:00Z', '2024-04-01T25:00:00Z', '2024-04-01T17:05:00+99', '2024-04-01', '2024/04/01 17:05', '04/01/2024 17:05',
-  '01.04.2024 17:05', '2024-04-01T17:05:00Zjunk', '２０２４-04-01T17:05:00Z', '2024-04-01T17:05:00 BC', '1999-12-31T23:59:59Z',
-  '2000-01-01T00:00:00Z', '2099-05-01T18:00:00Z', 'J2460402', '2024-04-01 17:05 allballs', '20240401T170500Z', '2024-4-1 17:05',
+  '2024-02-30T10:00:00Z',
+  '2024-04-01T25:00:00Z',
+  '2024-04-01T17:05:00+99',
+  '2024-04-01',
+  '2024/04/01 17:05',
+  '04/01/2024 17:05',
+  '01.04.2024 17:05',
+  '2024-04-01T17:05:00Zjunk',
+  '２０２４-04-01T17:05:00Z',
+  '2024-04-01T17:05:00 BC',
+  '1999-12-31T23:59:59Z',
+  '2000-01-01T00:00:00Z',
+  '2099-05-01T18:00:00Z',
+  'J2460402',
+  '2024-04-01 17:05 allballs',
+  '20240401T170500Z',
+  '2024-4-1 17:05',
 ];
-const gameStart = maybe(fc.tuple(fc.constantFrom(...STARTS), timeStyle).map(([ms, s]) => written(ms, s)), fc.constantFrom(...NEARLY_TIMES));
+const gameStart = maybe(
+  fc.tuple(fc.constantFrom(...STARTS), timeStyle).map(([ms, s]) => written(ms, s)),
+  fc.constantFrom(...NEARLY_TIMES),
+);
 /** Capture offsets from the game start, in minutes: inside the window, and at and beyond its edges. */
 const OFFSETS = [-527_040 - 1, -527_040, -2_880, -180, -5, -1, 0, 1, 90, 1_440, 1_441];
 const capturedAt = maybe(
@@ -124,18 +228,80 @@ const writtenOdds = (n: number, plus: boolean, pad: string) => `${pad}${n > 0 &&
 const pricePair = fc
   .tuple(fc.double({ min: 0.2, max: 0.8, noNaN: true }), fc.double({ min: -0.01, max: 0.17, noNaN: true }), fc.boolean(), fc.constantFrom('', ' '))
   .map(([p, margin, plus, pad]) => [american(p * (1 + margin)), american((1 - p) * (1 + margin))].map((n) => writtenOdds(n, plus, pad)) as [string, string]);
-const NEARLY_ODDS = ['-110.5', '99', '-99', '100', '-100', '20000', '-20000', '20001', '-20001', '0', '50', '+20500', '99999999999', '-0110', '0110', '+-120', '1e3', '１１０', '١٥٠', 'NaN', 'Infinity', '- 110', '−110'];
+const NEARLY_ODDS = [
+  '-110.5',
+  '99',
+  '-99',
+  '100',
+  '-100',
+  '20000',
+  '-20000',
+  '20001',
+  '-20001',
+  '0',
+  '50',
+  '+20500',
+  '99999999999',
+  '-0110',
+  '0110',
+  '+-120',
+  '1e3',
+  '１１０',
+  '١٥٠',
+  'NaN',
+  'Infinity',
+  '- 110',
+  '−110',
+];
 const oddsPair: fc.Arbitrary<[Text, Text]> = fc.oneof(
   { weight: 8, arbitrary: pricePair },
-  { weight: 2, arbitrary: fc.tuple(maybe(fc.constantFrom('-110', '+100', '-105'), fc.constantFrom(...NEARLY_ODDS)), maybe(fc.constantFrom('-110', '+100', '-115'), fc.constantFrom(...NEARLY_ODDS))) },
+  {
+    weight: 2,
+    arbitrary: fc.tuple(
+      maybe(fc.constantFrom('-110', '+100', '-105'), fc.constantFrom(...NEARLY_ODDS)),
+      maybe(fc.constantFrom('-110', '+100', '-115'), fc.constantFrom(...NEARLY_ODDS)),
+    ),
+  },
 );
 const halfSteps = (lo: number, hi: number) => Array.from({ length: (hi - lo) * 2 + 1 }, (_, i) => lo + i / 2);
 const writtenLine = (n: number, style: number) =>
   [String(n), n > 0 ? `+${n}` : String(n), n.toFixed(2), ` ${n.toFixed(1)} `, n < 0 ? `-00${-n}` : `00${n}`][style]!;
-const NEARLY_LINES = ['-1.25', '8.25', '0', '-7.5', '25.5', '2.5', '3.5', '20.5', '4', '1,5', '½', 'NaN', '1.5.5', 'eight', '1e1', '1234.5', '1.2345', '+ 1.5', '.5', '5.'];
+const NEARLY_LINES = [
+  '-1.25',
+  '8.25',
+  '0',
+  '-7.5',
+  '25.5',
+  '2.5',
+  '3.5',
+  '20.5',
+  '4',
+  '1,5',
+  '½',
+  'NaN',
+  '1.5.5',
+  'eight',
+  '1e1',
+  '1234.5',
+  '1.2345',
+  '+ 1.5',
+  '.5',
+  '5.',
+];
 const spreadLines: fc.Arbitrary<[Text, Text]> = fc.oneof(
-  { weight: 8, arbitrary: fc.tuple(fc.constantFrom(...halfSteps(-6, 6).filter((l) => l !== 0)), fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 4 })).map(([l, a, b]) => [writtenLine(l, a), writtenLine(-l === 0 ? 0 : -l, b)] as [string, string]) },
-  { weight: 2, arbitrary: fc.tuple(maybe(fc.constantFrom('-1.5', '1.5'), fc.constantFrom(...NEARLY_LINES)), maybe(fc.constantFrom('+1.5', '-1.5'), fc.constantFrom(...NEARLY_LINES))) },
+  {
+    weight: 8,
+    arbitrary: fc
+      .tuple(fc.constantFrom(...halfSteps(-6, 6).filter((l) => l !== 0)), fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 4 }))
+      .map(([l, a, b]) => [writtenLine(l, a), writtenLine(-l === 0 ? 0 : -l, b)] as [string, string]),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.tuple(
+      maybe(fc.constantFrom('-1.5', '1.5'), fc.constantFrom(...NEARLY_LINES)),
+      maybe(fc.constantFrom('+1.5', '-1.5'), fc.constantFrom(...NEARLY_LINES)),
+    ),
+  },
 );
 const totalLine = maybe(
   fc.tuple(fc.constantFrom(...halfSteps(4, 20)), fc.integer({ min: 0, max: 4 })).map(([l, s]) => writtenLine(l, s)),
@@ -159,40 +325,78 @@ function withDefects(clean: fc.Arbitrary<RawRow>, defects: Record<string, fc.Arb
   return fc.tuple(clean, chosen, fc.record(defects)).map(([row, which, values]) => ({ ...row, ...Object.fromEntries(which.map((f) => [f, values[f]!])) }));
 }
 const scheduled = fc.integer({ min: 0, max: STARTS.length - 1 });
-const cleanTeams = fc.tuple(fc.constantFrom(...TEAMS), fc.constantFrom(...TEAMS), fc.constantFrom('', ' ', '  ')).filter(([a, b]) => a !== b).map(([a, b, pad]) => [pad + a, b + pad]);
+const cleanTeams = fc
+  .tuple(fc.constantFrom(...TEAMS), fc.constantFrom(...TEAMS), fc.constantFrom('', ' ', '  '))
+  .filter(([a, b]) => a !== b)
+  .map(([a, b, pad]) => [pad + a, b + pad]);
 const cleanGame = fc.tuple(scheduled, cleanTeams, timeStyle).map(([g, [home, away], style]) => ({
-  external_game_id: GAME_IDS[g]!, home_team: home!, away_team: away!, game_start: written(STARTS[g]!, style), ingested_at: INGESTED[1]!,
+  external_game_id: GAME_IDS[g]!,
+  home_team: home!,
+  away_team: away!,
+  game_start: written(STARTS[g]!, style),
+  ingested_at: INGESTED[1]!,
 }));
 const gameRow: fc.Arbitrary<RawRow> = fc.oneof(
   {
     weight: 5,
-    arbitrary: fc.tuple(
-      withDefects(cleanGame, {
-        external_game_id: bad(fc.constantFrom('MLB 2024/17', 'MLB-2024-0001;', 'M'.repeat(65), 'M'.repeat(64), 'mlb-2024-0001', '\tMLB-2024-0001')),
-        home_team: bad(fc.constantFrom('N;Y', 'A', 'x'.repeat(41), 'x'.repeat(40), 'bos', ' BOS ', '-NYY', 'Bétway', 'New\tYork')),
-        away_team: bad(fc.constantFrom('N;Y', 'A', 'x'.repeat(41), 'nyy', 'NYY', '  NYY ', 'Bet\u0001365')),
-        game_start: bad(fc.constantFrom(...NEARLY_TIMES)),
-      }),
-      fc.constantFrom(...INGESTED),
-    ).map(([row, ingested]) => ({ ...row, ingested_at: ingested })),
+    arbitrary: fc
+      .tuple(
+        withDefects(cleanGame, {
+          external_game_id: bad(fc.constantFrom('MLB 2024/17', 'MLB-2024-0001;', 'M'.repeat(65), 'M'.repeat(64), 'mlb-2024-0001', '\tMLB-2024-0001')),
+          home_team: bad(fc.constantFrom('N;Y', 'A', 'x'.repeat(41), 'x'.repeat(40), 'bos', ' BOS ', '-NYY', 'Bétway', 'New\tYork')),
+          away_team: bad(fc.constantFrom('N;Y', 'A', 'x'.repeat(41), 'nyy', 'NYY', '  NYY ', 'Bet\u0001365')),
+          game_start: bad(fc.constantFrom(...NEARLY_TIMES)),
+        }),
+        fc.constantFrom(...INGESTED),
+      )
+      .map(([row, ingested]) => ({ ...row, ingested_at: ingested })),
   },
-  { weight: 1, arbitrary: fc.record({ external_game_id: gameId, home_team: teamName, away_team: teamName, game_start: gameStart, ingested_at: fc.constantFrom(...INGESTED) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      external_game_id: gameId,
+      home_team: teamName,
+      away_team: teamName,
+      game_start: gameStart,
+      ingested_at: fc.constantFrom(...INGESTED),
+    }),
+  },
 );
 /** A clean snapshot of a scheduled game: a known or plausible book, a capture time inside its window. */
 const cleanSnapshot = fc
   .tuple(scheduled, padded(fc.constantFrom(...SPORTSBOOKS)), fc.constantFrom(-2_880, -600, -180, -30, -5, -1, 0, 60, 240), timeStyle, fc.constantFrom('', ' '))
-  .map(([g, book, minutes, style, pad]) => ({ external_game_id: pad + GAME_IDS[g]!, sportsbook: book, captured_at: written(STARTS[g]! + minutes * 60_000, style) }));
+  .map(([g, book, minutes, style, pad]) => ({
+    external_game_id: pad + GAME_IDS[g]!,
+    sportsbook: book,
+    captured_at: written(STARTS[g]! + minutes * 60_000, style),
+  }));
 const snapshotDefects = {
   external_game_id: bad(fc.constantFrom('MLB-1999-0042', 'MLB-2024-0009', 'mlb-2024-0001', '\tMLB-2024-0001', ...GAME_IDS)),
   sportsbook: bad(fc.constantFrom('Draft;Kings', "Pinnacle' OR '1'='1", 'Bet\u0001365', 'Bétway', 'b'.repeat(41), 'b'.repeat(40), '-DK', '.', '🎰 Casino')),
-  captured_at: bad(fc.oneof(fc.constantFrom(...NEARLY_TIMES), fc.tuple(fc.constantFrom(...STARTS), fc.constantFrom(...OFFSETS), timeStyle).map(([ms, m, st]) => written(ms + m * 60_000, st)))),
+  captured_at: bad(
+    fc.oneof(
+      fc.constantFrom(...NEARLY_TIMES),
+      fc.tuple(fc.constantFrom(...STARTS), fc.constantFrom(...OFFSETS), timeStyle).map(([ms, m, st]) => written(ms + m * 60_000, st)),
+    ),
+  ),
 };
 const badOdds = bad(fc.constantFrom(...NEARLY_ODDS));
 const badLine = bad(fc.oneof(fc.constantFrom(...NEARLY_LINES), fc.constantFrom(...halfSteps(-8, 22)).map(String)));
 const marketRow: Record<Market, fc.Arbitrary<RawRow>> = {
   moneylines: fc.oneof(
-    { weight: 5, arbitrary: withDefects(fc.tuple(cleanSnapshot, pricePair).map(([r, [a, b]]) => ({ ...r, home_odds: a, away_odds: b })), { ...snapshotDefects, home_odds: badOdds, away_odds: badOdds }) },
-    { weight: 1, arbitrary: fc.record({ external_game_id: gameId, sportsbook, captured_at: capturedAt, odds: oddsPair }).map(({ odds, ...r }) => ({ ...r, home_odds: odds[0], away_odds: odds[1] })) },
+    {
+      weight: 5,
+      arbitrary: withDefects(
+        fc.tuple(cleanSnapshot, pricePair).map(([r, [a, b]]) => ({ ...r, home_odds: a, away_odds: b })),
+        { ...snapshotDefects, home_odds: badOdds, away_odds: badOdds },
+      ),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .record({ external_game_id: gameId, sportsbook, captured_at: capturedAt, odds: oddsPair })
+        .map(({ odds, ...r }) => ({ ...r, home_odds: odds[0], away_odds: odds[1] })),
+    },
   ),
   spreads: fc.oneof(
     {
@@ -202,7 +406,12 @@ const marketRow: Record<Market, fc.Arbitrary<RawRow>> = {
         { ...snapshotDefects, home_odds: badOdds, away_odds: badOdds, home_line: badLine, away_line: badLine },
       ),
     },
-    { weight: 1, arbitrary: fc.record({ external_game_id: gameId, sportsbook, captured_at: capturedAt, odds: oddsPair, lines: spreadLines }).map(({ odds, lines, ...r }) => ({ ...r, home_odds: odds[0], away_odds: odds[1], home_line: lines[0], away_line: lines[1] })) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .record({ external_game_id: gameId, sportsbook, captured_at: capturedAt, odds: oddsPair, lines: spreadLines })
+        .map(({ odds, lines, ...r }) => ({ ...r, home_odds: odds[0], away_odds: odds[1], home_line: lines[0], away_line: lines[1] })),
+    },
   ),
   totals: fc.oneof(
     {
@@ -212,12 +421,19 @@ const marketRow: Record<Market, fc.Arbitrary<RawRow>> = {
         { ...snapshotDefects, over_odds: badOdds, under_odds: badOdds, total_line: badLine },
       ),
     },
-    { weight: 1, arbitrary: fc.record({ external_game_id: gameId, sportsbook, captured_at: capturedAt, odds: oddsPair, total_line: totalLine }).map(({ odds, ...r }) => ({ ...r, over_odds: odds[0], under_odds: odds[1] })) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .record({ external_game_id: gameId, sportsbook, captured_at: capturedAt, odds: oddsPair, total_line: totalLine })
+        .map(({ odds, ...r }) => ({ ...r, over_odds: odds[0], under_odds: odds[1] })),
+    },
   ),
 };
 /** Rows of a table, with some exact copies of earlier rows mixed in (the same scrape stored twice). */
 const withCopies = (row: fc.Arbitrary<RawRow>, max: number) =>
-  fc.tuple(fc.array(row, { maxLength: max }), fc.array(fc.nat(), { maxLength: 4 })).map(([rows, copies]) => (rows.length ? [...rows, ...copies.map((i) => ({ ...rows[i % rows.length]! }))] : rows));
+  fc
+    .tuple(fc.array(row, { maxLength: max }), fc.array(fc.nat(), { maxLength: 4 }))
+    .map(([rows, copies]) => (rows.length ? [...rows, ...copies.map((i) => ({ ...rows[i % rows.length]! }))] : rows));
 
 interface Scenario {
   readonly games: RawRow[];
@@ -233,7 +449,13 @@ interface Scenario {
 }
 const scenario: fc.Arbitrary<Scenario> = fc.record({
   games: fc.tuple(fc.subarray([0, 1, 2, 3]), fc.array(cleanTeams, { minLength: 4, maxLength: 4 }), withCopies(gameRow, 6)).map(([ids, teams, rows]) => [
-    ...ids.map((g) => ({ external_game_id: GAME_IDS[g]!, home_team: teams[g]![0]!, away_team: teams[g]![1]!, game_start: written(STARTS[g]!, 0), ingested_at: INGESTED[1]! })),
+    ...ids.map((g) => ({
+      external_game_id: GAME_IDS[g]!,
+      home_team: teams[g]![0]!,
+      away_team: teams[g]![1]!,
+      game_start: written(STARTS[g]!, 0),
+      ingested_at: INGESTED[1]!,
+    })),
     ...rows,
   ]),
   moneylines: withCopies(marketRow.moneylines, 10),
@@ -265,7 +487,11 @@ function ranges(lo: number, hi: number, s: Pick<Scenario, 'cuts' | 'reverse'>): 
   const points = [...new Set(s.cuts.map((f) => lo + Math.floor(f * (hi - lo))))].sort((a, b) => a - b);
   const out: [number, number][] = [];
   let from = lo;
-  for (const p of points) if (p >= from && p < hi) (out.push([from, p]), (from = p + 1));
+  for (const p of points) {
+    if (p < from || p >= hi) continue;
+    out.push([from, p]);
+    from = p + 1;
+  }
   out.push([from, hi]);
   return s.reverse ? out.reverse() : out;
 }
@@ -322,7 +548,11 @@ async function check(client: pg.ClientBase, s: Scenario, aliases: Map<string, st
     for (const t of ['games', ...MARKETS] as const) await insert(client, t, s[t]);
     const raw: Record<string, RawRow[]> = {};
     for (const t of ['games', ...MARKETS] as const) {
-      raw[t] = (await client.query<RawRow>(`SELECT r.*, r.id::text AS id, to_char(r.ingested_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00' AS ingested_at FROM raw.${t} r ORDER BY r.id`)).rows;
+      raw[t] = (
+        await client.query<RawRow>(
+          `SELECT r.*, r.id::text AS id, to_char(r.ingested_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00' AS ingested_at FROM raw.${t} r ORDER BY r.id`,
+        )
+      ).rows;
     }
 
     // The oracle's times: shape here, PostgreSQL's timestamptz input under TimeZone UTC.
@@ -349,7 +579,11 @@ async function check(client: pg.ClientBase, s: Scenario, aliases: Map<string, st
 
     // The phase, as hostile a session as the runner might have.
     const runPhase = async (perRecord: boolean, cut: Pick<Scenario, 'cuts' | 'reverse'>) => {
-      await client.query(`SELECT set_config('TimeZone', $1, true), set_config('DateStyle', $2, true), set_config('pgphase.force_per_record', $3, true)`, [s.timeZone, s.dateStyle, perRecord ? 'on' : 'off']);
+      await client.query(`SELECT set_config('TimeZone', $1, true), set_config('DateStyle', $2, true), set_config('pgphase.force_per_record', $3, true)`, [
+        s.timeZone,
+        s.dateStyle,
+        perRecord ? 'on' : 'off',
+      ]);
       for (const t of ['games', ...MARKETS] as const) {
         const ids = raw[t]!.map((r) => Number(r.id));
         if (ids.length === 0) continue;
@@ -373,13 +607,20 @@ async function check(client: pg.ClientBase, s: Scenario, aliases: Map<string, st
     const expected: Record<string, Map<string, Outcome>> = { games: gameOutcomes };
     for (const t of MARKETS) expected[t] = judgeMarket(t, raw[t]!, times, staged, aliases);
 
-    const { rows: quarantine } = await client.query<{ source_table: string; source_id: string; reason_code: string; message: string | null; raw_row: Record<string, unknown> }>(
-      `SELECT source_table, source_id::text, reason_code, message, raw_row FROM pgphase.quarantine`,
-    );
+    const { rows: quarantine } = await client.query<{
+      source_table: string;
+      source_id: string;
+      reason_code: string;
+      message: string | null;
+      raw_row: Record<string, unknown>;
+    }>(`SELECT source_table, source_id::text, reason_code, message, raw_row FROM pgphase.quarantine`);
     const { rows: gameIds } = await client.query<{ id: string; external_game_id: string }>(`SELECT id::text, external_game_id FROM staging.games`);
     const gameOf = new Map(gameIds.map((g) => [g.id, g.external_game_id]));
     for (const t of ['games', ...MARKETS] as const) {
-      const cols = t === 'games' ? ['external_game_id', 'home_team', 'away_team', 'game_start'] : ['game_id', 'sportsbook', ...COLUMNS[t].filter((c) => /odds|line/.test(c)), 'captured_at', 'is_live'];
+      const cols =
+        t === 'games'
+          ? ['external_game_id', 'home_team', 'away_team', 'game_start']
+          : ['game_id', 'sportsbook', ...COLUMNS[t].filter((c) => /odds|line/.test(c)), 'captured_at', 'is_live'];
       const { rows: stagedRows } = await client.query<Record<string, unknown>>(
         `SELECT source_raw_id::text AS id, data_quality_score::float8 AS score, validation_status,
                 ${cols.map((c) => (c === 'game_start' || c === 'captured_at' ? `(extract(epoch FROM ${c}) * 1000000)::bigint::text AS ${c}` : /line/.test(c) ? `${c}::float8 AS ${c}` : c)).join(', ')}
@@ -392,7 +633,7 @@ async function check(client: pg.ClientBase, s: Scenario, aliases: Map<string, st
         const got = stagedById.get(r.id!);
         const q = quarantinedById.get(r.id!);
         const row = `raw.${t} ${JSON.stringify(Object.fromEntries(COLUMNS[t].map((c) => [c, r[c]])))}`;
-        count(`${t} ${got ? 'staged' : q?.reason_code ?? 'lost'}`);
+        count(`${t} ${got ? 'staged' : (q?.reason_code ?? 'lost')}`);
         if (got && q) problems.push(`${row} is both staged and quarantined (${q.reason_code})`);
         else if (!got && !q) problems.push(`${row} is neither staged nor quarantined`);
         else if (want.kind === 'quarantined' && got) problems.push(`${row} was staged; the rules say ${want.reasons.join(' or ')}`);
@@ -415,7 +656,8 @@ async function check(client: pg.ClientBase, s: Scenario, aliases: Map<string, st
         }
         if (q) {
           if (!REASONS.has(q.reason_code)) problems.push(`${row}: unknown reason code ${q.reason_code}`);
-          if (q.message === null || /[\u0000-\u001f\u007f]/.test(q.message)) problems.push(`${row}: message ${JSON.stringify(q.message)} is missing or holds control characters`);
+          if (q.message === null || /[\u0000-\u001f\u007f]/.test(q.message))
+            problems.push(`${row}: message ${JSON.stringify(q.message)} is missing or holds control characters`);
           for (const c of COLUMNS[t]) if ((q.raw_row[c] ?? null) !== r[c]) problems.push(`${row}: quarantine raw_row.${c} = ${JSON.stringify(q.raw_row[c])}`);
         }
       }
@@ -461,23 +703,53 @@ describe('fuzzing the staging procedures', () => {
     await db.drop();
   });
 
-  it(`every raw row is staged as the rules say or quarantined with the rules' reason (${RUNS} random cases)`, async () => {
-    let rows = 0;
-    await fc.assert(
-      fc.asyncProperty(scenario, async (s) => {
-        rows += s.games.length + s.moneylines.length + s.spreads.length + s.totals.length;
-        const problems = await check(client, s, aliases);
-        if (problems.length) throw new Error(problems.slice(0, 5).join('\n'));
-      }),
-      { numRuns: RUNS, seed: process.env.PGPHASE_FUZZ_SEED ? Number(process.env.PGPHASE_FUZZ_SEED) : undefined, endOnFailure: false },
-    );
-    expect(rows).toBeGreaterThan(RUNS * 5);
-    if (process.env.PGPHASE_FUZZ_STATS === '1') process.stderr.write(`${[...STATS].sort().map(([k, n]) => `${k}: ${n}`).join('\n')}\n`);
-  }, Math.max(120_000, RUNS * 500));
+  it(
+    `every raw row is staged as the rules say or quarantined with the rules' reason (${RUNS} random cases)`,
+    async () => {
+      let rows = 0;
+      await fc.assert(
+        fc.asyncProperty(scenario, async (s) => {
+          rows += s.games.length + s.moneylines.length + s.spreads.length + s.totals.length;
+          const problems = await check(client, s, aliases);
+          if (problems.length) throw new Error(problems.slice(0, 5).join('\n'));
+        }),
+        { numRuns: RUNS, seed: process.env.PGPHASE_FUZZ_SEED ? Number(process.env.PGPHASE_FUZZ_SEED) : undefined, endOnFailure: false },
+      );
+      expect(rows).toBeGreaterThan(RUNS * 5);
+      if (process.env.PGPHASE_FUZZ_STATS === '1')
+        process.stderr.write(
+          `${[...STATS]
+            .sort()
+            .map(([k, n]) => `${k}: ${n}`)
+            .join('\n')}\n`,
+        );
+    },
+    Math.max(120_000, RUNS * 500),
+  );
 
-  const base: Omit<Scenario, 'games' | 'moneylines' | 'spreads' | 'totals'> = { timeZone: 'UTC', dateStyle: 'ISO, MDY', perRecord: false, cuts: [], reverse: false };
-  const game = (over: Partial<RawRow> = {}): RawRow => ({ external_game_id: 'MLB-2024-0001', home_team: 'NYY', away_team: 'BOS', game_start: '2024-04-01T17:05:00Z', ingested_at: INGESTED[1]!, ...over });
-  const moneyline = (over: Partial<RawRow> = {}): RawRow => ({ external_game_id: 'MLB-2024-0001', sportsbook: 'DK', home_odds: '-110', away_odds: '-110', captured_at: '2024-04-01T16:00:00Z', ...over });
+  const base: Omit<Scenario, 'games' | 'moneylines' | 'spreads' | 'totals'> = {
+    timeZone: 'UTC',
+    dateStyle: 'ISO, MDY',
+    perRecord: false,
+    cuts: [],
+    reverse: false,
+  };
+  const game = (over: Partial<RawRow> = {}): RawRow => ({
+    external_game_id: 'MLB-2024-0001',
+    home_team: 'NYY',
+    away_team: 'BOS',
+    game_start: '2024-04-01T17:05:00Z',
+    ingested_at: INGESTED[1]!,
+    ...over,
+  });
+  const moneyline = (over: Partial<RawRow> = {}): RawRow => ({
+    external_game_id: 'MLB-2024-0001',
+    sportsbook: 'DK',
+    home_odds: '-110',
+    away_odds: '-110',
+    captured_at: '2024-04-01T16:00:00Z',
+    ...over,
+  });
   const fixed = (name: string, s: Partial<Scenario>) =>
     it(name, async () => {
       expect(await check(client, { ...base, games: [], moneylines: [], spreads: [], totals: [], ...s }, aliases)).toEqual([]);
@@ -490,7 +762,17 @@ describe('fuzzing the staging procedures', () => {
   fixed('regression: a zone-less time with PM is read as UTC under TimeZone Etc/GMT+12 (the shrunk case)', {
     timeZone: 'Etc/GMT+12',
     games: [game({ external_game_id: 'MLB-2024-0003', home_team: 'St. Louis', away_team: 'NYY', game_start: '2024-06-15T00:05:00Z' })],
-    spreads: [{ external_game_id: 'MLB-2024-0003', sportsbook: 'pinnacle', captured_at: '2024-03-30 05:05:00 PM', home_odds: '400', away_odds: '-400', home_line: '-5', away_line: '5' }],
+    spreads: [
+      {
+        external_game_id: 'MLB-2024-0003',
+        sportsbook: 'pinnacle',
+        captured_at: '2024-03-30 05:05:00 PM',
+        home_odds: '400',
+        away_odds: '-400',
+        home_line: '-5',
+        away_line: '5',
+      },
+    ],
   });
   fixed('regression: zone-less times with PM and AD are read as UTC under TimeZone Asia/Kathmandu', {
     timeZone: 'Asia/Kathmandu',
@@ -501,7 +783,11 @@ describe('fuzzing the staging procedures', () => {
   // copy (duplicate_snapshot), a price with a leading zero (either code), per record, two ranges
   // run backwards, under a far time zone and another DateStyle.
   fixed('the oracle agrees on a small known market: per record, ranges run backwards, far time zone', {
-    timeZone: 'Pacific/Chatham', dateStyle: 'SQL, DMY', perRecord: true, cuts: [0.5], reverse: true,
+    timeZone: 'Pacific/Chatham',
+    dateStyle: 'SQL, DMY',
+    perRecord: true,
+    cuts: [0.5],
+    reverse: true,
     games: [game(), game({ external_game_id: ' MLB-2024-0001 ' })],
     moneylines: [moneyline(), moneyline({ sportsbook: 'draft kings' }), moneyline(), moneyline({ home_odds: '-0110' })],
   });

@@ -11,9 +11,24 @@ import { createTestDatabase, type TestDatabase } from '../support/db.js';
 
 const TABLES = ['games', 'moneylines', 'spreads', 'totals'] as const;
 const REASONS = [
-  'missing_field', 'invalid_game_id', 'invalid_team', 'same_teams', 'invalid_timestamp', 'timestamp_out_of_range', 'duplicate_game',
-  'invalid_odds', 'odds_out_of_range', 'overround_negative', 'overround_too_high', 'unknown_game', 'invalid_sportsbook',
-  'duplicate_snapshot', 'invalid_line', 'line_not_half_step', 'line_out_of_range', 'line_mismatch',
+  'missing_field',
+  'invalid_game_id',
+  'invalid_team',
+  'same_teams',
+  'invalid_timestamp',
+  'timestamp_out_of_range',
+  'duplicate_game',
+  'invalid_odds',
+  'odds_out_of_range',
+  'overround_negative',
+  'overround_too_high',
+  'unknown_game',
+  'invalid_sportsbook',
+  'duplicate_snapshot',
+  'invalid_line',
+  'line_not_half_step',
+  'line_out_of_range',
+  'line_mismatch',
 ];
 
 async function fingerprint(db: TestDatabase): Promise<string> {
@@ -131,7 +146,11 @@ describe('generate', () => {
          FROM raw.generator_steam_truth WHERE market = 'moneyline'`,
     );
     expect(truth.length).toBeGreaterThan(3);
-    expect(await db.query(`SELECT DISTINCT market FROM raw.generator_steam_truth ORDER BY 1`)).toEqual([{ market: 'moneyline' }, { market: 'spread' }, { market: 'total' }]);
+    expect(await db.query(`SELECT DISTINCT market FROM raw.generator_steam_truth ORDER BY 1`)).toEqual([
+      { market: 'moneyline' },
+      { market: 'spread' },
+      { market: 'total' },
+    ]);
     const moves = await db.query<{ external_game_id: string; sportsbook: string; move: number | null; in_truth: boolean }>(
       `WITH t AS (SELECT * FROM raw.generator_steam_truth WHERE market = 'moneyline'),
        snap AS (

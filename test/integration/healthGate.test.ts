@@ -27,7 +27,15 @@ describe('health gate', () => {
   });
 
   const start = (health: RunOptions['health'], workers = 2, log?: RunOptions['log']) =>
-    runPipeline({ url: db.url, phaseList: fixturePhases(), workers, fresh: true, batch: { initial: 2_000, min: 50, max: 5_000, targetMs: 5_000 }, health: { intervalMs: 50, ...health }, ...(log ? { log } : {}) });
+    runPipeline({
+      url: db.url,
+      phaseList: fixturePhases(),
+      workers,
+      fresh: true,
+      batch: { initial: 2_000, min: 50, max: 5_000, targetMs: 5_000 },
+      health: { intervalMs: 50, ...health },
+      ...(log ? { log } : {}),
+    });
   const runnerState = async () => {
     const rows = await db.query<{ state: string; reason: string | null }>(`SELECT state, reason FROM pgphase.run_runners ORDER BY started_at DESC LIMIT 1`);
     return rows[0];
@@ -82,7 +90,10 @@ describe('health gate', () => {
       }, 'a partition in progress');
       await holder.query('BEGIN');
       await holder.query('SELECT 1 FROM pgphase.partitions WHERE id = $1 FOR UPDATE', [rows[0].id]);
-      await until(async () => (await db.query(`SELECT 1 FROM pg_stat_activity WHERE application_name LIKE 'pgphase run %' AND wait_event_type = 'Lock'`)).length > 0, 'worker A to wait');
+      await until(
+        async () => (await db.query(`SELECT 1 FROM pg_stat_activity WHERE application_name LIKE 'pgphase run %' AND wait_event_type = 'Lock'`)).length > 0,
+        'worker A to wait',
+      );
       // A DBA's session asks for a conflicting lock and queues behind worker A...
       await dba.query('BEGIN');
       const locked = dba.query('LOCK TABLE fixture.src IN ACCESS EXCLUSIVE MODE');

@@ -38,7 +38,9 @@ async function checksum(db: TestDatabase): Promise<string> {
   );
   const parts = [catalog!.md5];
   for (const { name } of tables) {
-    const [t] = await db.query<{ n: string; md5: string | null }>(`SELECT count(*)::text AS n, md5(string_agg(t::text, '|' ORDER BY t::text)) AS md5 FROM ${name} t`);
+    const [t] = await db.query<{ n: string; md5: string | null }>(
+      `SELECT count(*)::text AS n, md5(string_agg(t::text, '|' ORDER BY t::text)) AS md5 FROM ${name} t`,
+    );
     parts.push(`${name}:${t!.n}:${t!.md5}`);
   }
   return parts.join('\n');
@@ -64,7 +66,16 @@ describe('hostile command-line input', () => {
     await writeFile(
       join(dir, 'phases.json'),
       JSON.stringify([
-        { name: 'evil', steps: [{ source: 'raw.games; DROP TABLE raw.games', procedure: `staging.load_games(0,0,0); DROP TABLE raw.games; --`, key: 'id); DELETE FROM raw.games; --' }] },
+        {
+          name: 'evil',
+          steps: [
+            {
+              source: 'raw.games; DROP TABLE raw.games',
+              procedure: `staging.load_games(0,0,0); DROP TABLE raw.games; --`,
+              key: 'id); DELETE FROM raw.games; --',
+            },
+          ],
+        },
       ]),
     );
     before = await checksum(db);
@@ -75,7 +86,10 @@ describe('hostile command-line input', () => {
   });
 
   const cases: Case[] = [
-    { args: ['run', SQL, '$$', 'ステージング', 'staging; DROP SCHEMA raw CASCADE', LONG], says: /^error: unknown phase "x'; DROP TABLE raw\.games; --", "\$\$", "ステージング" and 2 more; known phases: staging, curated$/ },
+    {
+      args: ['run', SQL, '$$', 'ステージング', 'staging; DROP SCHEMA raw CASCADE', LONG],
+      says: /^error: unknown phase "x'; DROP TABLE raw\.games; --", "\$\$", "ステージング" and 2 more; known phases: staging, curated$/,
+    },
     { args: ['run', 'staging', '--workers', SQL], says: /--workers must be a whole number from 1 to 1024, not "x'; DROP/ },
     { args: ['run', '--workers', '1e3'], says: /--workers .* not "1e3"/ },
     { args: ['run', '--workers', '99999999999'], says: /--workers .* not "99999999999"/ },

@@ -41,7 +41,14 @@ describe('the HTML report of a run', () => {
       fed = true;
       stats.throttled('replica_lag', 800);
     });
-    const report = await runPipeline({ url: db.url, phases: ['staging'], workers: 2, fresh: true, stats, batch: { initial: 200, min: 50, max: 1_000, targetMs: 100 } });
+    const report = await runPipeline({
+      url: db.url,
+      phases: ['staging'],
+      workers: 2,
+      fresh: true,
+      stats,
+      batch: { initial: 200, min: 50, max: 1_000, targetMs: 100 },
+    });
     expect(report.status).toBe('done');
     runId = report.runId;
     const cli = await runCli(['report', runId, '--html', file], { DATABASE_URL: db.url });
@@ -53,7 +60,7 @@ describe('the HTML report of a run', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('embeds the run\'s series from the ledger and references no URL', async () => {
+  it("embeds the run's series from the ledger and references no URL", async () => {
     const html = await readFile(file, 'utf8');
     const data = embedded(html);
     expect(data.run).toMatchObject({ id: runId, status: 'done', phases: ['staging'] });
@@ -65,9 +72,17 @@ describe('the HTML report of a run', () => {
     expect(ledger).toHaveLength(4);
     for (const t of ledger) {
       const mine = data.samples.filter((s) => s.table === t.table);
-      expect({ table: t.table, rows: mine.reduce((a, s) => a + s.rows, 0), batches: mine.length }).toEqual({ table: t.table, rows: t.rows_in, batches: t.batches });
+      expect({ table: t.table, rows: mine.reduce((a, s) => a + s.rows, 0), batches: mine.length }).toEqual({
+        table: t.table,
+        rows: t.rows_in,
+        batches: t.batches,
+      });
       const label = `staging · ${t.table}`;
-      for (const chart of data.charts.time) expect(chart.series.map((s) => s.label), chart.id).toContain(label);
+      for (const chart of data.charts.time)
+        expect(
+          chart.series.map((s) => s.label),
+          chart.id,
+        ).toContain(label);
       const throughput = data.charts.time.find((c) => c.id === 'throughput')!.series.find((s) => s.label === label)!;
       expect(throughput.values.some((v) => (v ?? 0) > 0)).toBe(true);
     }
@@ -89,7 +104,7 @@ describe('the HTML report of a run', () => {
     expect(html).toMatch(/Content-Security-Policy" content="default-src 'none'/);
   });
 
-  it('without --html prints the run\'s stored summary', async () => {
+  it("without --html prints the run's stored summary", async () => {
     const cli = await runCli(['report', runId], { DATABASE_URL: db.url });
     expect(cli.code, cli.stderr).toBe(0);
     expect(cli.stdout).toMatch(new RegExp(`^run ${runId}: done, 2 worker\\(s\\)`));
@@ -134,7 +149,14 @@ describe('the HTML report of a run', () => {
         }),
       );
       expect(problems).toEqual([]);
-      expect(charts.map((c) => c.id)).toEqual(['chart-throughput', 'chart-batch-size', 'chart-batch-time', 'chart-retries', 'chart-timeline', 'chart-quarantine']);
+      expect(charts.map((c) => c.id)).toEqual([
+        'chart-throughput',
+        'chart-batch-size',
+        'chart-batch-time',
+        'chart-retries',
+        'chart-timeline',
+        'chart-quarantine',
+      ]);
       for (const c of charts) {
         expect(c.drawn, c.id).toBe('yes');
         expect(c.inked, c.id).toBeGreaterThan(0.005);

@@ -20,7 +20,15 @@ import { createTestDatabase, type TestDatabase } from '../support/db.js';
 const TOY = join(process.cwd(), 'test', 'fixtures', 'toy');
 const toyPhases = () => loadPhases(join(TOY, 'phases.json'));
 const run = (db: TestDatabase) =>
-  runPipeline({ url: db.url, phaseList: toyPhases(), workers: 1, fresh: true, progress: 'none', batch: { initial: 1_000, min: 1_000, max: 1_000 }, retry: { baseMs: 1, capMs: 5 } });
+  runPipeline({
+    url: db.url,
+    phaseList: toyPhases(),
+    workers: 1,
+    fresh: true,
+    progress: 'none',
+    batch: { initial: 1_000, min: 1_000, max: 1_000 },
+    retry: { baseMs: 1, capMs: 5 },
+  });
 
 describe('a toy phase defined only by a classification and a target', () => {
   let db: TestDatabase;
@@ -45,7 +53,9 @@ describe('a toy phase defined only by a classification and a target', () => {
     expect(batch!.rows_in).toBeGreaterThan(1);
     expect(batch!.written).toBe(batch!.rows_in - 1);
     expect(await db.query(`SELECT source_raw_id::int AS id FROM toy.dst ORDER BY 1`)).toEqual([1, 2, 3, 4, 6, 8, 9, 10].map((id) => ({ id })));
-    const quarantine = await db.query(`SELECT source_table, source_id::int AS id, reason_code, sqlstate, raw_row ->> 'code' AS code FROM pgphase.quarantine ORDER BY source_id`);
+    const quarantine = await db.query(
+      `SELECT source_table, source_id::int AS id, reason_code, sqlstate, raw_row ->> 'code' AS code FROM pgphase.quarantine ORDER BY source_id`,
+    );
     expect(quarantine).toEqual([
       { source_table: 'toy.src', id: 5, reason_code: 'bad_amount', sqlstate: null, code: 'c5' },
       { source_table: 'toy.src', id: 7, reason_code: 'db_error', sqlstate: '23505', code: 'c3' },

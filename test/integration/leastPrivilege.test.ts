@@ -70,12 +70,17 @@ describe('a member of pgphase_runner', () => {
          FROM pipeline.security_roles s JOIN pg_roles r ON r.rolname = s.role_name ORDER BY 1`,
     );
     const none = { rolcanlogin: false, rolsuper: false, rolcreaterole: false, rolcreatedb: false, rolbypassrls: false };
-    expect(roles).toEqual([{ purpose: 'migrator', ...none }, { purpose: 'runner', ...none }]);
+    expect(roles).toEqual([
+      { purpose: 'migrator', ...none },
+      { purpose: 'runner', ...none },
+    ]);
     const owners = await db.query<{ owner: string; n: number }>(
       `SELECT pg_get_userbyid(c.relowner) AS owner, count(*)::int AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE n.nspname IN ('raw', 'staging', 'curated', 'pipeline') GROUP BY 1`,
     );
-    const [{ role_name: migrator }] = (await db.query<{ role_name: string }>(`SELECT role_name FROM pipeline.security_roles WHERE purpose = 'migrator'`)) as [{ role_name: string }];
+    const [{ role_name: migrator }] = (await db.query<{ role_name: string }>(`SELECT role_name FROM pipeline.security_roles WHERE purpose = 'migrator'`)) as [
+      { role_name: string },
+    ];
     expect(owners.map((o) => o.owner)).toEqual([migrator]);
   });
 
@@ -88,7 +93,9 @@ describe('a member of pgphase_runner', () => {
     // before anything is written. In place, it may.
     const blueGreen = await runCli(['run', '--json', '--workers', '2'], { DATABASE_URL: url });
     expect(blueGreen.code).toBe(2);
-    expect(blueGreen.stderr).toMatch(/^error: a blue-green build of phase curated needs CREATE on the database \(for the shadow schema\) and ownership of curated\.market_snapshots \(owned by \S+\), .* which the current role lacks$/m);
+    expect(blueGreen.stderr).toMatch(
+      /^error: a blue-green build of phase curated needs CREATE on the database \(for the shadow schema\) and ownership of curated\.market_snapshots \(owned by \S+\), .* which the current role lacks$/m,
+    );
     expect(blueGreen.stderr).toMatch(/^hint: Run blue-green builds, promote, rollback and prune as the tables' owner .*--in-place/m);
     expect(await db.query(`SELECT count(*)::int AS n FROM pgphase.runs WHERE phases @> '{curated}'`)).toEqual([{ n: 0 }]);
     const run = await runCli(['run', '--json', '--workers', '2', '--in-place'], { DATABASE_URL: url });
@@ -107,7 +114,9 @@ describe('a member of pgphase_runner', () => {
     expect(report.phases.find((p) => p.phase === 'curated')!.written).toBe(features!.n);
 
     // Its batches were sampled in the ledger, and it can draw the run's report.
-    const [samples] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pgphase.batch_samples b JOIN pgphase.runs r ON r.id = b.run_id WHERE r.id = (SELECT max(id) FROM pgphase.runs)`);
+    const [samples] = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pgphase.batch_samples b JOIN pgphase.runs r ON r.id = b.run_id WHERE r.id = (SELECT max(id) FROM pgphase.runs)`,
+    );
     expect(samples!.n).toBeGreaterThan(0);
     const html = await runCli(['report', '--html', '/dev/null'], { DATABASE_URL: url });
     expect(html.code, html.stderr).toBe(0);
@@ -176,7 +185,9 @@ describe('a runner role without the grants of migration 0009', () => {
   const login = `pgphase_t_nos_${randomBytes(4).toString('hex')}`;
   beforeAll(async () => {
     db = await createTestDatabase();
-    const [{ role_name: runner }] = (await db.query<{ role_name: string }>(`SELECT role_name FROM pipeline.security_roles WHERE purpose = 'runner'`)) as [{ role_name: string }];
+    const [{ role_name: runner }] = (await db.query<{ role_name: string }>(`SELECT role_name FROM pipeline.security_roles WHERE purpose = 'runner'`)) as [
+      { role_name: string },
+    ];
     await admin((c) => c.query(`CREATE ROLE ${login} LOGIN PASSWORD '${PASSWORD}' IN ROLE ${c.escapeIdentifier(runner)}`));
     await setUpFixture(db, 2_000);
     await db.query(`GRANT USAGE ON SCHEMA fixture TO ${runner}; GRANT SELECT ON fixture.src TO ${runner}; GRANT INSERT ON fixture.dst TO ${runner}`);

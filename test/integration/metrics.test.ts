@@ -43,8 +43,15 @@ describe('Prometheus metrics of a run', () => {
     const stats = new RunStats();
     const stop = new AbortController();
     const run = runPipeline({
-      url: db.url, phases: ['staging'], workers: 2, fresh: true, stats, signal: stop.signal,
-      metricsPort: Number(new URL(url).port), metricsLingerMs: 120_000, lockTimeoutMs: 100,
+      url: db.url,
+      phases: ['staging'],
+      workers: 2,
+      fresh: true,
+      stats,
+      signal: stop.signal,
+      metricsPort: Number(new URL(url).port),
+      metricsLingerMs: 120_000,
+      lockTimeoutMs: 100,
       batch: { initial: 300, min: 50, max: 2_000, targetMs: 200 },
       retry: { maxAttempts: 10_000, baseMs: 10, capMs: 50, deadlineMs: 110_000 },
     });
@@ -88,8 +95,12 @@ describe('Prometheus metrics of a run', () => {
     expect(ledger).toHaveLength(4);
     for (const t of ledger) {
       const labels = { phase: t.phase, table: t.table };
-      expect({ table: t.table, rowsIn: final.value('pgphase_rows_in_total', labels), staged: final.value('pgphase_rows_staged_total', labels), quarantined: final.value('pgphase_rows_quarantined_total', labels) })
-        .toEqual({ table: t.table, rowsIn: Number(t.rows_in), staged: Number(t.staged), quarantined: Number(t.quarantined) });
+      expect({
+        table: t.table,
+        rowsIn: final.value('pgphase_rows_in_total', labels),
+        staged: final.value('pgphase_rows_staged_total', labels),
+        quarantined: final.value('pgphase_rows_quarantined_total', labels),
+      }).toEqual({ table: t.table, rowsIn: Number(t.rows_in), staged: Number(t.staged), quarantined: Number(t.quarantined) });
       expect(final.value('pgphase_batch_duration_seconds_count', labels)).toBe(Number(t.batches));
       expect(final.value('pgphase_batch_duration_seconds_bucket', { ...labels, le: '+Inf' })).toBe(Number(t.batches));
       expect(final.value('pgphase_batch_size', labels)).toBeGreaterThan(0);
@@ -103,7 +114,8 @@ describe('Prometheus metrics of a run', () => {
     );
     expect(errors.find((e) => e.table === 'raw.totals' && e.sqlstate === '55P03')?.n).toBeGreaterThan(0);
     const scraped = final.samples('pgphase_batch_retries_total').map((s) => ({ table: s.labels.table, sqlstate: s.labels.sqlstate, n: s.value }));
-    const byKey = (a: { table?: string; sqlstate?: string }, b: { table?: string; sqlstate?: string }) => `${a.table}${a.sqlstate}`.localeCompare(`${b.table}${b.sqlstate}`);
+    const byKey = (a: { table?: string; sqlstate?: string }, b: { table?: string; sqlstate?: string }) =>
+      `${a.table}${a.sqlstate}`.localeCompare(`${b.table}${b.sqlstate}`);
     expect(scraped.sort(byKey)).toEqual(errors.sort(byKey));
     expect(final.samples('pgphase_partition_errors_total')).toEqual([]);
 
@@ -121,7 +133,10 @@ describe('Prometheus metrics of a run', () => {
       `SELECT reason, round(extract(epoch FROM ended_at - started_at) * 1000)::int AS ms FROM pgphase.throttle_events WHERE run_id = $1 ORDER BY ms`,
       [report.runId],
     );
-    expect(throttles).toEqual([{ reason: 'replica_lag', ms: 500 }, { reason: 'replica_lag', ms: 1_500 }]);
+    expect(throttles).toEqual([
+      { reason: 'replica_lag', ms: 500 },
+      { reason: 'replica_lag', ms: 1_500 },
+    ]);
   });
 
   it('the alerting rules parse, and every metric they name is served by a real run', async () => {
@@ -142,8 +157,14 @@ describe('Prometheus metrics of a run', () => {
     const url = `http://127.0.0.1:${await freePort()}/metrics`;
     const stop = new AbortController();
     const run = runPipeline({
-      url: db.url, phaseList: fixturePhases(), workers: 2, fresh: true, signal: stop.signal,
-      metricsPort: Number(new URL(url).port), metricsLingerMs: 120_000, batch: { initial: 200, min: 50, max: 1_000, targetMs: 200 },
+      url: db.url,
+      phaseList: fixturePhases(),
+      workers: 2,
+      fresh: true,
+      signal: stop.signal,
+      metricsPort: Number(new URL(url).port),
+      metricsLingerMs: 120_000,
+      batch: { initial: 200, min: 50, max: 1_000, targetMs: 200 },
     });
     const end = await until('the run to fail', async () => {
       const s = await scrape(url);
@@ -158,7 +179,9 @@ describe('Prometheus metrics of a run', () => {
       [report.runId],
     );
     expect(failed).toEqual([{ sqlstate: 'P0001', n: 1 }]);
-    expect(end.samples('pgphase_partition_errors_total').map((s) => ({ ...s.labels, n: s.value }))).toEqual([{ phase: 'copy', table: 'fixture.src', sqlstate: 'P0001', n: 1 }]);
+    expect(end.samples('pgphase_partition_errors_total').map((s) => ({ ...s.labels, n: s.value }))).toEqual([
+      { phase: 'copy', table: 'fixture.src', sqlstate: 'P0001', n: 1 },
+    ]);
     const [rows] = await db.query<{ n: number }>(`SELECT sum(rows_in)::int AS n FROM pgphase.partitions WHERE run_id = $1`, [report.runId]);
     expect(end.value('pgphase_rows_in_total', { phase: 'copy', table: 'fixture.src' })).toBe(rows!.n);
   });

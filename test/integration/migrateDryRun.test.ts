@@ -73,12 +73,17 @@ describe('migrate --check / --dry-run / --to', () => {
     const before = (await db.query<{ digest: string }>(CATALOG))[0]!.digest;
     const r = await runCli(['migrate', '--dry-run', '--json'], { DATABASE_URL: db.url, ...p.env });
     expect(r.code, r.stderr).toBe(0);
-    const plan = JSON.parse(r.stdout) as { migrations: { name: string; transaction: boolean; statements: { lock: string; line: number; target: string }[] }[]; procedures: { file: string; reason: string }[] };
+    const plan = JSON.parse(r.stdout) as {
+      migrations: { name: string; transaction: boolean; statements: { lock: string; line: number; target: string }[] }[];
+      procedures: { file: string; reason: string }[];
+    };
     expect(plan.migrations.map((m) => m.name)).toEqual(['0002_email_index']);
     expect(plan.migrations[0]).toMatchObject({ transaction: false, statements: [{ lock: 'SHARE UPDATE EXCLUSIVE', line: 3, target: 'app.customers' }] });
     expect(plan.procedures).toEqual([{ file: 'app_answer.sql', reason: 'every procedure is re-applied after migrations run' }]);
     const text = await runCli(['migrate', '--dry-run'], { DATABASE_URL: db.url, ...p.env });
-    expect(text.stdout).toMatch(/migration 0002_email_index \(no transaction\):\n\s+line 3\s+SHARE UPDATE EXCLUSIVE on app\.customers: CREATE INDEX CONCURRENTLY/);
+    expect(text.stdout).toMatch(
+      /migration 0002_email_index \(no transaction\):\n\s+line 3\s+SHARE UPDATE EXCLUSIVE on app\.customers: CREATE INDEX CONCURRENTLY/,
+    );
     expect((await db.query<{ digest: string }>(CATALOG))[0]!.digest).toBe(before);
     expect(await db.query(`SELECT to_regclass('app.customers_email') AS ix`)).toEqual([{ ix: null }]);
   });

@@ -25,7 +25,10 @@ async function tempDir(): Promise<string> {
 async function migrationsUpTo(count: number): Promise<string> {
   const dir = await tempDir();
   const { readdir } = await import('node:fs/promises');
-  const files = (await readdir(MIGRATIONS)).filter((f) => f.endsWith('.sql')).sort().slice(0, count);
+  const files = (await readdir(MIGRATIONS))
+    .filter((f) => f.endsWith('.sql'))
+    .sort()
+    .slice(0, count);
   for (const f of files) await cp(join(MIGRATIONS, f), join(dir, f));
   return dir;
 }
@@ -280,7 +283,10 @@ describe('checksums and repeatable procedures', () => {
   });
 
   it('refuses an applied migration whose file was edited, naming the file', async () => {
-    await writeFile(join(procedures, 'public_answer.sql'), 'CREATE OR REPLACE FUNCTION public.answer () RETURNS integer LANGUAGE sql IMMUTABLE AS $$ SELECT 42 $$;\n');
+    await writeFile(
+      join(procedures, 'public_answer.sql'),
+      'CREATE OR REPLACE FUNCTION public.answer () RETURNS integer LANGUAGE sql IMMUTABLE AS $$ SELECT 42 $$;\n',
+    );
     const file = join(migrations, '0002_widen_quality_score.sql');
     const original = await readFile(file, 'utf8');
     await writeFile(file, original.replace('numeric(5, 2);', 'numeric(6, 2);'));
@@ -294,7 +300,10 @@ describe('checksums and repeatable procedures', () => {
   });
 
   it('refuses a -- no-transaction file with more than one statement', async () => {
-    await writeFile(join(migrations, '0003_two_statements.sql'), '-- no-transaction\n-- Up Migration\nCREATE INDEX CONCURRENTLY a ON raw.games (id);\nCREATE INDEX CONCURRENTLY b ON raw.games (id);\n');
+    await writeFile(
+      join(migrations, '0003_two_statements.sql'),
+      '-- no-transaction\n-- Up Migration\nCREATE INDEX CONCURRENTLY a ON raw.games (id);\nCREATE INDEX CONCURRENTLY b ON raw.games (id);\n',
+    );
     const error = await migrate({ url: db.url, config: config() }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MigrationError);
     expect((error as Error).message).toMatch(/exactly one statement/);

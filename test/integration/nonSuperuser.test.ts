@@ -82,16 +82,23 @@ describe('a database owner without SUPERUSER or CREATEROLE', () => {
     expect(said[0]).toMatch(/^bench: going on without CHECKPOINT between modes \(.+\); grant pg_checkpoint to this login/);
   });
 
-  it('nothing half-applied: no owner changed; the administrator\'s statements then set the roles up and empty the list', async () => {
+  it("nothing half-applied: no owner changed; the administrator's statements then set the roles up and empty the list", async () => {
     const statements = await (async () => {
       const other = new pg.Client({ connectionString: databaseUrl(inject('pgAdminUrl'), database) });
       await other.connect();
       try {
-        const owners = await other.query<{ owner: string }>(`SELECT DISTINCT pg_get_userbyid(nspowner) AS owner FROM pg_namespace WHERE nspname IN ('raw', 'staging', 'curated', 'pipeline')`);
+        const owners = await other.query<{ owner: string }>(
+          `SELECT DISTINCT pg_get_userbyid(nspowner) AS owner FROM pg_namespace WHERE nspname IN ('raw', 'staging', 'curated', 'pipeline')`,
+        );
         expect(owners.rows).toEqual([{ owner: login }]);
         const { rows } = await other.query<{ statement: string }>(`SELECT statement FROM pipeline.security_pending ORDER BY position`);
-        for (const row of rows) await other.query(row.statement).catch((e: Error) => { throw new Error(`${e.message} in: ${row.statement}`); });
-        const after = await other.query<{ owner: string }>(`SELECT DISTINCT pg_get_userbyid(nspowner) AS owner FROM pg_namespace WHERE nspname IN ('raw', 'staging', 'curated', 'pipeline')`);
+        for (const row of rows)
+          await other.query(row.statement).catch((e: Error) => {
+            throw new Error(`${e.message} in: ${row.statement}`);
+          });
+        const after = await other.query<{ owner: string }>(
+          `SELECT DISTINCT pg_get_userbyid(nspowner) AS owner FROM pg_namespace WHERE nspname IN ('raw', 'staging', 'curated', 'pipeline')`,
+        );
         expect(after.rows).toEqual([{ owner: 'pgphase_migrator' }]);
         return rows.length;
       } finally {

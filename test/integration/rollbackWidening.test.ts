@@ -17,17 +17,21 @@ describe('rolling back the widening (0002)', () => {
   let dir: string;
   const config = () => db.config({ migrationsDir: dir, proceduresDir: join(process.cwd(), 'test', 'fixtures', 'no-procedures') });
   const types = async () =>
-    (await db.query<{ t: string }>(
-      `SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute WHERE attrelid = ANY ($1::regclass[]) AND attname = 'data_quality_score' ORDER BY attrelid::regclass::text`,
-      [TABLES],
-    )).map((r) => r.t);
-  const files = async () => (await db.query<{ oid: string }>(`SELECT pg_relation_filenode(t::regclass)::text AS oid FROM unnest($1::text[]) t`, [TABLES])).map((r) => r.oid);
+    (
+      await db.query<{ t: string }>(
+        `SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute WHERE attrelid = ANY ($1::regclass[]) AND attname = 'data_quality_score' ORDER BY attrelid::regclass::text`,
+        [TABLES],
+      )
+    ).map((r) => r.t);
+  const files = async () =>
+    (await db.query<{ oid: string }>(`SELECT pg_relation_filenode(t::regclass)::text AS oid FROM unnest($1::text[]) t`, [TABLES])).map((r) => r.oid);
   const applied = async () => (await db.query<{ name: string }>(`SELECT name FROM pgphase.migrations ORDER BY run_on, id`)).map((r) => r.name);
 
   beforeAll(async () => {
     db = await createTestDatabase({ empty: true });
     dir = await mkdtemp(join(tmpdir(), 'pgphase-widening-'));
-    for (const f of (await readdir(join(process.cwd(), 'migrations'))).filter((n) => /^000[1-4]_.*\.sql$/.test(n))) await cp(join(process.cwd(), 'migrations', f), join(dir, f));
+    for (const f of (await readdir(join(process.cwd(), 'migrations'))).filter((n) => /^000[1-4]_.*\.sql$/.test(n)))
+      await cp(join(process.cwd(), 'migrations', f), join(dir, f));
   });
   afterAll(async () => {
     await db.drop();

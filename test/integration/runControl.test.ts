@@ -29,7 +29,25 @@ describe('pause, tune and resume from another process', () => {
 
   it('holds the run, lowers its workers and lets it finish with every row once', async () => {
     const hold = 'SELECT (SELECT hold FROM fixture.gate) AND (SELECT sum(batches) >= 3 FROM pgphase.partitions)';
-    const run = startCli(['run', '--json', '--workers', '3', '--batch-initial', '30', '--batch-min', '10', '--batch-max', '30', '--health-interval', '50', '--throttle-query', hold], env());
+    const run = startCli(
+      [
+        'run',
+        '--json',
+        '--workers',
+        '3',
+        '--batch-initial',
+        '30',
+        '--batch-min',
+        '10',
+        '--batch-max',
+        '30',
+        '--health-interval',
+        '50',
+        '--throttle-query',
+        hold,
+      ],
+      env(),
+    );
     await until(async () => (await batches()) >= 3, 'the run to start', 60_000);
 
     const paused = await runCli(['pause', '--reason', 'nightly backup'], env());
@@ -42,7 +60,7 @@ describe('pause, tune and resume from another process', () => {
     await until(async () => (await runner())?.workers === 1, 'two workers to leave');
     const held = await batches();
     const status = await runCli(['status'], env());
-    expect(status.stdout).toMatch(/PAUSED \(live\)[^\n]*\n    paused by [^\n]*: nightly backup/);
+    expect(status.stdout).toMatch(/PAUSED \(live\)[^\n]*\n {4}paused by [^\n]*: nightly backup/);
     expect(await batches()).toBe(held); // no batch while paused
 
     const resumed = await runCli(['resume'], env());

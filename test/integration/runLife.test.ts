@@ -41,7 +41,10 @@ describe('run life', () => {
     // As if it had been interrupted three hours ago.
     await db.query(`UPDATE pgphase.runs SET started_at = started_at - interval '3 hours' WHERE id = $1`, [runId]);
     await db.query(`UPDATE pgphase.partitions SET started_at = started_at - interval '3 hours' WHERE run_id = $1`, [runId]);
-    await db.query(`UPDATE pgphase.run_runners SET started_at = started_at - interval '3 hours', last_seen = last_seen - interval '3 hours', ended_at = ended_at - interval '3 hours' WHERE run_id = $1`, [runId]);
+    await db.query(
+      `UPDATE pgphase.run_runners SET started_at = started_at - interval '3 hours', last_seen = last_seen - interval '3 hours', ended_at = ended_at - interval '3 hours' WHERE run_id = $1`,
+      [runId],
+    );
 
     const status = await runCli(['status'], env());
     expect(status.code).toBe(1);
@@ -64,7 +67,9 @@ describe('run life', () => {
 
   it('resumes the newest unfinished run and names the others; --new --abandon records the abandonment', async () => {
     await db.query('TRUNCATE fixture.dst');
-    const [older] = await db.query<{ id: string }>(`INSERT INTO pgphase.runs (phases, options, created_by) VALUES ('{backfill}', '{}', 'test') RETURNING id::text`);
+    const [older] = await db.query<{ id: string }>(
+      `INSERT INTO pgphase.runs (phases, options, created_by) VALUES ('{backfill}', '{}', 'test') RETURNING id::text`,
+    );
     const newer = await interruptedRun();
     const plain = await runCli(['run', '--json'], env());
     expect(plain.code, plain.stderr).toBe(0);
@@ -74,7 +79,9 @@ describe('run life', () => {
     const abandoned = await runCli(['run', '--new', '--abandon', '--json'], env());
     expect(abandoned.code, abandoned.stderr).toBe(0);
     expect(abandoned.stderr).toContain(`abandoned run ${older!.id} [backfill] (interrupted)`);
-    const [control] = await db.query<{ by: string }>(`SELECT abandoned_by AS by FROM pgphase.run_control WHERE run_id = $1 AND abandoned_at IS NOT NULL`, [older!.id]);
+    const [control] = await db.query<{ by: string }>(`SELECT abandoned_by AS by FROM pgphase.run_control WHERE run_id = $1 AND abandoned_at IS NOT NULL`, [
+      older!.id,
+    ]);
     expect(control?.by).toMatch(/:\d+:/);
     const status = await runCli(['status'], env());
     expect(status.stdout).toMatch(new RegExp(`run ${older!.id} \\[backfill\\] ABANDONED`));

@@ -31,10 +31,7 @@ describe('runner', () => {
       const report = await run(workers);
       expect(report.status).toBe('done');
       // Every worker gets work: claiming must not hide partitions from the other workers.
-      const [claimers] = await db.query<{ n: number }>(
-        `SELECT count(DISTINCT claimed_by)::int AS n FROM pgphase.partitions WHERE run_id = $1`,
-        [report.runId],
-      );
+      const [claimers] = await db.query<{ n: number }>(`SELECT count(DISTINCT claimed_by)::int AS n FROM pgphase.partitions WHERE run_id = $1`, [report.runId]);
       expect(claimers!.n).toBe(workers);
       expect(report.phases[0]).toMatchObject({ rowsIn: ROWS, written: ROWS, partitions: { failed: 0 } });
       expect(await copyDefects(db)).toEqual({ missing: 0, duplicated: 0, copied: ROWS });
@@ -46,10 +43,9 @@ describe('runner', () => {
 
   it('plans partitions of about equal row counts over skewed ids, covering the key space once', async () => {
     const report = await run(2);
-    const parts = await db.query<{ lo: string; hi: string; rows_in: string }>(
-      `SELECT lo, hi, rows_in FROM pgphase.partitions WHERE run_id = $1 ORDER BY lo`,
-      [report.runId],
-    );
+    const parts = await db.query<{ lo: string; hi: string; rows_in: string }>(`SELECT lo, hi, rows_in FROM pgphase.partitions WHERE run_id = $1 ORDER BY lo`, [
+      report.runId,
+    ]);
     expect(parts.length).toBeGreaterThan(2);
     for (let i = 1; i < parts.length; i++) expect(BigInt(parts[i]!.lo)).toBe(BigInt(parts[i - 1]!.hi) + 1n);
     const counts = parts.map((p) => Number(p.rows_in));
@@ -105,7 +101,9 @@ describe('runner', () => {
     const first = runPipeline({ url: db.url, phaseList: fixturePhases(), workers: 2, fresh: true, batch });
     // Start the second process once the first is under way (its run exists and has progress).
     for (let i = 0; i < 200; i++) {
-      const [r] = await db.query<{ n: number }>(`SELECT coalesce(sum(rows_in), 0)::int AS n FROM pgphase.partitions p JOIN pgphase.runs r ON r.id = p.run_id WHERE r.status = 'running'`);
+      const [r] = await db.query<{ n: number }>(
+        `SELECT coalesce(sum(rows_in), 0)::int AS n FROM pgphase.partitions p JOIN pgphase.runs r ON r.id = p.run_id WHERE r.status = 'running'`,
+      );
       if (r!.n > 0) break;
       await new Promise((res) => setTimeout(res, 25));
     }

@@ -44,7 +44,9 @@ describe('a runner killed with SIGKILL mid-run', () => {
     const midway = await copiedSoFar(db);
     expect(midway).toBeGreaterThan(0);
     expect(midway).toBeLessThan(ROWS);
-    const [{ running }] = (await db.query<{ running: number }>(`SELECT count(*)::int AS running FROM pgphase.partitions WHERE status = 'running'`)) as [{ running: number }];
+    const [{ running }] = (await db.query<{ running: number }>(`SELECT count(*)::int AS running FROM pgphase.partitions WHERE status = 'running'`)) as [
+      { running: number },
+    ];
     expect(running).toBeGreaterThan(0); // claimed by the dead process, to be reclaimed
 
     await db.query(`ALTER DATABASE ${db.name} SET fixture.sleep_ms = 0`);

@@ -37,7 +37,14 @@ describe('a partition taken over while its first worker is alive', () => {
       fresh: true,
       log,
       batch: { initial: 100, min: 100, max: 100, targetMs: 1_000 },
-      phaseList: [{ name: 'copy', description: 'fixture: copy, losing a lock once', dependsOn: [], steps: [{ source: 'fixture.src', procedure: 'fixture.copy_rows_losing_lock', key: 'id' }] }],
+      phaseList: [
+        {
+          name: 'copy',
+          description: 'fixture: copy, losing a lock once',
+          dependsOn: [],
+          steps: [{ source: 'fixture.src', procedure: 'fixture.copy_rows_losing_lock', key: 'id' }],
+        },
+      ],
     });
     // Exactly once, in the data and in the ledger.
     expect(await copyDefects(db)).toEqual({ missing: 0, duplicated: 0, copied: ROWS });
@@ -45,10 +52,9 @@ describe('a partition taken over while its first worker is alive', () => {
     expect(ledger!.rows_in).toBe(ROWS);
     expect(report.status).toBe('done');
     // The takeover happened: one partition was claimed twice, and its first worker was told so.
-    const parts = await db.query<{ id: string; attempts: number }>(
-      `SELECT id::text, attempts FROM pgphase.partitions WHERE run_id = $1 AND attempts > 1`,
-      [report.runId],
-    );
+    const parts = await db.query<{ id: string; attempts: number }>(`SELECT id::text, attempts FROM pgphase.partitions WHERE run_id = $1 AND attempts > 1`, [
+      report.runId,
+    ]);
     expect(parts).toHaveLength(1);
     expect(warnings).toContain(`partition ${parts[0]!.id} was taken over by another worker`);
   });

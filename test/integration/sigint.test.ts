@@ -56,20 +56,26 @@ describe('Ctrl-C', () => {
     child.stdout!.on('data', () => {});
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     // A shell reports 128 + 2 = 130 both for `exit 130` and for a death by SIGINT (how npm ends).
-    const done = new Promise<{ code: number | null; stderr: string }>((resolve) => child.on('close', (code, signal) => resolve({ code: signal === 'SIGINT' ? 130 : code, stderr })));
+    const done = new Promise<{ code: number | null; stderr: string }>((resolve) =>
+      child.on('close', (code, signal) => resolve({ code: signal === 'SIGINT' ? 130 : code, stderr })),
+    );
     return { child, done, stderr: () => stderr };
   }
 
   async function interruptMidRun(command: string, args: string[]) {
     const job = startJob(command, args);
-    await until(async () => /"msg":"(starting|resuming) run/.test(job.stderr()) && (await new Promise((r) => setTimeout(r, 1_500, true))), 'the run to start', 60_000);
+    await until(
+      async () => /"msg":"(starting|resuming) run/.test(job.stderr()) && (await new Promise((r) => setTimeout(r, 1_500, true))),
+      'the run to start',
+      60_000,
+    );
     process.kill(-job.child.pid!, 'SIGINT'); // the whole group, as a terminal does
     const result = await job.done;
     expect(result.stderr).not.toMatch(/57P01/);
     expect(result.stderr).toMatch(/stopping after the current batches/);
     expect(result.code, result.stderr).toBe(130);
     const status = await runCli(['status'], env);
-    expect(status.stdout).toMatch(/\[copy\] INTERRUPTED .*\n    no runner process is alive .*resume with `pgphase run copy`/);
+    expect(status.stdout).toMatch(/\[copy\] INTERRUPTED .*\n {4}no runner process is alive .*resume with `pgphase run copy`/);
     expect(status.code).toBe(1);
   }
 

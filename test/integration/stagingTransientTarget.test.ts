@@ -82,10 +82,15 @@ describe('a transient error on the target table in the per-record path', () => {
       forcePerRecord: true,
       lockTimeoutMs: 300,
       retry: { baseMs: 50, capMs: 200 },
-      phaseList: [{ name: 'totals', description: 'staging of raw.totals', dependsOn: [], steps: [{ source: 'raw.totals', procedure: 'staging.load_totals', key: 'id' }] }],
+      phaseList: [
+        { name: 'totals', description: 'staging of raw.totals', dependsOn: [], steps: [{ source: 'raw.totals', procedure: 'staging.load_totals', key: 'id' }] },
+      ],
     });
     let finished = false;
-    void run.then(() => (finished = true), () => (finished = true));
+    void run.then(
+      () => (finished = true),
+      () => (finished = true),
+    );
     // Bounded wait for the first retry in the ledger (or for the run to end without one).
     for (let i = 0; i < 600 && !finished; i++) {
       const [r] = await db.query<{ n: number }>(`SELECT coalesce(sum(retries), 0)::int AS n FROM pgphase.partitions`);

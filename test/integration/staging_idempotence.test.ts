@@ -76,7 +76,9 @@ describe('determinism over partitions, orders and sessions', () => {
       expect(n).toBeGreaterThan(0);
       for (const [lo, hi] of ranges(await maxId(db, t), 613)) await checkInvariant(db, t, lo, hi);
     }
-    const [d] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pgphase.quarantine WHERE reason_code IN ('duplicate_snapshot', 'duplicate_game')`);
+    const [d] = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pgphase.quarantine WHERE reason_code IN ('duplicate_snapshot', 'duplicate_game')`,
+    );
     expect(d!.n).toBeGreaterThan(50);
   });
 
@@ -90,22 +92,26 @@ describe('determinism over partitions, orders and sessions', () => {
 
   it('gives the same rows with 4 concurrent sessions on interleaved disjoint ranges, each call its own transaction', async () => {
     await clearStaging(db);
-    const clients = await Promise.all([0, 1, 2, 3].map(async () => {
-      const c = new pg.Client({ connectionString: db.url });
-      await c.connect();
-      return c;
-    }));
+    const clients = await Promise.all(
+      [0, 1, 2, 3].map(async () => {
+        const c = new pg.Client({ connectionString: db.url });
+        await c.connect();
+        return c;
+      }),
+    );
     try {
       for (const t of TABLES) {
         const all = ranges(await maxId(db, t), 211);
-        await Promise.all(clients.map(async (c, w) => {
-          for (const [lo, hi] of all.filter((_, i) => i % 4 === (w + (t === 'games' ? 0 : 1)) % 4).reverse()) {
-            await c.query('BEGIN');
-            const { rows } = await c.query(`CALL staging.load_${t}(3, $1, $2)`, [lo, hi]);
-            expect(Number(rows[0].written) + Number(rows[0].rejected)).toBe(Number(rows[0].rows_in));
-            await c.query('COMMIT');
-          }
-        }));
+        await Promise.all(
+          clients.map(async (c, w) => {
+            for (const [lo, hi] of all.filter((_, i) => i % 4 === (w + (t === 'games' ? 0 : 1)) % 4).reverse()) {
+              await c.query('BEGIN');
+              const { rows } = await c.query(`CALL staging.load_${t}(3, $1, $2)`, [lo, hi]);
+              expect(Number(rows[0].written) + Number(rows[0].rejected)).toBe(Number(rows[0].rows_in));
+              await c.query('COMMIT');
+            }
+          }),
+        );
       }
     } finally {
       await Promise.all(clients.map((c) => c.end()));
@@ -137,8 +143,14 @@ describe('idempotence and replay', () => {
        RETURNING id`,
     );
     ids = {
-      g1: games[0]!.id, g5bad: games[1]!.id, g5: games[2]!.id,
-      ok: ml[0]!.id, typo: ml[1]!.id, other: ml[2]!.id, onG5: ml[3]!.id, copy: ml[4]!.id,
+      g1: games[0]!.id,
+      g5bad: games[1]!.id,
+      g5: games[2]!.id,
+      ok: ml[0]!.id,
+      typo: ml[1]!.id,
+      other: ml[2]!.id,
+      onG5: ml[3]!.id,
+      copy: ml[4]!.id,
     };
   });
   afterAll(() => db.drop());
@@ -156,14 +168,16 @@ describe('idempotence and replay', () => {
 
   it('a second call over the same range rewrites no staged row and only counts another attempt', async () => {
     const before = await db.query(`SELECT source_raw_id, xmin::text, ctid::text FROM staging.moneylines ORDER BY 1`);
-    const qBefore = await db.query(`SELECT source_id, reason_code, message, attempts FROM pgphase.quarantine WHERE source_table = 'raw.moneylines' ORDER BY source_id`);
+    const qBefore = await db.query(
+      `SELECT source_id, reason_code, message, attempts FROM pgphase.quarantine WHERE source_table = 'raw.moneylines' ORDER BY source_id`,
+    );
     const counts = await db.query(`CALL staging.load_moneylines(2, 1, 100)`);
     expect(counts[0]).toEqual({ rows_in: '5', written: '3', rejected: '2', extras: { duplicates: 1 } });
     expect(await db.query(`SELECT source_raw_id, xmin::text, ctid::text FROM staging.moneylines ORDER BY 1`)).toEqual(before);
-    const qAfter = await db.query(`SELECT source_id, reason_code, message, attempts FROM pgphase.quarantine WHERE source_table = 'raw.moneylines' ORDER BY source_id`);
-    expect(qAfter).toEqual(
-      qBefore.map((q) => ({ ...q, attempts: Number(q.attempts) + 1 })),
+    const qAfter = await db.query(
+      `SELECT source_id, reason_code, message, attempts FROM pgphase.quarantine WHERE source_table = 'raw.moneylines' ORDER BY source_id`,
     );
+    expect(qAfter).toEqual(qBefore.map((q) => ({ ...q, attempts: Number(q.attempts) + 1 })));
     expect(await db.query(`SELECT DISTINCT run_id::int FROM staging.moneylines`)).toEqual([{ run_id: 1 }]);
   });
 
@@ -174,9 +188,9 @@ describe('idempotence and replay', () => {
     expect(await db.query(`SELECT 1 FROM staging.moneylines WHERE source_raw_id = $1`, [ids.typo])).toHaveLength(1);
     expect(await db.query(`SELECT 1 FROM pgphase.quarantine WHERE source_id = $1 AND source_table = 'raw.moneylines'`, [ids.typo])).toEqual([]);
     expect(await db.query(`SELECT 1 FROM staging.moneylines WHERE source_raw_id = $1`, [ids.other])).toEqual([]);
-    expect(await db.query(`SELECT reason_code, run_id::int FROM pgphase.quarantine WHERE source_id = $1 AND source_table = 'raw.moneylines'`, [ids.other])).toEqual([
-      { reason_code: 'invalid_odds', run_id: 3 },
-    ]);
+    expect(
+      await db.query(`SELECT reason_code, run_id::int FROM pgphase.quarantine WHERE source_id = $1 AND source_table = 'raw.moneylines'`, [ids.other]),
+    ).toEqual([{ reason_code: 'invalid_odds', run_id: 3 }]);
     await checkInvariant(db, 'moneylines');
   });
 
@@ -185,7 +199,12 @@ describe('idempotence and replay', () => {
     expect(before!.source_raw_id).toBe(ids.g5);
     await db.query(`UPDATE raw.games SET away_team = 'OAK' WHERE id = $1`, [ids.g5bad]);
     // only the fixed row's range runs: the other copy is outside it
-    expect((await db.query(`CALL staging.load_games(4, $1, $1)`, [ids.g5bad]))[0]).toEqual({ rows_in: '1', written: '1', rejected: '0', extras: { duplicates: 0 } });
+    expect((await db.query(`CALL staging.load_games(4, $1, $1)`, [ids.g5bad]))[0]).toEqual({
+      rows_in: '1',
+      written: '1',
+      rejected: '0',
+      extras: { duplicates: 0 },
+    });
     const [after] = await db.query<{ id: string; source_raw_id: string }>(`SELECT id, source_raw_id FROM staging.games WHERE external_game_id = 'G5'`);
     expect(after).toEqual({ id: before!.id, source_raw_id: ids.g5bad });
     expect(await db.query(`SELECT reason_code, message FROM pgphase.quarantine WHERE source_table = 'raw.games' AND source_id = $1`, [ids.g5])).toEqual([

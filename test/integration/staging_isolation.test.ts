@@ -55,10 +55,10 @@ describe('hostile text', () => {
     const long = 'x'.repeat(20_000);
     const hostile = [
       "'; DROP TABLE staging.games; --",
-      "1); DELETE FROM raw.games; --",
+      '1); DELETE FROM raw.games; --',
       '$$; SELECT pg_sleep(10); $$',
       "Pinnacle' OR '1'='1",
-      'Robert\'); TRUNCATE pgphase.quarantine CASCADE;--',
+      "Robert'); TRUNCATE pgphase.quarantine CASCADE;--",
       '%I %L %s',
       '\u0001\u0002\u001b[31m\u007f',
       'line\nbreak\ttab\r',
@@ -130,7 +130,9 @@ describe('per-record fallback', () => {
     expect(counts).toEqual({ rows_in: '5', written: '3', rejected: '2', extras: { duplicates: 0 } });
     const staged = await db.query<{ total_line: string }>(`SELECT total_line::text FROM staging.totals ORDER BY source_raw_id`);
     expect(staged.map((r) => r.total_line)).toEqual(['8.5', '9.0', '7.5']);
-    const quarantined = await db.query(`SELECT reason_code, sqlstate, message, run_id::int, raw_row->>'total_line' AS line FROM pgphase.quarantine ORDER BY source_id`);
+    const quarantined = await db.query(
+      `SELECT reason_code, sqlstate, message, run_id::int, raw_row->>'total_line' AS line FROM pgphase.quarantine ORDER BY source_id`,
+    );
     expect(quarantined).toEqual([
       { reason_code: 'db_error', sqlstate: '23514', message: expect.stringContaining('test_no_thirteen'), run_id: 3, line: '13.5' },
       { reason_code: 'invalid_line', sqlstate: null, message: 'total_line "abc" is not a number', run_id: 3, line: 'abc' },

@@ -18,7 +18,14 @@ const START = '2024-06-01T23:05:00Z';
 const GAME: Row = { external_game_id: 'G1', home_team: 'NYY', away_team: 'BOS', game_start: START };
 const MONEYLINE: Row = { external_game_id: 'G1', sportsbook: 'Pinnacle', home_odds: '-120', away_odds: '+110', captured_at: '2024-06-01T20:00:00Z' };
 const SPREAD: Row = { ...MONEYLINE, home_line: '-1.5', home_odds: '+140', away_line: '+1.5', away_odds: '-160' };
-const TOTAL: Row = { external_game_id: 'G1', sportsbook: 'Pinnacle', total_line: '8.5', over_odds: '-110', under_odds: '-110', captured_at: '2024-06-01T20:00:00Z' };
+const TOTAL: Row = {
+  external_game_id: 'G1',
+  sportsbook: 'Pinnacle',
+  total_line: '8.5',
+  over_odds: '-110',
+  under_odds: '-110',
+  captured_at: '2024-06-01T20:00:00Z',
+};
 
 const cases = {
   games: new Map<string, Row>(),
@@ -57,7 +64,11 @@ const gameRejects: [string, Row, string][] = [
   ['"tomorrow"', { external_game_id: 'GX9', game_start: 'tomorrow' }, 'invalid_timestamp'],
   ['day-first date', { external_game_id: 'GX10', game_start: '01/06/2024 23:05' }, 'invalid_timestamp'],
   ['before 2000', { external_game_id: 'GX11', game_start: '1999-12-31T23:59:59Z' }, 'timestamp_out_of_range'],
-  ['over 2 years after ingestion', { external_game_id: 'GX12', game_start: '2026-05-02T00:00:01Z', ingested_at: '2024-05-01T00:00:00Z' }, 'timestamp_out_of_range'],
+  [
+    'over 2 years after ingestion',
+    { external_game_id: 'GX12', game_start: '2026-05-02T00:00:01Z', ingested_at: '2024-05-01T00:00:00Z' },
+    'timestamp_out_of_range',
+  ],
 ];
 for (const [name, row] of gameRejects) game(name, row);
 game('exact copy of G1', { ingested_at: '2024-05-01T00:00:00Z' });
@@ -154,7 +165,11 @@ for (const [name, row] of spreadRejects) spread(name, row);
 const spreadEdges: [string, Row, Record<string, unknown>][] = [
   ['run line 5.5', { home_line: '-5.5', away_line: '+5.5' }, { home_line: -5.5, away_line: 5.5 }],
   ['run line 0.5', { home_line: '+0.5', away_line: '-0.5', captured_at: '2024-06-01T20:00:01Z' }, { home_line: 0.5, away_line: -0.5 }],
-  ['trailing zero and no sign', { home_line: '-1.50', away_line: '1.5', captured_at: '2024-06-01T20:00:02Z' }, { home_line: -1.5, away_line: 1.5, home_odds: 140, away_odds: -160 }],
+  [
+    'trailing zero and no sign',
+    { home_line: '-1.50', away_line: '1.5', captured_at: '2024-06-01T20:00:02Z' },
+    { home_line: -1.5, away_line: 1.5, home_odds: 140, away_odds: -160 },
+  ],
 ];
 for (const [name, row] of spreadEdges) spread(name, row);
 
@@ -205,10 +220,10 @@ describe('staging rules', () => {
         counts.set(table, rows[0]);
         for (const [name, id] of ids) {
           const staged = await client.query(`SELECT to_jsonb(s) AS s FROM staging.${table} s WHERE source_raw_id = $1`, [id]);
-          const quarantined = await client.query(
-            `SELECT reason_code, message, raw_row FROM pgphase.quarantine WHERE source_table = $1 AND source_id = $2`,
-            [`raw.${table}`, id],
-          );
+          const quarantined = await client.query(`SELECT reason_code, message, raw_row FROM pgphase.quarantine WHERE source_table = $1 AND source_id = $2`, [
+            `raw.${table}`,
+            id,
+          ]);
           outcome.set(`${table}:${name}`, {
             ...(staged.rows[0] ? { staged: staged.rows[0].s } : {}),
             ...(quarantined.rows[0] ? { quarantined: quarantined.rows[0] } : {}),
@@ -335,10 +350,16 @@ describe('staging rules', () => {
       await client.query(`CALL staging.load_moneylines(1, $1, $2)`, [a, b]);
       await client.query(`SET TimeZone = 'UTC'`);
       await client.query(`SET DateStyle = 'ISO'`);
-      const { rows: staged } = await client.query(`SELECT captured_at::text AS t FROM staging.moneylines WHERE source_raw_id IN ($1, $2) ORDER BY source_raw_id`, [a, a2]);
+      const { rows: staged } = await client.query(
+        `SELECT captured_at::text AS t FROM staging.moneylines WHERE source_raw_id IN ($1, $2) ORDER BY source_raw_id`,
+        [a, a2],
+      );
       expect(staged.map((r) => r.t)).toEqual(['2024-06-01 21:10:00+00', '2024-06-01 22:11:00+00']);
       // the quarantined row's jsonb does not take the session's zone either
-      const { rows: q } = await client.query(`SELECT raw_row->>'ingested_at' AS t FROM pgphase.quarantine WHERE source_id = $1 AND source_table = 'raw.moneylines'`, [b]);
+      const { rows: q } = await client.query(
+        `SELECT raw_row->>'ingested_at' AS t FROM pgphase.quarantine WHERE source_id = $1 AND source_table = 'raw.moneylines'`,
+        [b],
+      );
       expect(q[0].t).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
     } finally {
       await client.end();

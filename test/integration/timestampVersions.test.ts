@@ -11,10 +11,73 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 
-const DATES = ['2024-04-01', '2024-02-29', '2023-02-29', '1900-02-29', '2000-02-29', '2024-04-31', '2024-13-01', '2024-00-10', '0000-01-01', '9999-12-31', '2024-12-00'];
-const TIMES = ['17:05', '17:05:00', '17:05:59.999999', '17:05:00.123456', '23:59:60.000', '23:59:59.9999996', '00:00', '23:59:60', '23:59:61', '24:00', '24:00:00', '24:00:00.0', '24:00:01', '24:01', '25:00', '17:60', '12:05:00', '00:05'];
-const SUFFIXES = ['', 'Z', 'z', ' Z', '+00', '+05:30', '-0500', '+15', '+15:59', '+16', '-05:60', ' +05', ' UTC', ' utc', ' GMT', ' America/New_York', ' america/new_york', ' Etc/GMT+12',
-  ' ADT', ' AMST', ' CHADT', ' PMDT', ' AM', ' PM', ' am', ' AD', ' BC', ' XYZ', 'Zjunk', ' allballs', ' posixrules', ' localtime'];
+const DATES = [
+  '2024-04-01',
+  '2024-02-29',
+  '2023-02-29',
+  '1900-02-29',
+  '2000-02-29',
+  '2024-04-31',
+  '2024-13-01',
+  '2024-00-10',
+  '0000-01-01',
+  '9999-12-31',
+  '2024-12-00',
+];
+const TIMES = [
+  '17:05',
+  '17:05:00',
+  '17:05:59.999999',
+  '17:05:00.123456',
+  '23:59:60.000',
+  '23:59:59.9999996',
+  '00:00',
+  '23:59:60',
+  '23:59:61',
+  '24:00',
+  '24:00:00',
+  '24:00:00.0',
+  '24:00:01',
+  '24:01',
+  '25:00',
+  '17:60',
+  '12:05:00',
+  '00:05',
+];
+const SUFFIXES = [
+  '',
+  'Z',
+  'z',
+  ' Z',
+  '+00',
+  '+05:30',
+  '-0500',
+  '+15',
+  '+15:59',
+  '+16',
+  '-05:60',
+  ' +05',
+  ' UTC',
+  ' utc',
+  ' GMT',
+  ' America/New_York',
+  ' america/new_york',
+  ' Etc/GMT+12',
+  ' ADT',
+  ' AMST',
+  ' CHADT',
+  ' PMDT',
+  ' AM',
+  ' PM',
+  ' am',
+  ' AD',
+  ' BC',
+  ' XYZ',
+  'Zjunk',
+  ' allballs',
+  ' posixrules',
+  ' localtime',
+];
 /**
  * Forms PostgreSQL's parser reads that the PostgreSQL 15 checks refuse on purpose (documented in
  * procedures/staging_timestamp_fields_valid.pg15.sql): a day name, HH:MM.fraction (which PostgreSQL
@@ -26,20 +89,65 @@ const SUFFIXES = ['', 'Z', 'z', ' Z', '+00', '+05:30', '-0500', '+15', '+15:59',
  * path decides alone, at each field's edges, with its near misses: other zones, a letter, a
  * full-width digit or a space in place of a digit, spaces around it.
  */
-const COMMON_DATES = ['0000-01-01', '0001-01-01', '1999-12-31', '2024-01-31', '2024-02-28', '2024-02-29', '2023-02-29', '2100-02-29', '2024-04-30', '2024-04-31', '2024-06-31', '2024-07-31', '2024-11-31', '2024-12-31', '2024-13-01', '2024-00-01', '2024-01-00', '2024-01-32', '9999-12-31'];
-const COMMON_TIMES = ['00:00:00', '09:09:09', '10:10:10', '19:59:59', '20:00:00', '23:59:59', '23:59:60', '23:60:00', '24:00:00', '24:00:01', '25:00:00', '23:59:61', '2O:00:00', '20:0０:00', '20:00: 0'];
+const COMMON_DATES = [
+  '0000-01-01',
+  '0001-01-01',
+  '1999-12-31',
+  '2024-01-31',
+  '2024-02-28',
+  '2024-02-29',
+  '2023-02-29',
+  '2100-02-29',
+  '2024-04-30',
+  '2024-04-31',
+  '2024-06-31',
+  '2024-07-31',
+  '2024-11-31',
+  '2024-12-31',
+  '2024-13-01',
+  '2024-00-01',
+  '2024-01-00',
+  '2024-01-32',
+  '9999-12-31',
+];
+const COMMON_TIMES = [
+  '00:00:00',
+  '09:09:09',
+  '10:10:10',
+  '19:59:59',
+  '20:00:00',
+  '23:59:59',
+  '23:59:60',
+  '23:60:00',
+  '24:00:00',
+  '24:00:01',
+  '25:00:00',
+  '23:59:61',
+  '2O:00:00',
+  '20:0０:00',
+  '20:00: 0',
+];
 const COMMON_TAILS = ['', 'Z', '+00', '+00:00', 'z', '+01', '+0000', '-00', 'Z ', '+00:00Z', 'ZZ'];
 const COMMON = COMMON_DATES.flatMap((d) => COMMON_TIMES.flatMap((t) => COMMON_TAILS.flatMap((z) => [`${d}T${t}${z}`, `${d} ${t}${z}`])));
 COMMON.push('2024-04-01T17:05:00Z'.replace('2', '２'), ' 2024-04-01T17:05:00Z', '2024-04-01T17-05-00Z', '2024-04-01T17:05:00+', '');
 
-const RARE = ['2024-04-01 17:05 monday', '2024-04-01T17:05.5Z', '2024-04-01 05:05 PM UTC', '2024-04-01 17:05:00+5', '4714-12-01 00:00 BC', '2024-04-01 23:59:60.0000001', '2024-04-01 17:05:00+05:30:00'];
+const RARE = [
+  '2024-04-01 17:05 monday',
+  '2024-04-01T17:05.5Z',
+  '2024-04-01 05:05 PM UTC',
+  '2024-04-01 17:05:00+5',
+  '4714-12-01 00:00 BC',
+  '2024-04-01 23:59:60.0000001',
+  '2024-04-01 17:05:00+05:30:00',
+];
 
 describe('staging.timestamp_text_valid on this server', () => {
   let db: TestDatabase;
   const candidates: string[] = [];
   beforeAll(async () => {
     db = await createTestDatabase();
-    for (const d of DATES) for (const t of TIMES) for (const s of SUFFIXES) candidates.push(`${d}${d === '2024-04-01' ? 'T' : ' '}${t}${s}`, ` ${d} ${t}${s}  `);
+    for (const d of DATES)
+      for (const t of TIMES) for (const s of SUFFIXES) candidates.push(`${d}${d === '2024-04-01' ? 'T' : ' '}${t}${s}`, ` ${d} ${t}${s}  `);
     await db.query(`CREATE FUNCTION public.oracle_valid(v text) RETURNS boolean LANGUAGE plpgsql AS $$
       BEGIN
         PERFORM v::timestamptz;
@@ -82,7 +190,9 @@ describe('staging.timestamp_text_valid on this server', () => {
   });
 
   it('staging.parse_timestamp is set-based: inlined into the query with the check, no EXCEPTION block anywhere', async () => {
-    const plan = await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN (VERBOSE, COSTS OFF) SELECT staging.parse_timestamp(v) FROM (VALUES ('2024-04-01T17:05:00Z'), ('x')) AS t (v)`);
+    const plan = await db.query<{ 'QUERY PLAN': string }>(
+      `EXPLAIN (VERBOSE, COSTS OFF) SELECT staging.parse_timestamp(v) FROM (VALUES ('2024-04-01T17:05:00Z'), ('x')) AS t (v)`,
+    );
     const text = plan.map((r) => r['QUERY PLAN']).join('\n');
     expect(text).not.toMatch(/parse_timestamp|timestamp_text_valid|timestamp_common_pieces/);
     const fns = await db.query<{ name: string; lang: string; exception: boolean }>(

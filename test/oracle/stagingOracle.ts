@@ -12,9 +12,25 @@ export type Text = string | null;
 export type RawRow = Record<string, Text> & { id?: string; ingested_at?: Text };
 
 export const REASONS = new Set([
-  'missing_field', 'invalid_game_id', 'invalid_team', 'same_teams', 'invalid_timestamp', 'timestamp_out_of_range', 'duplicate_game',
-  'invalid_sportsbook', 'unknown_game', 'invalid_odds', 'odds_out_of_range', 'invalid_line', 'line_not_half_step', 'line_out_of_range',
-  'line_mismatch', 'overround_negative', 'overround_too_high', 'duplicate_snapshot', 'db_error',
+  'missing_field',
+  'invalid_game_id',
+  'invalid_team',
+  'same_teams',
+  'invalid_timestamp',
+  'timestamp_out_of_range',
+  'duplicate_game',
+  'invalid_sportsbook',
+  'unknown_game',
+  'invalid_odds',
+  'odds_out_of_range',
+  'invalid_line',
+  'line_not_half_step',
+  'line_out_of_range',
+  'line_mismatch',
+  'overround_negative',
+  'overround_too_high',
+  'duplicate_snapshot',
+  'db_error',
 ]);
 export const COLUMNS: Record<'games' | Market, string[]> = {
   games: ['external_game_id', 'home_team', 'away_team', 'game_start'],
@@ -137,7 +153,7 @@ export function judgeMarket(table: Market, rows: RawRow[], times: Times, games: 
   const lineCols = table === 'spreads' ? ['home_line', 'away_line'] : table === 'totals' ? ['total_line'] : [];
   for (const r of rows) {
     const book = bookKey(r.sportsbook!);
-    const captured = r.captured_at === null ? null : times.get(r.captured_at!) ?? null;
+    const captured = r.captured_at === null ? null : (times.get(r.captured_at!) ?? null);
     const start = r.external_game_id === null ? undefined : games.get(trim(r.external_game_id!));
     const lines = lineCols.map((c) => lineOf(r[c]!));
     const reason = ((): string | string[] | null => {

@@ -4,13 +4,16 @@ import type { TestDatabase } from './db.js';
 export const CURATED_TABLES = ['market_snapshots', 'book_market_features', 'market_consensus', 'steam_moves', 'game_market_features', 'game_features'];
 
 /** The query a reader runs: md5 over every row of `schema`.game_features, in a stable order. */
-export const featureChecksumSql = (schema = 'curated') => `SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t.game_id), '')) AS c FROM ${schema}.game_features t`;
+export const featureChecksumSql = (schema = 'curated') =>
+  `SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t.game_id), '')) AS c FROM ${schema}.game_features t`;
 
 /** Checksums of the six curated tables in `schema`. */
 export async function checksums(db: TestDatabase, schema = 'curated'): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const t of CURATED_TABLES) {
-    const [r] = await db.query<{ c: string; n: number }>(`SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) AS c, count(*)::int AS n FROM ${schema}.${t} t`);
+    const [r] = await db.query<{ c: string; n: number }>(
+      `SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) AS c, count(*)::int AS n FROM ${schema}.${t} t`,
+    );
     out[t] = `${r!.n}:${r!.c}`;
   }
   return out;

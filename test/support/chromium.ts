@@ -10,7 +10,16 @@ import { type Browser, chromium } from 'playwright-core';
 export const CHROMIUM_CANDIDATES = process.env.PGPHASE_CHROMIUM ? [process.env.PGPHASE_CHROMIUM] : ['/usr/bin/chromium-headless-shell', '/usr/bin/chromium'];
 
 /** Flags for a browser that must not reach the network or need a display. */
-export const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 export function findChromium(): { path: string } | { reason: string } {
   const path = CHROMIUM_CANDIDATES.find((p) => existsSync(p));

@@ -18,7 +18,10 @@ export interface Replica {
 
 function postgresIds(): { uid: number; gid: number } | Record<string, never> {
   if (userInfo().uid !== 0) return {};
-  return { uid: Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' })), gid: Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' })) };
+  return {
+    uid: Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' })),
+    gid: Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' })),
+  };
 }
 
 export async function startReplica(primary: { url: string; dataDir: string }, options: { port: number; applyDelay: string }): Promise<Replica> {
@@ -44,11 +47,32 @@ export async function startReplica(primary: { url: string; dataDir: string }, op
   );
   const ids = postgresIds();
   if ('uid' in ids) for (const f of ['backup_label', 'standby.signal', 'postgresql.auto.conf']) chownSync(join(dir, f), ids.uid!, ids.gid!);
-  const child: ChildProcess = spawn(postgres, ['-D', dir, '-p', String(options.port), '-c', 'listen_addresses=127.0.0.1', '-c', 'hot_standby=on', '-c', 'max_connections=200', '-c', 'max_worker_processes=16', '-c', 'max_wal_senders=10', '-c', 'shared_buffers=64MB'], {
-    ...ids,
-    detached: true,
-    stdio: ['ignore', 'ignore', process.env.PGPHASE_TEST_REPLICA_LOG ? 'inherit' : 'ignore'],
-  });
+  const child: ChildProcess = spawn(
+    postgres,
+    [
+      '-D',
+      dir,
+      '-p',
+      String(options.port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'hot_standby=on',
+      '-c',
+      'max_connections=200',
+      '-c',
+      'max_worker_processes=16',
+      '-c',
+      'max_wal_senders=10',
+      '-c',
+      'shared_buffers=64MB',
+    ],
+    {
+      ...ids,
+      detached: true,
+      stdio: ['ignore', 'ignore', process.env.PGPHASE_TEST_REPLICA_LOG ? 'inherit' : 'ignore'],
+    },
+  );
   const url = new URL(primary.url);
   url.port = String(options.port);
   const replicaUrl = url.toString();

@@ -1,13 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  createBatchState,
-  floorFor,
-  retuneBatch,
-  observeBatch,
-  type BatchControllerOptions,
-  type BatchState,
-} from '../../runner/plan/batchController.js';
+import { createBatchState, floorFor, retuneBatch, observeBatch, type BatchControllerOptions, type BatchState } from '../../runner/plan/batchController.js';
 
 type CostModel = (rows: number) => number;
 

@@ -49,14 +49,32 @@ describe('blue-green names', () => {
 
 describe('the phases file', () => {
   it('reads outputs, blueGreen and checks', () => {
-    const phases = loadPhases(phasesFile([{ name: 'marts', steps: [step], outputs: ['m.daily', 'm.weekly'], blueGreen: true, checks: [{ name: 'no negatives', sql: 'SELECT * FROM daily WHERE n < 0' }] }]));
-    expect(phases[0]).toMatchObject({ outputs: ['m.daily', 'm.weekly'], blueGreen: true, checks: [{ name: 'no negatives', sql: 'SELECT * FROM daily WHERE n < 0' }] });
+    const phases = loadPhases(
+      phasesFile([
+        {
+          name: 'marts',
+          steps: [step],
+          outputs: ['m.daily', 'm.weekly'],
+          blueGreen: true,
+          checks: [{ name: 'no negatives', sql: 'SELECT * FROM daily WHERE n < 0' }],
+        },
+      ]),
+    );
+    expect(phases[0]).toMatchObject({
+      outputs: ['m.daily', 'm.weekly'],
+      blueGreen: true,
+      checks: [{ name: 'no negatives', sql: 'SELECT * FROM daily WHERE n < 0' }],
+    });
   });
 
   it('refuses a blue-green phase without outputs, outputs in two schemas, and checks on an in-place phase', () => {
     expect(() => loadPhases(phasesFile([{ name: 'a', steps: [step], blueGreen: true }]))).toThrow(/0\.outputs: a blueGreen phase must list its outputs/);
-    expect(() => loadPhases(phasesFile([{ name: 'a', steps: [step], outputs: ['x.t', 'y.t'], blueGreen: true }]))).toThrow(/output tables must all be in one schema/);
-    expect(() => loadPhases(phasesFile([{ name: 'a', steps: [step], outputs: ['x.t'], checks: [{ name: 'c', sql: 'SELECT 1' }] }]))).toThrow(/0\.checks: checks run on a blue-green build: set blueGreen/);
+    expect(() => loadPhases(phasesFile([{ name: 'a', steps: [step], outputs: ['x.t', 'y.t'], blueGreen: true }]))).toThrow(
+      /output tables must all be in one schema/,
+    );
+    expect(() => loadPhases(phasesFile([{ name: 'a', steps: [step], outputs: ['x.t'], checks: [{ name: 'c', sql: 'SELECT 1' }] }]))).toThrow(
+      /0\.checks: checks run on a blue-green build: set blueGreen/,
+    );
     expect(() => loadPhases(phasesFile([{ name: 'a', steps: [step], outputs: [`${'s'.repeat(41)}.t`], blueGreen: true }]))).toThrow(/at most 40 characters/);
   });
 });

@@ -28,7 +28,9 @@ describe('chaos schedule', () => {
 
   it('handles small limits (no termination to make room, or nothing at all)', () => {
     expect(chaosSchedule(7, { kills: 0, terminations: 0, restarts: 0 })).toEqual([]);
-    const kills = chaosSchedule(7, { kills: 5, terminations: 0, restarts: 1 }).slice(0, 3).map((s) => s.action.kind);
+    const kills = chaosSchedule(7, { kills: 5, terminations: 0, restarts: 1 })
+      .slice(0, 3)
+      .map((s) => s.action.kind);
     expect(kills).toContain('restart');
     expect(kills).toContain('kill');
   });

@@ -27,7 +27,7 @@ describe('pgphase.config.json', () => {
     expect(config.migrateWaitMs).toBe(60_000);
   });
 
-  it('resolves paths in the file from the file\'s folder, not from the working directory', () => {
+  it("resolves paths in the file from the file's folder, not from the working directory", () => {
     const root = project({ migrationsDir: 'db/migrations', phases: 'phases.json' });
     const sub = join(root, 'deep');
     mkdirSync(sub);

@@ -48,7 +48,7 @@ describe('doctor verdicts', () => {
     expect(level({ createRole: false }, 'privileges.roles').level).toBe('warn');
   });
 
-  it('weighs free connection slots against the workers of a run (and the role\'s CONNECTION LIMIT)', () => {
+  it("weighs free connection slots against the workers of a run (and the role's CONNECTION LIMIT)", () => {
     expect(level({ connectionsInUse: 94 }, 'connections').level).toBe('warn'); // 3 free for 5
     expect(level({ connectionsInUse: 96 }, 'connections').level).toBe('fail'); // 1 free
     expect(level({ roleConnLimit: 4, roleConnections: 1 }, 'connections').level).toBe('warn');

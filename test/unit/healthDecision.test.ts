@@ -21,14 +21,27 @@ describe('health decision', () => {
 
   it('throttles on each signal over its threshold, saying which and by how much', () => {
     expect(decideHealth({ ...healthy, replicaLagMs: 3_240 }, t)).toEqual({ state: 'throttle', reason: 'replica lag', message: 'replica lag 3.2 s > 1 s' });
-    expect(decideHealth({ ...healthy, replicaError: 'connection refused' }, t)).toMatchObject({ reason: 'replica lag', message: 'replica lag unknown: connection refused' });
+    expect(decideHealth({ ...healthy, replicaError: 'connection refused' }, t)).toMatchObject({
+      reason: 'replica lag',
+      message: 'replica lag unknown: connection refused',
+    });
     expect(decideHealth({ ...healthy, activeBackends: 26 }, t)).toMatchObject({ state: 'throttle', reason: 'load', message: 'load 26 active backends > 25' });
-    expect(decideHealth({ ...healthy, oldestXact: { pid: 42, ageMs: 301_000 } }, t)).toMatchObject({ reason: 'xmin horizon', message: 'xmin horizon: transaction of pid 42 open 301 s > 300 s' });
+    expect(decideHealth({ ...healthy, oldestXact: { pid: 42, ageMs: 301_000 } }, t)).toMatchObject({
+      reason: 'xmin horizon',
+      message: 'xmin horizon: transaction of pid 42 open 301 s > 300 s',
+    });
     expect(decideHealth({ ...healthy, oldestSlot: { slot: 'etl', xids: 200_000_000 } }, t)).toMatchObject({ reason: 'xmin horizon' });
     expect(decideHealth({ ...healthy, blockedByRunner: 1 }, t)).toMatchObject({ state: 'throttle', reason: 'lock waits' });
-    expect(decideHealth({ ...healthy, wraparoundVacuum: ['raw.games'] }, t)).toMatchObject({ reason: 'wraparound vacuum', message: 'anti-wraparound autovacuum on raw.games' });
+    expect(decideHealth({ ...healthy, wraparoundVacuum: ['raw.games'] }, t)).toMatchObject({
+      reason: 'wraparound vacuum',
+      message: 'anti-wraparound autovacuum on raw.games',
+    });
     expect(decideHealth({ ...healthy, throttleQuery: true }, t)).toMatchObject({ state: 'throttle', reason: 'throttle query' });
-    expect(decideHealth({ ...healthy, pause: { kind: 'operator', reason: 'paused by ops' } }, t)).toMatchObject({ state: 'throttle', reason: 'paused', message: 'paused by ops' });
+    expect(decideHealth({ ...healthy, pause: { kind: 'operator', reason: 'paused by ops' } }, t)).toMatchObject({
+      state: 'throttle',
+      reason: 'paused',
+      message: 'paused by ops',
+    });
   });
 
   it('does not throttle at the threshold itself', () => {
@@ -37,7 +50,11 @@ describe('health decision', () => {
 
   it('stops past a critical threshold, and on a stop-pause (error budget), before anything else', () => {
     const critical = { ...t, criticalLagMs: 60_000, criticalActive: 50, criticalXactAgeMs: 3_600_000 };
-    expect(decideHealth({ ...healthy, replicaLagMs: 61_000, blockedByRunner: 2 }, critical)).toMatchObject({ state: 'stop', reason: 'replica lag', message: 'replica lag 61 s > critical 60 s' });
+    expect(decideHealth({ ...healthy, replicaLagMs: 61_000, blockedByRunner: 2 }, critical)).toMatchObject({
+      state: 'stop',
+      reason: 'replica lag',
+      message: 'replica lag 61 s > critical 60 s',
+    });
     expect(decideHealth({ ...healthy, activeBackends: 51 }, critical)).toMatchObject({ state: 'stop', reason: 'load' });
     expect(decideHealth({ ...healthy, oldestXact: { pid: 7, ageMs: 3_700_000 } }, critical)).toMatchObject({ state: 'stop', reason: 'xmin horizon' });
     expect(decideHealth({ ...healthy, pause: { kind: 'stop', reason: 'error budget' } }, critical)).toMatchObject({ state: 'stop', reason: 'paused' });
@@ -48,7 +65,11 @@ describe('health decision', () => {
     const d = decideHealth({ ...healthy, replicaLagMs: 5_000 }, t);
     const limits = { throttleMs: 60_000, pauseMs: 600_000 };
     expect(withDeadline(d, 0, 60_000, limits)).toBe(d);
-    expect(withDeadline(d, 0, 60_001, limits)).toMatchObject({ state: 'stop', reason: 'replica lag', message: 'throttled for more than 60 s (replica lag 5 s > 1 s)' });
+    expect(withDeadline(d, 0, 60_001, limits)).toMatchObject({
+      state: 'stop',
+      reason: 'replica lag',
+      message: 'throttled for more than 60 s (replica lag 5 s > 1 s)',
+    });
     const paused = decideHealth({ ...healthy, pause: { kind: 'operator', reason: 'paused' } }, t);
     expect(withDeadline(paused, 0, 60_001, limits)).toBe(paused);
     expect(withDeadline(paused, 0, 600_001, limits)).toMatchObject({ state: 'stop' });

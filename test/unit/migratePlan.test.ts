@@ -31,7 +31,7 @@ describe('statement locks (libpg-query)', () => {
       'ALTER TABLE app.t ADD CONSTRAINT fk FOREIGN KEY (id) REFERENCES app.u (id) NOT VALID;',
       'ALTER TABLE app.t VALIDATE CONSTRAINT fk;',
       'ALTER TABLE app.t ALTER COLUMN email TYPE varchar(200);',
-      "CREATE FUNCTION app.f () RETURNS int LANGUAGE sql AS $$ SELECT 1; $$;",
+      'CREATE FUNCTION app.f () RETURNS int LANGUAGE sql AS $$ SELECT 1; $$;',
       "UPDATE app.t SET email = 'é' WHERE id = 1;",
       'DROP INDEX CONCURRENTLY app.t_email;',
       '-- Down Migration',

@@ -31,7 +31,9 @@ describe('new phase scaffold', () => {
       ['score', 's.score::bigint'],
     ]);
     const text = classifyText(spec, cols);
-    expect(text).toMatch(/CREATE OR REPLACE FUNCTION app\.classify_clean_customers \(p_lo bigint, p_hi bigint\) RETURNS TABLE \(\n {2}source_raw_id bigint,\n {2}email text,\n {2}score bigint,\n {2}reason_code text,/);
+    expect(text).toMatch(
+      /CREATE OR REPLACE FUNCTION app\.classify_clean_customers \(p_lo bigint, p_hi bigint\) RETURNS TABLE \(\n {2}source_raw_id bigint,\n {2}email text,\n {2}score bigint,\n {2}reason_code text,/,
+    );
     expect(text).toMatch(/WHERE s\.id BETWEEN p_lo AND p_hi/);
   });
 
@@ -41,13 +43,18 @@ describe('new phase scaffold', () => {
   });
 
   it('the step calls the generic isolation driver with the declared step', () => {
-    expect(stepText(spec)).toContain(`CALL pgphase.isolate('{"source":"app.customers","key":"id","classify":"app.classify_clean_customers","target":"app.clean_customers"}', p_run_id, p_lo, p_hi, rows_in, written, rejected, extras);`);
+    expect(stepText(spec)).toContain(
+      `CALL pgphase.isolate('{"source":"app.customers","key":"id","classify":"app.classify_clean_customers","target":"app.clean_customers"}', p_run_id, p_lo, p_hi, rows_in, written, rejected, extras);`,
+    );
   });
 });
 
 describe('DATABASE_URL problems', () => {
   it('tells a port out of range from a character that needs percent-encoding, never echoing the URL', () => {
-    expect(urlProblem('postgres://u:secret@h:99999/d')).toMatchObject({ message: expect.stringMatching(/port 99999 is out of range/), hint: expect.stringMatching(/1 to 65535/) });
+    expect(urlProblem('postgres://u:secret@h:99999/d')).toMatchObject({
+      message: expect.stringMatching(/port 99999 is out of range/),
+      hint: expect.stringMatching(/1 to 65535/),
+    });
     expect(urlProblem('postgres://u:se#cret@h:5432/d')!.hint).toMatch(/Percent-encode/);
     expect(JSON.stringify(urlProblem('postgres://u:secret@h:99999/d'))).not.toContain('secret');
     expect(urlProblem('postgres://u:secret@h:5432/d')).toBeUndefined();

@@ -1,10 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  planPartitions,
-  type KeyRange,
-  type PlanInput,
-} from '../../runner/plan/planPartitions.js';
+import { planPartitions, type KeyRange, type PlanInput } from '../../runner/plan/planPartitions.js';
 
 /** Asserts the plan covers [min, max] exactly once, in order, without gaps or overlaps. */
 function expectExactCover(plan: readonly KeyRange[], min: bigint, max: bigint): void {
@@ -78,9 +74,7 @@ describe('planPartitions', () => {
   });
 
   it('plans one partition for a one-row table', () => {
-    expect(planPartitions({ keySpace: { min: 42n, max: 42n }, estimatedRows: 1, partitions: 8 })).toEqual([
-      { lo: 42n, hi: 42n },
-    ]);
+    expect(planPartitions({ keySpace: { min: 42n, max: 42n }, estimatedRows: 1, partitions: 8 })).toEqual([{ lo: 42n, hi: 42n }]);
   });
 
   it('plans no more partitions than estimated rows', () => {
@@ -131,10 +125,7 @@ describe('planPartitions', () => {
   it('follows the rows, not the key widths, across a huge gap', () => {
     // 1000 rows at keys 1..1000, then 10 rows at 10^12 + 1..10: equal widths would put every row
     // of the dense run in partition one.
-    const keys = [
-      ...Array.from({ length: 1000 }, (_, i) => BigInt(i + 1)),
-      ...Array.from({ length: 10 }, (_, i) => 10n ** 12n + BigInt(i + 1)),
-    ];
+    const keys = [...Array.from({ length: 1000 }, (_, i) => BigInt(i + 1)), ...Array.from({ length: 10 }, (_, i) => 10n ** 12n + BigInt(i + 1))];
     const input: PlanInput = {
       keySpace: { min: 1n, max: keys[keys.length - 1]! },
       estimatedRows: keys.length,
@@ -223,22 +214,17 @@ describe('planPartitions', () => {
 
   it('balances skewed keys within 2x of the mean from equi-depth bounds (property)', () => {
     fc.assert(
-      fc.property(
-        fc.integer(),
-        fc.integer({ min: 2, max: 24 }),
-        fc.constantFrom(-(2n ** 40n), 0n, 2n ** 60n),
-        (seed, partitions, start) => {
-          const keys = skewedKeys(20_000, seed, start);
-          const plan = planPartitions({
-            keySpace: { min: keys[0]!, max: keys[keys.length - 1]! },
-            estimatedRows: keys.length,
-            partitions,
-            samples: histogramBounds(keys, 101),
-          });
-          expect(plan).toHaveLength(partitions);
-          expectBalanced(countsPer(plan, keys), 2);
-        },
-      ),
+      fc.property(fc.integer(), fc.integer({ min: 2, max: 24 }), fc.constantFrom(-(2n ** 40n), 0n, 2n ** 60n), (seed, partitions, start) => {
+        const keys = skewedKeys(20_000, seed, start);
+        const plan = planPartitions({
+          keySpace: { min: keys[0]!, max: keys[keys.length - 1]! },
+          estimatedRows: keys.length,
+          partitions,
+          samples: histogramBounds(keys, 101),
+        });
+        expect(plan).toHaveLength(partitions);
+        expectBalanced(countsPer(plan, keys), 2);
+      }),
       { numRuns: 25 },
     );
   });

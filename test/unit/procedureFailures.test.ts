@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { createdObject, explainFailures, type FailedFile, missingObject } from '../../runner/migrate/procedureFailures.js';
 
-const file = (name: string, text: string, message: string): FailedFile => ({ file: name, text, message, described: `procedures/${name}:1:1: ${message}\n  1 | ...` });
+const file = (name: string, text: string, message: string): FailedFile => ({
+  file: name,
+  text,
+  message,
+  described: `procedures/${name}:1:1: ${message}\n  1 | ...`,
+});
 
 describe('procedure failures, root cause first', () => {
   it('reads the missing object of each kind of error, and the object a file creates', () => {
@@ -14,8 +19,16 @@ describe('procedure failures, root cause first', () => {
   });
 
   it('names the file whose own statement fails, and the file that needs its object as a chain', () => {
-    const parse = file('staging_parse_timestamp.sql', 'CREATE OR REPLACE FUNCTION staging.parse_timestamp (p text)', 'function pg_input_is_valid(text, unknown) does not exist');
-    const games = file('staging_classify_games.sql', 'CREATE OR REPLACE PROCEDURE staging.classify_games ()', 'function staging.parse_timestamp(text) does not exist');
+    const parse = file(
+      'staging_parse_timestamp.sql',
+      'CREATE OR REPLACE FUNCTION staging.parse_timestamp (p text)',
+      'function pg_input_is_valid(text, unknown) does not exist',
+    );
+    const games = file(
+      'staging_classify_games.sql',
+      'CREATE OR REPLACE PROCEDURE staging.classify_games ()',
+      'function staging.parse_timestamp(text) does not exist',
+    );
     const report = explainFailures([games, parse]);
     expect(report.roots.map((r) => r.file)).toEqual(['staging_parse_timestamp.sql']);
     expect(report.chains).toEqual([

@@ -7,7 +7,22 @@ const hostile = '</script><script>alert(1)</script><!--';
 const data: ReportData = {
   run: { id: '3', status: 'failed', phases: ['staging'], start: 0, end: 5_000 },
   tables: [{ phase: 'staging', table: hostile, rowsIn: 1, staged: 0, quarantined: 1, batches: 1, retries: 0 }],
-  samples: [{ phase: 'staging', table: hostile, partition: '1', worker: 'w', t: 1_000, rows: 1, staged: 0, quarantined: 1, ms: 5, size: 100, retries: 0, retrySqlstate: null }],
+  samples: [
+    {
+      phase: 'staging',
+      table: hostile,
+      partition: '1',
+      worker: 'w',
+      t: 1_000,
+      rows: 1,
+      staged: 0,
+      quarantined: 1,
+      ms: 5,
+      size: 100,
+      retries: 0,
+      retrySqlstate: null,
+    },
+  ],
   throttle: [],
   partitions: [],
   errors: [],

@@ -4,7 +4,19 @@ import type { ReportData, ReportSample } from '../../runner/report/reportData.js
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 const sample = (table: string, t: number, rows: number, extra: Partial<ReportSample> = {}): ReportSample => ({
-  phase: 'staging', table, partition: '1', worker: 'w1', t: T0 + t, rows, staged: rows, quarantined: 0, ms: 100, size: 500, retries: 0, retrySqlstate: null, ...extra,
+  phase: 'staging',
+  table,
+  partition: '1',
+  worker: 'w1',
+  t: T0 + t,
+  rows,
+  staged: rows,
+  quarantined: 0,
+  ms: 100,
+  size: 500,
+  retries: 0,
+  retrySqlstate: null,
+  ...extra,
 });
 const data = (samples: ReportSample[], extra: Partial<ReportData> = {}): ReportData => ({
   run: { id: '7', status: 'done', phases: ['staging'], start: T0, end: T0 + 60_000 },
@@ -12,7 +24,12 @@ const data = (samples: ReportSample[], extra: Partial<ReportData> = {}): ReportD
     { phase: 'staging', table: 'raw.a', rowsIn: 0, staged: 0, quarantined: 0, batches: 0, retries: 0 },
     { phase: 'staging', table: 'raw.b', rowsIn: 0, staged: 0, quarantined: 0, batches: 0, retries: 0 },
   ],
-  samples, throttle: [], partitions: [], errors: [], quarantine: [], ...extra,
+  samples,
+  throttle: [],
+  partitions: [],
+  errors: [],
+  quarantine: [],
+  ...extra,
 });
 
 describe('report charts', () => {
@@ -29,7 +46,7 @@ describe('report charts', () => {
     }
   });
 
-  it('a table with no samples has no points; gaps inside a table\'s span are zero throughput', () => {
+  it("a table with no samples has no points; gaps inside a table's span are zero throughput", () => {
     const charts = buildCharts(data([sample('raw.a', 0, 10), sample('raw.a', 30_000, 10)]));
     const [a, b] = charts.time.find((c) => c.id === 'throughput')!.series;
     expect(b!.values.every((v) => v === null)).toBe(true);
@@ -45,15 +62,35 @@ describe('report charts', () => {
   });
 
   it('merges overlapping throttle periods of one reason, keeps reasons apart', () => {
-    expect(mergeThrottle([
-      { reason: 'lag', start: 0, end: 10 }, { reason: 'lag', start: 5, end: 20 }, { reason: 'lag', start: 30, end: 40 }, { reason: 'load', start: 8, end: 9 },
-    ])).toEqual([{ reason: 'lag', start: 0, end: 20 }, { reason: 'lag', start: 30, end: 40 }, { reason: 'load', start: 8, end: 9 }]);
+    expect(
+      mergeThrottle([
+        { reason: 'lag', start: 0, end: 10 },
+        { reason: 'lag', start: 5, end: 20 },
+        { reason: 'lag', start: 30, end: 40 },
+        { reason: 'load', start: 8, end: 9 },
+      ]),
+    ).toEqual([
+      { reason: 'lag', start: 0, end: 20 },
+      { reason: 'lag', start: 30, end: 40 },
+      { reason: 'load', start: 8, end: 9 },
+    ]);
   });
 
   it('quarantine: one category per reason and table, each table its own series', () => {
-    const charts = buildCharts(data([], { quarantine: [{ reason: 'bad', table: 'raw.b', rows: 5 }, { reason: 'bad', table: 'raw.a', rows: 3 }, { reason: 'odd', table: 'raw.a', rows: 9 }] }));
+    const charts = buildCharts(
+      data([], {
+        quarantine: [
+          { reason: 'bad', table: 'raw.b', rows: 5 },
+          { reason: 'bad', table: 'raw.a', rows: 3 },
+          { reason: 'odd', table: 'raw.a', rows: 9 },
+        ],
+      }),
+    );
     expect(charts.quarantine.labels).toEqual(['odd · raw.a', 'bad · raw.a', 'bad · raw.b']);
-    expect(charts.quarantine.series).toEqual([{ table: 'raw.a', rows: [9, 3, null] }, { table: 'raw.b', rows: [null, null, 5] }]);
+    expect(charts.quarantine.series).toEqual([
+      { table: 'raw.a', rows: [9, 3, null] },
+      { table: 'raw.b', rows: [null, null, 5] },
+    ]);
   });
 
   it('a run without samples (older than them, or just started) still charts: empty series, no throw', () => {

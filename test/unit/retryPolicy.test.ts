@@ -1,12 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ConnectionError, PgphaseError, wrapError } from '../../runner/errors.js';
-import {
-  backoffMs,
-  classifyError,
-  decideRetry,
-  type RetryContext,
-} from '../../runner/plan/retryPolicy.js';
+import { backoffMs, classifyError, decideRetry, type RetryContext } from '../../runner/plan/retryPolicy.js';
 
 /** Shaped like pg's DatabaseError: an Error with a `code` (the SQLSTATE) and a severity. */
 function pgError(code: string, message = `error ${code}`): Error {
@@ -117,9 +112,7 @@ describe('classifyError', () => {
     expect(classifyError(wrapError(nodeError('EPIPE'), 'batch 3'))).toBe('transient');
     expect(classifyError(new ConnectionError('bad password', { cause: pgError('28P01') }))).toBe('permanent');
     expect(classifyError(new PgphaseError('wrapped', { sqlstate: '40P01' }))).toBe('transient');
-    expect(classifyError(new Error('outer', { cause: new Error('inner', { cause: nodeError('ECONNRESET') }) }))).toBe(
-      'transient',
-    );
+    expect(classifyError(new Error('outer', { cause: new Error('inner', { cause: nodeError('ECONNRESET') }) }))).toBe('transient');
   });
 
   it('survives a cause cycle', () => {

@@ -12,14 +12,44 @@ const parse = (args: string[]) => {
 describe('run production flags', () => {
   it('defaults: gate on with the documented thresholds, no budget', () => {
     const s = parse([]);
-    expect(s.health).toMatchObject({ enabled: true, intervalMs: 1_000, throttleTimeoutMs: 3_600_000, throttleQuery: null, replicas: [], thresholds: DEFAULT_THRESHOLDS });
+    expect(s.health).toMatchObject({
+      enabled: true,
+      intervalMs: 1_000,
+      throttleTimeoutMs: 3_600_000,
+      throttleQuery: null,
+      replicas: [],
+      thresholds: DEFAULT_THRESHOLDS,
+    });
     expect(s.budget).toEqual({ maxQuarantineRate: null, minRows: 1_000, maxFailedPartitions: null });
     expect(s.maxWorkers).toBeUndefined();
   });
 
   it('reads every flag, replicas repeated', () => {
-    const s = parse(['--no-health-gate', '--max-lag', '5000', '--critical-lag', '60000', '--replica', 'postgres://a', '--replica', 'postgres://b', '--max-quarantine-rate', '0.05', '--max-failed-partitions', '0', '--throttle-query', 'SELECT true', '--max-workers', '8']);
-    expect(s.health).toMatchObject({ enabled: false, throttleQuery: 'SELECT true', replicas: ['postgres://a', 'postgres://b'], thresholds: { maxLagMs: 5_000, criticalLagMs: 60_000 } });
+    const s = parse([
+      '--no-health-gate',
+      '--max-lag',
+      '5000',
+      '--critical-lag',
+      '60000',
+      '--replica',
+      'postgres://a',
+      '--replica',
+      'postgres://b',
+      '--max-quarantine-rate',
+      '0.05',
+      '--max-failed-partitions',
+      '0',
+      '--throttle-query',
+      'SELECT true',
+      '--max-workers',
+      '8',
+    ]);
+    expect(s.health).toMatchObject({
+      enabled: false,
+      throttleQuery: 'SELECT true',
+      replicas: ['postgres://a', 'postgres://b'],
+      thresholds: { maxLagMs: 5_000, criticalLagMs: 60_000 },
+    });
     expect(s.budget).toMatchObject({ maxQuarantineRate: 0.05, maxFailedPartitions: 0 });
     expect(s.maxWorkers).toBe(8);
   });

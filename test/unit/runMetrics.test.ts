@@ -38,6 +38,11 @@ describe('run metrics', () => {
     expect(s.value('pgphase_run_status', { status: 'starting' })).toBe(1);
     metrics.setState('failed');
     const after = parseScrape(await metrics.registry.metrics());
-    expect(after.samples('pgphase_run_status').filter((x) => x.value === 1).map((x) => x.labels.status)).toEqual(['failed']);
+    expect(
+      after
+        .samples('pgphase_run_status')
+        .filter((x) => x.value === 1)
+        .map((x) => x.labels.status),
+    ).toEqual(['failed']);
   });
 });

@@ -56,11 +56,15 @@ describe('pgphase new', () => {
     init(root);
     const config = parseConfig({}, root);
     newMigration(config, 'create_customers');
-    expect(() => newMigration(config, 'create_customers')).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringMatching(/already exists: 0001_create_customers\.sql/) }));
+    expect(() => newMigration(config, 'create_customers')).toThrow(
+      expect.objectContaining({ exitCode: 2, message: expect.stringMatching(/already exists: 0001_create_customers\.sql/) }),
+    );
     expect(() => newMigration(config, 'Bad Name')).toThrow(expect.objectContaining({ exitCode: 2 }));
     newProcedure(config, 'app.refresh');
     expect(() => newProcedure(config, 'app.refresh')).toThrow(/app_refresh\.sql already exists/);
     expect(() => newProcedure(config, 'refresh')).toThrow(/schema\.name/);
-    expect(() => newMigration(parseConfig({ migrationsDir: 'nope' }, root), 'x')).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringMatching(/setting migrationsDir/) }));
+    expect(() => newMigration(parseConfig({ migrationsDir: 'nope' }, root), 'x')).toThrow(
+      expect.objectContaining({ exitCode: 2, message: expect.stringMatching(/setting migrationsDir/) }),
+    );
   });
 });

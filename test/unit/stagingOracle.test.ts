@@ -8,7 +8,12 @@ const at = (iso: string) => BigInt(Date.parse(iso)) * US;
 describe('the staging oracle', () => {
   it('reads prices, lines, books and teams as the documents say', () => {
     expect([oddsOf(' +130 '), oddsOf('-110'), oddsOf('99'), oddsOf('-0110'), oddsOf('1e3')]).toEqual([130, -110, null, null, null]);
-    expect([oddsReason('50'), oddsReason('-0110'), oddsReason('abc'), oddsReason('  ')]).toEqual(['odds_out_of_range', ['odds_out_of_range', 'invalid_odds'], 'invalid_odds', 'missing_field']);
+    expect([oddsReason('50'), oddsReason('-0110'), oddsReason('abc'), oddsReason('  ')]).toEqual([
+      'odds_out_of_range',
+      ['odds_out_of_range', 'invalid_odds'],
+      'invalid_odds',
+      'missing_field',
+    ]);
     expect([lineOf('-1.5'), lineOf(' 8.25 '), lineOf('1,5')]).toEqual([-1500, 8250, null]);
     expect([bookKey(' Draft-Kings '), bookKey('b;d')]).toEqual(['draftkings', null]);
     expect([team('  New  York '), team('X'), team('a;b')]).toEqual(['New York', null, null]);
@@ -20,7 +25,14 @@ describe('the staging oracle', () => {
       ['2024-06-01T23:05:00Z', at('2024-06-01T23:05:00Z')],
       ['@2024-03-01 00:00:00+00', at('2024-03-01T00:00:00Z')],
     ]);
-    const row = (id: string, home: string) => ({ id, external_game_id: ' G1 ', home_team: home, away_team: 'BOS', game_start: '2024-06-01T23:05:00Z', ingested_at: '2024-03-01 00:00:00+00' });
+    const row = (id: string, home: string) => ({
+      id,
+      external_game_id: ' G1 ',
+      home_team: home,
+      away_team: 'BOS',
+      game_start: '2024-06-01T23:05:00Z',
+      ingested_at: '2024-03-01 00:00:00+00',
+    });
     const out = judgeGames([row('1', 'BOS'), row('2', 'NYY'), row('3', 'NYY')], times);
     expect(out.get('1')).toEqual({ kind: 'quarantined', reasons: ['same_teams'] });
     expect(out.get('2')).toMatchObject({ kind: 'staged', values: { external_game_id: 'G1', home_team: 'NYY' } });
@@ -34,10 +46,22 @@ describe('the staging oracle', () => {
       ['2024-06-03T23:05:00Z', at('2024-06-03T23:05:00Z')],
       ['2024-06-01T23:30:00Z', at('2024-06-01T23:30:00Z')],
     ]);
-    const row = (id: string, game: string, captured: string, book = 'DK') => ({ id, external_game_id: game, sportsbook: book, home_odds: '-120', away_odds: '+110', captured_at: captured });
+    const row = (id: string, game: string, captured: string, book = 'DK') => ({
+      id,
+      external_game_id: game,
+      sportsbook: book,
+      home_odds: '-120',
+      away_odds: '+110',
+      captured_at: captured,
+    });
     const out = judgeMarket(
       'moneylines',
-      [row('1', 'G9', '2024-06-01T22:00:00Z'), row('2', 'G1', '2024-06-03T23:05:00Z'), row('3', 'G1', '2024-06-01T23:30:00Z'), row('4', 'G1', '2024-06-01T23:30:00Z', ' dk ')],
+      [
+        row('1', 'G9', '2024-06-01T22:00:00Z'),
+        row('2', 'G1', '2024-06-03T23:05:00Z'),
+        row('3', 'G1', '2024-06-01T23:30:00Z'),
+        row('4', 'G1', '2024-06-01T23:30:00Z', ' dk '),
+      ],
       times,
       new Map([['G1', start]]),
       new Map([['dk', 'DraftKings']]),
