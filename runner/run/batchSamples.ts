@@ -33,8 +33,8 @@ export async function insertBatchSample(
 }
 
 /**
- * Whether this role can write samples (and throttle periods). A runner role set up by migration
- * 0009 can; a DBA's own role may not have been granted them, and then the run goes on without
+ * Whether this role can write samples (and throttle periods). A runner role granted by
+ * pgphase.grant_runner can; a DBA's own role may not have been granted them, and then the run goes on without
  * samples (the caller warns) rather than failing every batch on a report's data.
  */
 export async function canWriteSamples(client: pg.ClientBase): Promise<boolean> {

@@ -164,7 +164,7 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
     const samples = await ledger(canWriteSamples);
     if (!samples)
       log.warn(
-        'this role cannot write pgphase.batch_samples / throttle_events: the run goes on, but `pgphase report --html` will have no series for it (see migrations/0009_grant_report_samples.sql)',
+        'this role cannot write pgphase.batch_samples / throttle_events: the run goes on, but `pgphase report --html` will have no series for it (an administrator can run SELECT pgphase.grant_runner(role))',
       );
     const throttle = recordThrottlePeriods(
       stats,

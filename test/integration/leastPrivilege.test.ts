@@ -169,8 +169,8 @@ describe('a member of pgphase_runner', () => {
     expect(await sqlstateOf(url, `UPDATE pgphase.runs SET status = status`)).toBeNull();
     expect(await sqlstateOf(url, 'SELECT count(*) FROM pgphase.batch_samples')).toBeNull();
     expect(await sqlstateOf(url, 'DELETE FROM pgphase.batch_samples')).toBe('42501');
-    // It may read and write pgphase's run controls (pause, tune, heartbeats: migration 0011) and
-    // its report series (0009)...
+    // It may read and write pgphase's run controls (pause, tune, heartbeats) and its report
+    // series (pgphase.grant_runner, framework file 0050)...
     expect(await sqlstateOf(url, 'SELECT * FROM pgphase.run_control')).toBeNull();
     // ...but not pgphase's migration bookkeeping: `status` says which role it needs.
     const status = await runCli(['status'], { DATABASE_URL: url });
@@ -180,7 +180,7 @@ describe('a member of pgphase_runner', () => {
   });
 });
 
-describe('a runner role without the grants of migration 0009', () => {
+describe('a runner role without the report series grants', () => {
   let db: TestDatabase;
   const login = `pgphase_t_nos_${randomBytes(4).toString('hex')}`;
   beforeAll(async () => {
@@ -243,8 +243,8 @@ describe('migration 0008 with other role names', () => {
     );
     expect(privileges).toEqual({ ledger: true, read_raw: true, write_raw: false, truncate: false, owner: migrator });
 
-    const { reverted } = await down({ url: db.url, config, count: 4 });
-    expect(reverted).toEqual(['0011_runner_controls', '0010_framework_state', '0009_grant_report_samples', '0008_roles']);
+    const { reverted } = await down({ url: db.url, config, count: 2 });
+    expect(reverted).toEqual(['0010_framework_state', '0008_roles']);
     expect(await db.query(`SELECT role_name FROM pgphase.runner_roles`)).toEqual([]);
     const [me] = await db.query<{ me: string }>(`SELECT current_user AS me`);
     const left = await db.query(
