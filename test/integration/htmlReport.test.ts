@@ -174,7 +174,8 @@ describe('the HTML report of a run shared by two runner processes', () => {
     db = await createTestDatabase();
     dir = await mkdtemp(join(tmpdir(), 'pgphase-report-'));
     await setUpFixture(db, 20_000);
-    await db.query(`ALTER DATABASE ${db.name} SET fixture.sleep_ms = 30`);
+    // Slow enough (100 batches of at least 100 ms) that the second process, however slow to start, joins in.
+    await db.query(`ALTER DATABASE ${db.name} SET fixture.sleep_ms = 100`);
   });
   afterAll(async () => {
     await db.drop();
