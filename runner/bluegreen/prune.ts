@@ -12,6 +12,7 @@ import type { BlueGreenTarget } from './names.js';
 import { dropParked } from './shadow.js';
 import type { SwapOptions } from './swap.js';
 import { phaseVersions, setState } from './versions.js';
+import { sleep as realSleep } from '../sleep.js';
 
 export interface PruneResult {
   readonly phase: string;
@@ -20,7 +21,7 @@ export interface PruneResult {
 
 export async function prune(client: pg.ClientBase, target: BlueGreenTarget, options: SwapOptions): Promise<PruneResult> {
   const log = options.log ?? silentLog;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const sleep = options.sleep ?? realSleep;
   for (let n = 0; ; n++) {
     try {
       return await transaction(client, async () => {

@@ -14,6 +14,7 @@ import { lockBackoffMs } from '../migrate/migrate.js';
 import { refuseDependents } from './dependents.js';
 import { type BlueGreenTarget, parkedSchema } from './names.js';
 import { phaseVersions, setState, type Version } from './versions.js';
+import { sleep as realSleep } from '../sleep.js';
 
 export interface SwapOptions {
   /** How long the swap may wait for its locks, per attempt. */
@@ -148,7 +149,7 @@ async function blockers(c: pg.ClientBase, target: BlueGreenTarget): Promise<stri
 /** Runs a promote or rollback on the retry ladder. */
 export async function swap(client: pg.ClientBase, target: BlueGreenTarget, kind: 'promote' | 'rollback', options: SwapOptions): Promise<SwapResult> {
   const log = options.log ?? silentLog;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const sleep = options.sleep ?? realSleep;
   const started = performance.now();
   for (let n = 0; ; n++) {
     try {

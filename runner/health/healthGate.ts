@@ -15,6 +15,7 @@ import { addThrottled, endRunner, heartbeat, registerRunner, type RunControl, se
 import type { RunStats } from '../run/stats.js';
 import { decideHealth, type HealthDecision, type HealthStop, type HealthThresholds, withDeadline } from './healthDecision.js';
 import { probeHealth, type ProbeTarget } from './healthProbe.js';
+import { sleep } from '../sleep.js';
 
 /** Class id of the shared advisory lock a live runner process holds on its run. */
 export const RUN_ALIVE_LOCK_CLASS = 0x7067_7061;
@@ -35,8 +36,6 @@ export interface GateOptions {
   /** Workers this process runs now (for the heartbeat). */
   readonly workers: () => number;
 }
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export class HealthGate {
   /** The run's control row as last read (pause, tuned limits). */
