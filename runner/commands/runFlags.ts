@@ -39,6 +39,11 @@ export function addProductionFlags(cmd: Command): Command {
       String(DEFAULT_THRESHOLDS.maxXactAgeMs),
     )
     .option('--critical-xact-age <ms>', 'stop the run when it is older than this (default: never)')
+    .option(
+      '--max-slot-xids <n>',
+      "throttle while a replication slot's xmin holds the horizon back by more transactions than this",
+      String(DEFAULT_THRESHOLDS.maxSlotXids),
+    )
     .option('--throttle-query <sql>', 'a query run before batches; true in its first column pauses the run')
     .option('--health-interval <ms>', 'read the health signals at most this often', '1000')
     .option('--throttle-timeout <ms>', 'stop the run (resumable) when throttled this long without a break', '3600000')
@@ -63,6 +68,7 @@ export function parseProductionFlags(o: Record<string, unknown>): ProductionSett
     criticalActive: whole('--critical-active', o.criticalActive, 0, 1_000_000) ?? null,
     maxXactAgeMs: whole('--max-xact-age', o.maxXactAge, 0, MAX_MS)!,
     criticalXactAgeMs: whole('--critical-xact-age', o.criticalXactAge, 0, MAX_MS) ?? null,
+    maxSlotXids: whole('--max-slot-xids', o.maxSlotXids, 0, 2_147_483_647)!,
   };
   const query = o.throttleQuery as string | undefined;
   if (query !== undefined && !query.trim()) throw new UsageError('--throttle-query is empty');

