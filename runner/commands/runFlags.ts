@@ -41,7 +41,7 @@ export function addProductionFlags(cmd: Command): Command {
     .option('--critical-xact-age <ms>', 'stop the run when it is older than this (default: never)')
     .option(
       '--max-slot-xids <n>',
-      "throttle while a replication slot's xmin holds the horizon back by more transactions than this",
+      'throttle while a standby (its replication slot, or hot_standby_feedback without one) holds the xmin horizon back by more transactions than this',
       String(DEFAULT_THRESHOLDS.maxSlotXids),
     )
     .option('--throttle-query <sql>', 'a query run before batches; true in its first column pauses the run')

@@ -19,8 +19,12 @@ export interface HealthSample {
   readonly activeBackends: number;
   /** The oldest transaction (not a runner's) holding back this database's xmin horizon. */
   readonly oldestXact: { readonly pid: number; readonly ageMs: number } | null;
-  /** The replication slot holding back the horizon the most, with its xmin age in transactions. */
-  readonly oldestSlot: { readonly slot: string; readonly xids: number } | null;
+  /**
+   * The standby holding back the horizon the most through hot_standby_feedback, by its
+   * replication slot or its walsender (`replication slot s1`, `standby b (hot_standby_feedback,
+   * no slot)`), with the age of that xmin in transactions.
+   */
+  readonly oldestSlot: { readonly holder: string; readonly xids: number } | null;
   /** Sessions waiting on a lock that a runner session holds. */
   readonly blockedByRunner: number;
   /** Tables of the phase under an anti-wraparound autovacuum. */
@@ -44,7 +48,7 @@ export interface HealthThresholds {
   readonly maxXactAgeMs: number;
   /** Stop when it is older than this; null = never. Default null. */
   readonly criticalXactAgeMs: number | null;
-  /** Throttle while a replication slot holds the horizon back by more transactions than this. Default 100 000 000. */
+  /** Throttle while a standby (its slot or its walsender) holds the horizon back by more transactions than this. Default 100 000 000. */
   readonly maxSlotXids: number;
 }
 
@@ -101,7 +105,7 @@ export function decideHealth(s: HealthSample, t: HealthThresholds): HealthDecisi
     return {
       state: 'throttle',
       reason: 'xmin horizon',
-      message: `xmin horizon: replication slot ${s.oldestSlot.slot} holds ${s.oldestSlot.xids} transactions > ${t.maxSlotXids}`,
+      message: `xmin horizon: ${s.oldestSlot.holder} holds ${s.oldestSlot.xids} transactions > ${t.maxSlotXids}`,
     };
   }
   if (s.wraparoundVacuum.length > 0) {

@@ -6,10 +6,12 @@
  * application_name, `pgphase run <host>:<pid>`, which the runner sets on every connection.
  * Without pg_monitor (or pg_read_all_stats) a role sees other users' sessions without state or
  * application_name: load and lock waits then count only its own; `pgphase doctor` says so.
- * Replication slots count by their `xmin` only, in every database (the slots' horizon is global):
- * that is what a standby's hot_standby_feedback holds, and it keeps the dead rows of every table.
- * A logical slot's `catalog_xmin` holds back vacuum of the system catalogs only, which the
- * phase's batches hardly touch; waiting would not help it, so it does not throttle.
+ * Standbys count by the xmin their hot_standby_feedback holds on the primary, which keeps the
+ * dead rows of every table in every database: a replication slot's `xmin`, or, for a standby
+ * without a slot, its walsender's `backend_xmin` (pg_stat_replication; a walsender is not a
+ * client backend, so the oldest-transaction signal never sees it). A logical slot's
+ * `catalog_xmin` holds back vacuum of the system catalogs only, which the phase's batches hardly
+ * touch; waiting would not help it, so it does not throttle.
  */
 import pg from 'pg';
 import { CONTROL_COLUMNS, type RunControl } from '../run/control.js';
@@ -28,8 +30,12 @@ SELECT
   (SELECT json_build_object('pid', pid, 'ageMs', extract(epoch FROM now() - xact_start) * 1000) FROM a
     WHERE datname = current_database() AND xact_start IS NOT NULL AND (backend_xmin IS NOT NULL OR backend_xid IS NOT NULL) AND NOT runner
     ORDER BY xact_start LIMIT 1) AS oldest_xact,
-  (SELECT json_build_object('slot', slot_name, 'xids', age(xmin)) FROM pg_replication_slots
-    WHERE xmin IS NOT NULL ORDER BY age(xmin) DESC LIMIT 1) AS oldest_slot,
+  (SELECT json_build_object('holder', holder, 'xids', xids) FROM (
+      SELECT 'replication slot ' || slot_name AS holder, age(xmin) AS xids FROM pg_replication_slots WHERE xmin IS NOT NULL
+      UNION ALL
+      SELECT 'standby ' || application_name || ' (hot_standby_feedback, no slot)', age(backend_xmin) FROM pg_stat_replication
+       WHERE backend_xmin IS NOT NULL) h
+    ORDER BY xids DESC LIMIT 1) AS oldest_slot,
   (SELECT count(*)::int FROM a w WHERE w.wait_event_type = 'Lock' AND NOT w.runner
       AND EXISTS (SELECT 1 FROM a r WHERE r.runner AND r.pid = ANY (pg_blocking_pids(w.pid)))) AS blocked,
   (SELECT coalesce(array_agg(v.relid::regclass::text ORDER BY 1), '{}') FROM pg_stat_progress_vacuum v
@@ -91,7 +97,7 @@ export async function probeHealth(primary: pg.ClientBase, replicas: readonly pg.
     lag_ms: number | null;
     active: number;
     oldest_xact: { pid: number; ageMs: number } | null;
-    oldest_slot: { slot: string; xids: number } | null;
+    oldest_slot: { holder: string; xids: number } | null;
     blocked: number;
     wraparound: string[];
     control: RunControl | null;

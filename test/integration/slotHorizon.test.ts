@@ -4,8 +4,9 @@
  * transaction left open on the standby pins the slot's xmin, and once more transactions than
  * --max-slot-xids have gone by (burnt cheaply, one committed transaction each) the runner
  * throttles with `xmin horizon` until the standby's transaction ends, then finishes with every
- * row copied once. A logical slot holds only catalog_xmin (vacuum of the system catalogs): it
- * does not hold the phase back, however old.
+ * row copied once. A second standby with hot_standby_feedback but no slot holds the horizon
+ * through its walsender's backend_xmin: the same. A logical slot holds only catalog_xmin (vacuum
+ * of the system catalogs): it does not hold the phase back, however old.
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,6 +24,8 @@ describe('replication slots and the xmin horizon', () => {
   let primary: DedicatedServer;
   let replica: Replica;
   let standby: pg.Client;
+  let slotless: Replica;
+  let slotlessStandby: pg.Client;
   const q = async <R extends pg.QueryResultRow>(sql: string) => (await primary.client.query<R>(sql)).rows;
 
   beforeAll(async () => {
@@ -40,10 +43,20 @@ describe('replication slots and the xmin horizon', () => {
     });
     standby = new pg.Client({ connectionString: replica.url, application_name: 'standby report' });
     await standby.connect();
+    slotless = await startReplica(primary.server, {
+      port: await freePort(),
+      name: 'slotless',
+      packageName: packageOfMajor(primary.major),
+      settings: { hot_standby_feedback: 'on', wal_receiver_status_interval: '1s' },
+    });
+    slotlessStandby = new pg.Client({ connectionString: slotless.url, application_name: 'standby report' });
+    await slotlessStandby.connect();
   }, 120_000);
   afterAll(async () => {
     await standby?.end().catch(() => {});
+    await slotlessStandby?.end().catch(() => {});
     await replica?.stop();
+    await slotless?.stop();
     await primary?.stop();
   });
 
@@ -71,6 +84,10 @@ describe('replication slots and the xmin horizon', () => {
     await q('CALL burn_xids(3000)');
     const [slot] = await q<{ xids: number }>(`SELECT age(xmin)::int AS xids FROM pg_replication_slots WHERE slot_name = '${SLOT}'`);
     expect(slot!.xids).toBeGreaterThan(3_000);
+    await until(
+      async () => (await q(`SELECT 1 FROM pg_stat_replication WHERE application_name = 'slotless' AND age(backend_xmin) < 1000`)).length > 0,
+      'the other standby to follow',
+    );
 
     const done = run({ thresholds: { ...DEFAULT_THRESHOLDS, maxSlotXids: 1_000, maxLagMs: 600_000 } });
     try {
@@ -90,6 +107,36 @@ describe('replication slots and the xmin horizon', () => {
     expect(await copied()).toEqual({ n: ROWS, d: ROWS });
   });
 
+  it("throttles while a standby without a slot holds the horizon through hot_standby_feedback (the walsender's xmin)", async () => {
+    await q('TRUNCATE fixture.dst');
+    await slotlessStandby.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+    await slotlessStandby.query('SELECT count(*) FROM fixture.src');
+    await until(
+      async () => (await q(`SELECT 1 FROM pg_stat_replication WHERE application_name = 'slotless' AND backend_xmin IS NOT NULL`)).length > 0,
+      'the feedback',
+    );
+    await q('CALL burn_xids(3000)');
+    await until(
+      async () => (await q(`SELECT 1 FROM pg_replication_slots WHERE slot_name = '${SLOT}' AND age(xmin) < 1000`)).length > 0,
+      'the slot standby to follow',
+    );
+    const [walsender] = await q<{ xids: number }>(`SELECT age(backend_xmin)::int AS xids FROM pg_stat_replication WHERE application_name = 'slotless'`);
+    expect(walsender!.xids).toBeGreaterThan(3_000);
+
+    const done = run({ thresholds: { ...DEFAULT_THRESHOLDS, maxSlotXids: 1_000, maxLagMs: 600_000 } });
+    try {
+      const state = await until(async () => ((await runnerState())?.state === 'throttled' ? runnerState() : null), 'the runner to throttle');
+      expect(state!.reason).toMatch(/^xmin horizon: standby slotless \(hot_standby_feedback, no slot\) holds \d+ transactions > 1000$/);
+      expect((await copied()).n).toBe(0);
+    } finally {
+      await slotlessStandby.query('COMMIT');
+    }
+    const report = await done;
+    expect(report.status).toBe('done');
+    expect(report.throttledSeconds!['xmin horizon']).toBeGreaterThan(0);
+    expect(await copied()).toEqual({ n: ROWS, d: ROWS });
+  });
+
   it('a logical slot holding only catalog_xmin, however old, does not hold the phase back', async () => {
     await q('TRUNCATE fixture.dst');
     await q(`SELECT pg_create_logical_replication_slot('stale_decoder', 'test_decoding')`);
@@ -100,10 +147,12 @@ describe('replication slots and the xmin horizon', () => {
       );
       expect(slot).toEqual({ xmin: null, catalog: expect.any(Number) });
       expect(slot!.catalog).toBeGreaterThan(3_000);
-      // The standby's slot follows once the standby has replayed the burnt transactions.
+      // The standbys follow once they have replayed the burnt transactions.
       await until(
-        async () => (await q(`SELECT 1 FROM pg_replication_slots WHERE slot_name = '${SLOT}' AND age(xmin) < 1000`)).length > 0,
-        'the standby slot to follow',
+        async () =>
+          (await q(`SELECT 1 FROM pg_replication_slots WHERE slot_name = '${SLOT}' AND age(xmin) < 1000`)).length > 0 &&
+          (await q(`SELECT 1 FROM pg_stat_replication WHERE application_name = 'slotless' AND age(backend_xmin) < 1000`)).length > 0,
+        'the standbys to follow',
       );
       // Were it counted, the run would throttle and stop after 3 s.
       const report = await run({ thresholds: { ...DEFAULT_THRESHOLDS, maxSlotXids: 1_000, maxLagMs: 600_000 }, throttleTimeoutMs: 3_000 });

