@@ -33,7 +33,8 @@ SELECT
   (SELECT json_build_object('holder', holder, 'xids', xids) FROM (
       SELECT 'replication slot ' || slot_name AS holder, age(xmin) AS xids FROM pg_replication_slots WHERE xmin IS NOT NULL
       UNION ALL
-      SELECT 'standby ' || application_name || ' (hot_standby_feedback, no slot)', age(backend_xmin) FROM pg_stat_replication
+      SELECT 'standby ' || coalesce(nullif(application_name, ''), 'pid ' || pid) || ' (hot_standby_feedback, no slot)', age(backend_xmin)
+        FROM pg_stat_replication
        WHERE backend_xmin IS NOT NULL) h
     ORDER BY xids DESC LIMIT 1) AS oldest_slot,
   (SELECT count(*)::int FROM a w WHERE w.wait_event_type = 'Lock' AND NOT w.runner
