@@ -16,6 +16,7 @@ import { targetOf } from '../bluegreen/names.js';
 import { DEFAULT_THRESHOLDS } from '../health/healthDecision.js';
 import { DEFAULT_HEALTH, type HealthSettings } from '../health/healthSettings.js';
 import { HealthGate } from '../health/healthGate.js';
+import { phaseTables } from '../health/phaseTables.js';
 export type { HealthSettings } from '../health/healthSettings.js';
 import { RUNNER_APP_PREFIX } from '../health/healthProbe.js';
 import { liftStopPause } from './control.js';
@@ -204,7 +205,7 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
         lock_timeout: 1_000,
       },
       replicas: health.replicas,
-      target: { runId, tables: phases.flatMap((p) => p.steps.map((st) => st.source)), throttleQuery: health.throttleQuery, signals: health.enabled },
+      target: { runId, tables: phaseTables(phases, outputSchemas), throttleQuery: health.throttleQuery, signals: health.enabled },
       thresholds: health.thresholds,
       intervalMs: health.intervalMs,
       limits: { throttleMs: health.throttleTimeoutMs, pauseMs: health.pauseTimeoutMs },
