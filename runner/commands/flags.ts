@@ -29,15 +29,19 @@ export const whole = (min: number, max: number) =>
 
 /** Any whole number, negative too (a seed). */
 export const anyWhole = () =>
-  z.string().transform((value, ctx) =>
-    /^-?[0-9]{1,15}$/.test(value) ? Number(value) : fail(ctx, `must be a whole number, not ${showInput(value)}`, { example: '1' }),
-  );
+  z
+    .string()
+    .transform((value, ctx) =>
+      /^-?[0-9]{1,15}$/.test(value) ? Number(value) : fail(ctx, `must be a whole number, not ${showInput(value)}`, { example: '1' }),
+    );
 
 /** A share from 0 to 1 (0.05 is 5%). */
 export const share = () =>
-  z.string().transform((value, ctx) =>
-    /^(0|1|0?\.[0-9]{1,6}|1\.0*)$/.test(value) ? Number(value) : fail(ctx, `must be a share from 0 to 1 (0.05 is 5%), not ${showInput(value)}`),
-  );
+  z
+    .string()
+    .transform((value, ctx) =>
+      /^(0|1|0?\.[0-9]{1,6}|1\.0*)$/.test(value) ? Number(value) : fail(ctx, `must be a share from 0 to 1 (0.05 is 5%), not ${showInput(value)}`),
+    );
 
 /** A string matching `pattern`, described as `what` ("a reason code such as invalid_odds"). */
 export const matching = (pattern: RegExp, what: string, hint?: string) =>
@@ -45,9 +49,13 @@ export const matching = (pattern: RegExp, what: string, hint?: string) =>
 
 /** A run id argument. */
 export const runId = () =>
-  z.string().transform((value, ctx) =>
-    /^[0-9]{1,18}$/.test(value) ? value : fail(ctx, `a run id is a whole number, not ${showInput(value)}`, { full: true, hint: 'List runs with `pgphase status`.' }),
-  );
+  z
+    .string()
+    .transform((value, ctx) =>
+      /^[0-9]{1,18}$/.test(value)
+        ? value
+        : fail(ctx, `a run id is a whole number, not ${showInput(value)}`, { full: true, hint: 'List runs with `pgphase status`.' }),
+    );
 
 /** A text that must not be blank. */
 export const text = () => z.string().refine((v) => v.trim() !== '', { message: 'is empty' });

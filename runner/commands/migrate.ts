@@ -17,7 +17,11 @@ const MIGRATION_NAME = /^[A-Za-z0-9_.-]{1,255}$/;
 const target = z.string().transform((to, ctx) => {
   const name = to.replace(/\.sql$/, '');
   if (MIGRATION_NAME.test(name)) return name;
-  ctx.addIssue({ code: 'custom', message: `takes a migration name such as 0003_add_index, not ${showInput(to)}`, params: { hint: 'See `pgphase status` for the names.' } });
+  ctx.addIssue({
+    code: 'custom',
+    message: `takes a migration name such as 0003_add_index, not ${showInput(to)}`,
+    params: { hint: 'See `pgphase status` for the names.' },
+  });
   return z.NEVER;
 });
 
@@ -84,7 +88,13 @@ export const downCommand = defineCommand({
     .superRefine((o, ctx) => (o.to && o.all ? conflict(ctx, '--to and --all exclude each other', 'Use one of them.') : undefined)),
   run: (session, input) =>
     withDatabase(session, (db) =>
-      down({ url: db.url, config: session.config, log: session.log, count: input.all ? Number.POSITIVE_INFINITY : input.count, ...(input.to ? { to: input.to } : {}) }),
+      down({
+        url: db.url,
+        config: session.config,
+        log: session.log,
+        count: input.all ? Number.POSITIVE_INFINITY : input.count,
+        ...(input.to ? { to: input.to } : {}),
+      }),
     ),
   render: (r) => ({ info: r.reverted.length ? `reverted: ${r.reverted.join(', ')}` : 'nothing to revert', exitCode: EXIT.ok }),
 });

@@ -45,9 +45,7 @@ export const quarantineReplayCommand = defineCommand({
   input: z.object({ reason, json: flag() }),
   run: (session, o) =>
     withDatabase(session, (db) =>
-      withClient(db.url, 'pgphase quarantine replay', (c) =>
-        replayQuarantine(c, { ...(o.reason ? { reason: o.reason } : {}), phases: session.phases }),
-      ),
+      withClient(db.url, 'pgphase quarantine replay', (c) => replayQuarantine(c, { ...(o.reason ? { reason: o.reason } : {}), phases: session.phases })),
     ),
   render: (r, o) =>
     o.json

@@ -15,7 +15,12 @@ export const operator = () => `${userInfo().username}@${hostname()}`;
 export const RUN_ARG = { name: '[run]', description: 'run id (default: the newest unfinished run)' } as const;
 
 /** Resolves the run argument and applies `change` to it in one connection. */
-export function onRun(session: Session, arg: string | undefined, label: string, change: (c: pg.ClientBase, run: UnfinishedRun) => Promise<void>): Promise<UnfinishedRun> {
+export function onRun(
+  session: Session,
+  arg: string | undefined,
+  label: string,
+  change: (c: pg.ClientBase, run: UnfinishedRun) => Promise<void>,
+): Promise<UnfinishedRun> {
   return withDatabase(session, (db) =>
     withClient(db.url, label, async (c) => {
       const r = await resolveRun(c, arg);

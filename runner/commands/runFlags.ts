@@ -17,7 +17,11 @@ export const PRODUCTION_OPTIONS: readonly OptionSpec[] = [
   { flags: '--max-lag <ms>', description: 'throttle while replica replay lag is above this', default: String(DEFAULT_THRESHOLDS.maxLagMs) },
   { flags: '--critical-lag <ms>', description: 'stop the run (resumable) when replica lag is above this (default: never)' },
   { flags: '--replica <url>', description: 'a standby whose replay lag counts too (repeatable)', repeatable: true },
-  { flags: '--max-active <n>', description: "throttle while more backends than this (not the runner's) are active", default: String(DEFAULT_THRESHOLDS.maxActive) },
+  {
+    flags: '--max-active <n>',
+    description: "throttle while more backends than this (not the runner's) are active",
+    default: String(DEFAULT_THRESHOLDS.maxActive),
+  },
   { flags: '--critical-active <n>', description: 'stop the run when more than this are active (default: never)' },
   {
     flags: '--max-xact-age <ms>',

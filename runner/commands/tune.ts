@@ -32,7 +32,10 @@ export const tuneCommand = defineCommand({
   description: "change a running run's limits from any host; every runner process applies them before its next batch",
   args: [RUN_ARG],
   options: [
-    { flags: '--workers <n>', description: 'workers per runner process (beyond it, workers finish their batch and leave; a process grows up to its --max-workers)' },
+    {
+      flags: '--workers <n>',
+      description: 'workers per runner process (beyond it, workers finish their batch and leave; a process grows up to its --max-workers)',
+    },
     { flags: '--batch-max <n>', description: 'largest batch, in rows' },
     { flags: '--target-ms <n>', description: 'target duration of one batch' },
     { flags: '--max-lag <ms>', description: 'replica lag above which the run throttles' },

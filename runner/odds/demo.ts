@@ -73,7 +73,9 @@ export async function demo(session: Session, url: string, options: DemoOptions, 
   const { config } = session;
   const log = (line: string) => session.log.info(line);
   const migrated = await migrate({ url, config });
-  log(`migrations: ${migrated.applied.length ? `applied ${migrated.applied.join(', ')}` : 'up to date'}; procedures: ${migrated.procedures.length} (re)applied`);
+  log(
+    `migrations: ${migrated.applied.length ? `applied ${migrated.applied.join(', ')}` : 'up to date'}; procedures: ${migrated.procedures.length} (re)applied`,
+  );
 
   const existing = await withClient(url, 'pgphase demo', rawRows);
   if (existing === 0 || options.regenerate) {
@@ -81,7 +83,9 @@ export async function demo(session: Session, url: string, options: DemoOptions, 
     const counts = Object.entries(g.rows).map(([t, n]) => `${t} ${n}`);
     log(`generated ${Object.values(g.rows).reduce((a, b) => a + b, 0)} raw rows (seed ${options.seed}) in ${g.seconds.toFixed(1)} s: ${counts.join(', ')}`);
     if (options.regenerate)
-      await withClient(url, 'pgphase demo', (c) => c.query('TRUNCATE staging.games, staging.moneylines, staging.spreads, staging.totals, pgphase.quarantine CASCADE'));
+      await withClient(url, 'pgphase demo', (c) =>
+        c.query('TRUNCATE staging.games, staging.moneylines, staging.spreads, staging.totals, pgphase.quarantine CASCADE'),
+      );
   } else {
     log(`raw already holds ${existing} rows: reusing them (--regenerate to start over)`);
   }
@@ -94,7 +98,15 @@ export async function demo(session: Session, url: string, options: DemoOptions, 
     report = done;
   } else {
     const progress = session.interactive ? 'bar' : 'log';
-    report = await runPipeline({ url, phases: NAMES, phaseList: PHASES, ...(options.workers ? { workers: options.workers } : {}), progress, log: session.log, ...(signal ? { signal } : {}) });
+    report = await runPipeline({
+      url,
+      phases: NAMES,
+      phaseList: PHASES,
+      ...(options.workers ? { workers: options.workers } : {}),
+      progress,
+      log: session.log,
+      ...(signal ? { signal } : {}),
+    });
     // curated is blue-green: it was built beside the live tables and verified; expose it now.
     if (report.builds?.find((b) => b.phase === 'curated')?.state === 'verified' && !signal?.aborted)
       promoted = await promote({ url, config, phase: 'curated', log: session.log, phaseList: PHASES });

@@ -22,7 +22,8 @@ function stagingLines(r: DemoResult): string[] {
     entry.tables.push(`${g.table.replace(/^raw\./, '')} ${g.rows}`);
     reasons.set(g.reason, entry);
   }
-  for (const [reason, e] of [...reasons].sort((a, b) => b[1].rows - a[1].rows)) lines.push(`  ${String(e.rows).padStart(8)}  ${reason.padEnd(24)} ${e.tables.join(', ')}`);
+  for (const [reason, e] of [...reasons].sort((a, b) => b[1].rows - a[1].rows))
+    lines.push(`  ${String(e.rows).padStart(8)}  ${reason.padEnd(24)} ${e.tables.join(', ')}`);
   return lines;
 }
 
@@ -33,7 +34,9 @@ function curatedLines(r: DemoResult): string[] {
   const build = r.report.builds?.find((b) => b.phase === 'curated');
   if (build) {
     const checks = build.checks.map((k) => `${k.name} ${k.passed ? 'ok' : 'FAILED'}`).join(', ');
-    lines.push(`         blue-green: built in ${build.schema} while readers kept reading curated; checks ${build.state === 'verified' ? 'passed' : 'FAILED'}: ${checks}`);
+    lines.push(
+      `         blue-green: built in ${build.schema} while readers kept reading curated; checks ${build.state === 'verified' ? 'passed' : 'FAILED'}: ${checks}`,
+    );
   }
   if (r.promoted)
     lines.push(

@@ -236,7 +236,9 @@ describe('the built-in checks', () => {
         sample: expect.arrayContaining([expect.objectContaining({ status: 'failed', last_sqlstate: 'P0001' })]),
       });
       expect(report.builds![0]!.state).toBe('failed');
-      await expect(promote({ url: db.url, config: db.config(), phase: 'curated', phaseList: PHASES })).rejects.toThrow(/failed its checks "every partition done", /);
+      await expect(promote({ url: db.url, config: db.config(), phase: 'curated', phaseList: PHASES })).rejects.toThrow(
+        /failed its checks "every partition done", /,
+      );
       expect(await checksums(db)).toEqual(live);
     } finally {
       await db.query(`INSERT INTO curated.settings SELECT * FROM public.settings_kept; DROP TABLE public.settings_kept`);
