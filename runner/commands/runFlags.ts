@@ -1,11 +1,12 @@
 /**
  * The production flags of `pgphase run`: health gate thresholds, replicas, the throttle query,
  * the error budget and the worker ceiling. Parsed before any connection; a bad value is a usage
- * error naming the flag. Defaults are in runner/health/healthDecision.ts and runPipeline.ts.
+ * error naming the flag. Defaults come from runner/health/ and runner/run/errorBudget.ts.
  */
 import { z } from 'zod';
 import { DEFAULT_THRESHOLDS, type HealthThresholds } from '../health/healthDecision.js';
-import type { ErrorBudget } from '../run/errorBudget.js';
+import { DEFAULT_HEALTH } from '../health/healthSettings.js';
+import { type ErrorBudget, NO_BUDGET } from '../run/errorBudget.js';
 import type { HealthSettings } from '../run/runPipeline.js';
 import { share, text, whole } from './flags.js';
 import type { OptionSpec } from './spec.js';
@@ -30,10 +31,14 @@ export const PRODUCTION_OPTIONS: readonly OptionSpec[] = [
   },
   { flags: '--critical-xact-age <ms>', description: 'stop the run when it is older than this (default: never)' },
   { flags: '--throttle-query <sql>', description: 'a query run before batches; true in its first column pauses the run' },
-  { flags: '--health-interval <ms>', description: 'read the health signals at most this often', default: '1000' },
-  { flags: '--throttle-timeout <ms>', description: 'stop the run (resumable) when throttled this long without a break', default: '3600000' },
+  { flags: '--health-interval <ms>', description: 'read the health signals at most this often', default: String(DEFAULT_HEALTH.intervalMs) },
+  {
+    flags: '--throttle-timeout <ms>',
+    description: 'stop the run (resumable) when throttled this long without a break',
+    default: String(DEFAULT_HEALTH.throttleTimeoutMs),
+  },
   { flags: '--max-quarantine-rate <r>', description: 'error budget: stop when a step quarantines more than this share of its rows (default: no limit)' },
-  { flags: '--budget-min-rows <n>', description: 'rows a step must have seen before --max-quarantine-rate is judged', default: '1000' },
+  { flags: '--budget-min-rows <n>', description: 'rows a step must have seen before --max-quarantine-rate is judged', default: String(NO_BUDGET.minRows) },
   { flags: '--max-failed-partitions <n>', description: 'error budget: stop when more partitions than this have failed (default: no limit)' },
   { flags: '--max-workers <n>', description: 'most workers this process runs when `pgphase tune --workers` raises the count (default: --workers)' },
 ];
