@@ -70,7 +70,7 @@ export function conflict(ctx: z.RefinementCtx, message: string, hint?: string): 
 const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 /** The first issue as a UsageError: `--flag-name <message>` and a hint. */
-export function usageError(error: z.ZodError, command: string, argNames: readonly string[] = []): UsageError {
+function usageError(error: z.ZodError, command: string, argNames: readonly string[] = []): UsageError {
   const issue = error.issues[0]!;
   const params = ((issue as { params?: FlagIssue }).params ?? {}) as FlagIssue;
   const key = String(issue.path[0] ?? '');

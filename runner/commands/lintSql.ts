@@ -11,9 +11,9 @@ import { EXIT } from '../errors.js';
 import { flag } from './flags.js';
 import { defineCommand } from './spec.js';
 
-export const SQL_DIRS = ['migrations', 'procedures', 'sql', 'runner/framework/schema'];
+const SQL_DIRS = ['migrations', 'procedures', 'sql', 'runner/framework/schema'];
 
-export function formatSql(text: string): string {
+function formatSql(text: string): string {
   return `${format(text, { language: 'postgresql', keywordCase: 'upper', linesBetweenQueries: 1 })}\n`;
 }
 

@@ -34,7 +34,7 @@ export const GENERATE_DEFAULTS = { rows: 23_400, seed: 1, badRatio: 0.08 } as co
 /** Largest data set one call generates (100M rows take about half an hour here). */
 export const MAX_ROWS = 100_000_000;
 
-export function checkGenerateOptions(opts: GenerateOptions): void {
+function checkGenerateOptions(opts: GenerateOptions): void {
   const problems: string[] = [];
   if (!Number.isSafeInteger(opts.rows) || opts.rows < 1 || opts.rows > MAX_ROWS)
     problems.push(`rows must be a whole number from 1 to ${MAX_ROWS}, not ${opts.rows}`);
