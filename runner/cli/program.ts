@@ -26,7 +26,8 @@ interface GlobalFlags {
   readonly proceduresDir?: string;
 }
 
-const argKey = (name: string) => name.replace(/[<>[\].]/g, '').replace(/[.-]([a-z])/g, (_, c: string) => c.toUpperCase());
+/** An argument's input key: `<schema.name>` -> schemaName, `[phases...]` -> phases. */
+export const argKey = (name: string) => name.replace(/^[<[]|\.{3}[>\]]$|[>\]]$/g, '').replace(/[.-]([a-z])/g, (_, c: string) => c.toUpperCase());
 
 function settingsOf(flags: GlobalFlags): Partial<ConfigInput> {
   return {
