@@ -127,7 +127,7 @@ export function registerRun(program: Command, setExit: (code: number) => void): 
             workers,
             fresh: Boolean(opts.new),
             abandon: Boolean(opts.abandon),
-            batch: { min, max, initial: Math.min(max, Math.max(min, initial)), targetMs },
+            batch: { min, max, initial: Math.min(max, initial), targetMs },
             forcePerRecord: Boolean(opts.perRecord),
             inPlace: Boolean(opts.inPlace),
             health: production.health,

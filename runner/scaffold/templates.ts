@@ -55,7 +55,7 @@ export function configText(): string {
       lockTimeoutMs: '5s',
       statementTimeoutMs: '15min',
       lockRetries: 5,
-      runner: { batchMin: 100, batchMax: 200000, batchInitial: 2000, targetMs: 1000 },
+      runner: { batchMin: 100, batchMax: 200000, batchInitial: 1, targetMs: 1000 },
       health: {},
     },
     null,
