@@ -83,7 +83,7 @@ export async function run(session: Session, o: RunInput, signal: AbortSignal): P
       workers: o.workers ?? defaults.workers,
       fresh: Boolean(o.new),
       abandon: Boolean(o.abandon),
-      batch: { min, max, initial: Math.min(max, Math.max(min, initial)), targetMs: o.targetMs ?? defaults.targetMs },
+      batch: { min, max, initial: Math.min(max, initial), targetMs: o.targetMs ?? defaults.targetMs },
       forcePerRecord: Boolean(o.perRecord),
       inPlace: Boolean(o.inPlace),
       health: production.health,
