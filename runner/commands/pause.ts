@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { EXIT } from '../errors.js';
 import { setPause } from '../run/control.js';
 import { defineCommand } from './spec.js';
-import { onRun, operator, RUN_ARG } from './resume.js';
+import { onRun, operator, RUN_ARG } from './runControl.js';
 
 export const pauseCommand = defineCommand({
   name: 'pause',

@@ -1,34 +1,9 @@
 /** `pgphase resume [RUN]`: lifts a pause; the runner processes go on within one health interval. */
-import { hostname, userInfo } from 'node:os';
-import type pg from 'pg';
 import { z } from 'zod';
-import { withClient } from '../db/database.js';
 import { EXIT } from '../errors.js';
 import { setPause } from '../run/control.js';
-import { resolveRun, type UnfinishedRun } from '../run/runLife.js';
-import { type Session, withDatabase } from '../session.js';
+import { onRun, operator, RUN_ARG } from './runControl.js';
 import { defineCommand } from './spec.js';
-
-/** Who gives an operator command, for the ledger: user@host. */
-export const operator = () => `${userInfo().username}@${hostname()}`;
-
-export const RUN_ARG = { name: '[run]', description: 'run id (default: the newest unfinished run)' } as const;
-
-/** Resolves the run argument and applies `change` to it in one connection. */
-export function onRun(
-  session: Session,
-  arg: string | undefined,
-  label: string,
-  change: (c: pg.ClientBase, run: UnfinishedRun) => Promise<void>,
-): Promise<UnfinishedRun> {
-  return withDatabase(session, (db) =>
-    withClient(db.url, label, async (c) => {
-      const r = await resolveRun(c, arg);
-      await change(c, r);
-      return r;
-    }),
-  );
-}
 
 export const resumeCommand = defineCommand({
   name: 'resume',

@@ -42,7 +42,7 @@ export interface CommandSpec<I = unknown, R = unknown> {
   readonly input: z.ZodType<I>;
   /** Without a session (no config is read): `init`, `lint-sql`. */
   readonly sessionless?: boolean;
-  /** A `run` that stops gracefully on the signal (its batches commit): `run`, `demo`. */
+  /** A `run` that stops gracefully on the signal (its batches commit): `run`. */
   readonly graceful?: boolean;
   run(session: Session, input: I, signal: AbortSignal): Promise<R> | R;
   render(result: R, input: I): Rendered;

@@ -4,7 +4,7 @@ import { EXIT } from '../errors.js';
 import { setTuning, type Tuning } from '../run/control.js';
 import { conflict, whole } from './flags.js';
 import { defineCommand } from './spec.js';
-import { onRun, operator, RUN_ARG } from './resume.js';
+import { onRun, operator, RUN_ARG } from './runControl.js';
 
 const input = z
   .object({

@@ -122,7 +122,6 @@ export async function demo(session: Session, url: string, options: DemoOptions, 
 export const demoCommand = defineCommand({
   name: 'demo',
   description: 'the main job: migrate, generate sample odds, run staging and curated, report',
-  graceful: true,
   options: [
     { flags: '--rows <n>', description: 'raw rows to generate (the plan had 23,391)', default: String(GENERATE_DEFAULTS.rows) },
     { flags: '--seed <n>', description: 'generator seed', default: String(GENERATE_DEFAULTS.seed) },
