@@ -74,7 +74,7 @@ export async function run(session: Session, o: RunInput, signal: AbortSignal): P
   const max = o.batchMax ?? defaults.batchMax;
   if (max < min) throw new UsageError(`--batch-max (${max}) is below --batch-min (${min})`);
   const initial = o.batchInitial ?? defaults.batchInitial;
-  const production = productionSettings(o);
+  const production = productionSettings(o, session.config.health);
   return withDatabase(session, async (db) => {
     const report = await runPipeline({
       url: db.url,

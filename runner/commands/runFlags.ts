@@ -10,54 +10,64 @@ import { type ErrorBudget, NO_BUDGET } from '../run/errorBudget.js';
 import type { HealthSettings } from '../run/runPipeline.js';
 import { share, text, whole } from './flags.js';
 import type { OptionSpec } from './spec.js';
+import type { Config } from '../config.js';
 
 const MAX_MS = 604_800_000;
 
+/** `(default X, or health.key in the config file)` for a flag's help. */
+const dflt = (value: string | number, key: string) => `(default ${value}, or health.${key} in the config file)`;
+
 export const PRODUCTION_OPTIONS: readonly OptionSpec[] = [
-  { flags: '--no-health-gate', description: 'do not read the health signals before batches (pause and tune still work)' },
-  { flags: '--max-lag <ms>', description: 'throttle while replica replay lag is above this', default: String(DEFAULT_THRESHOLDS.maxLagMs) },
-  { flags: '--critical-lag <ms>', description: 'stop the run (resumable) when replica lag is above this (default: never)' },
-  { flags: '--replica <url>', description: 'a standby whose replay lag counts too (repeatable)', repeatable: true },
+  { flags: '--no-health-gate', description: 'do not read the health signals before batches (pause and tune still work; or health.enabled false)' },
+  { flags: '--max-lag <ms>', description: `throttle while replica replay lag is above this ${dflt(DEFAULT_THRESHOLDS.maxLagMs, 'maxLagMs')}` },
+  { flags: '--critical-lag <ms>', description: 'stop the run (resumable) when replica lag is above this (default: never, or health.criticalLagMs)' },
+  { flags: '--replica <url>', description: 'a standby whose replay lag counts too (repeatable; or health.replicas)', repeatable: true },
   {
     flags: '--max-active <n>',
-    description: "throttle while more backends than this (not the runner's) are active",
-    default: String(DEFAULT_THRESHOLDS.maxActive),
+    description: `throttle while more backends than this (not the runner's) are active ${dflt(DEFAULT_THRESHOLDS.maxActive, 'maxActive')}`,
   },
-  { flags: '--critical-active <n>', description: 'stop the run when more than this are active (default: never)' },
+  { flags: '--critical-active <n>', description: 'stop the run when more than this are active (default: never, or health.criticalActive)' },
   {
     flags: '--max-xact-age <ms>',
-    description: 'throttle while another transaction holding back the xmin horizon is older than this',
-    default: String(DEFAULT_THRESHOLDS.maxXactAgeMs),
+    description: `throttle while another transaction holding back the xmin horizon is older than this ${dflt(DEFAULT_THRESHOLDS.maxXactAgeMs, 'maxXactAgeMs')}`,
   },
-  { flags: '--critical-xact-age <ms>', description: 'stop the run when it is older than this (default: never)' },
-  { flags: '--throttle-query <sql>', description: 'a query run before batches; true in its first column pauses the run' },
-  { flags: '--health-interval <ms>', description: 'read the health signals at most this often', default: String(DEFAULT_HEALTH.intervalMs) },
+  { flags: '--critical-xact-age <ms>', description: 'stop the run when it is older than this (default: never, or health.criticalXactAgeMs)' },
+  { flags: '--throttle-query <sql>', description: 'a query run before batches; true in its first column pauses the run (or health.throttleQuery)' },
+  { flags: '--health-interval <ms>', description: `read the health signals at most this often ${dflt(DEFAULT_HEALTH.intervalMs, 'intervalMs')}` },
   {
     flags: '--throttle-timeout <ms>',
-    description: 'stop the run (resumable) when throttled this long without a break',
-    default: String(DEFAULT_HEALTH.throttleTimeoutMs),
+    description: `stop the run (resumable) when throttled this long without a break ${dflt(DEFAULT_HEALTH.throttleTimeoutMs, 'throttleTimeoutMs')}`,
   },
-  { flags: '--max-quarantine-rate <r>', description: 'error budget: stop when a step quarantines more than this share of its rows (default: no limit)' },
-  { flags: '--budget-min-rows <n>', description: 'rows a step must have seen before --max-quarantine-rate is judged', default: String(NO_BUDGET.minRows) },
-  { flags: '--max-failed-partitions <n>', description: 'error budget: stop when more partitions than this have failed (default: no limit)' },
+  {
+    flags: '--max-quarantine-rate <r>',
+    description: 'error budget: stop when a step quarantines more than this share of its rows (default: no limit, or health.maxQuarantineRate)',
+  },
+  {
+    flags: '--budget-min-rows <n>',
+    description: `rows a step must have seen before --max-quarantine-rate is judged ${dflt(NO_BUDGET.minRows, 'budgetMinRows')}`,
+  },
+  {
+    flags: '--max-failed-partitions <n>',
+    description: 'error budget: stop when more partitions than this have failed (default: no limit, or health.maxFailedPartitions)',
+  },
   { flags: '--max-workers <n>', description: 'most workers this process runs when `pgphase tune --workers` raises the count (default: --workers)' },
 ];
 
-/** The schema of those flags (commander fills the defaults above). */
+/** The schema of those flags: a flag not given is undefined, so the config file's value can stand. */
 export const PRODUCTION_FLAGS = {
   healthGate: z.boolean(),
-  maxLag: whole(0, MAX_MS),
+  maxLag: whole(0, MAX_MS).optional(),
   criticalLag: whole(0, MAX_MS).optional(),
   replica: z.array(z.string()),
-  maxActive: whole(0, 1_000_000),
+  maxActive: whole(0, 1_000_000).optional(),
   criticalActive: whole(0, 1_000_000).optional(),
-  maxXactAge: whole(0, MAX_MS),
+  maxXactAge: whole(0, MAX_MS).optional(),
   criticalXactAge: whole(0, MAX_MS).optional(),
   throttleQuery: text().optional(),
-  healthInterval: whole(10, 600_000),
-  throttleTimeout: whole(1_000, MAX_MS),
+  healthInterval: whole(10, 600_000).optional(),
+  throttleTimeout: whole(1_000, MAX_MS).optional(),
   maxQuarantineRate: share().optional(),
-  budgetMinRows: whole(1, 2_147_483_647),
+  budgetMinRows: whole(1, 2_147_483_647).optional(),
   maxFailedPartitions: whole(0, 1_000_000).optional(),
   maxWorkers: whole(1, 1_024).optional(),
 };
@@ -70,29 +80,31 @@ export interface ProductionSettings {
   readonly maxWorkers: number | undefined;
 }
 
-export function productionSettings(o: ProductionFlags): ProductionSettings {
+/** The run's health gate and error budget: a flag given, else the config file's `health`, else the default. */
+export function productionSettings(o: ProductionFlags, file: Config['health'] = {}): ProductionSettings {
   const thresholds: HealthThresholds = {
     ...DEFAULT_THRESHOLDS,
-    maxLagMs: o.maxLag,
-    criticalLagMs: o.criticalLag ?? null,
-    maxActive: o.maxActive,
-    criticalActive: o.criticalActive ?? null,
-    maxXactAgeMs: o.maxXactAge,
-    criticalXactAgeMs: o.criticalXactAge ?? null,
+    maxLagMs: o.maxLag ?? file.maxLagMs ?? DEFAULT_THRESHOLDS.maxLagMs,
+    criticalLagMs: o.criticalLag ?? file.criticalLagMs ?? null,
+    maxActive: o.maxActive ?? file.maxActive ?? DEFAULT_THRESHOLDS.maxActive,
+    criticalActive: o.criticalActive ?? file.criticalActive ?? null,
+    maxXactAgeMs: o.maxXactAge ?? file.maxXactAgeMs ?? DEFAULT_THRESHOLDS.maxXactAgeMs,
+    criticalXactAgeMs: o.criticalXactAge ?? file.criticalXactAgeMs ?? null,
   };
   return {
     health: {
-      enabled: o.healthGate,
+      // --no-health-gate turns it off whatever the file says; the file may turn it off too.
+      enabled: o.healthGate && file.enabled !== false,
       thresholds,
-      intervalMs: o.healthInterval,
-      throttleTimeoutMs: o.throttleTimeout,
-      throttleQuery: o.throttleQuery ?? null,
-      replicas: o.replica,
+      intervalMs: o.healthInterval ?? file.intervalMs ?? DEFAULT_HEALTH.intervalMs,
+      throttleTimeoutMs: o.throttleTimeout ?? file.throttleTimeoutMs ?? DEFAULT_HEALTH.throttleTimeoutMs,
+      throttleQuery: o.throttleQuery ?? file.throttleQuery ?? null,
+      replicas: o.replica.length ? o.replica : (file.replicas ?? []),
     },
     budget: {
-      maxQuarantineRate: o.maxQuarantineRate ?? null,
-      minRows: o.budgetMinRows,
-      maxFailedPartitions: o.maxFailedPartitions ?? null,
+      maxQuarantineRate: o.maxQuarantineRate ?? file.maxQuarantineRate ?? null,
+      minRows: o.budgetMinRows ?? file.budgetMinRows ?? NO_BUDGET.minRows,
+      maxFailedPartitions: o.maxFailedPartitions ?? file.maxFailedPartitions ?? null,
     },
     maxWorkers: o.maxWorkers,
   };

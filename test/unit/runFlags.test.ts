@@ -57,6 +57,19 @@ describe('run production flags', () => {
     expect(s.maxWorkers).toBe(8);
   });
 
+  it('takes the config file health section where no flag is given, and the flag over it', () => {
+    const file = { maxLagMs: 30_000, criticalXactAgeMs: 600_000, maxQuarantineRate: 0.02, replicas: ['postgres://r'], enabled: true };
+    const fromFile = productionSettings(input([]), file);
+    expect(fromFile.health.thresholds).toMatchObject({ maxLagMs: 30_000, criticalXactAgeMs: 600_000, maxActive: DEFAULT_THRESHOLDS.maxActive });
+    expect(fromFile.health.replicas).toEqual(['postgres://r']);
+    expect(fromFile.budget.maxQuarantineRate).toBe(0.02);
+    const flagged = productionSettings(input(['--max-lag', '500', '--replica', 'postgres://s', '--max-quarantine-rate', '0.1']), file);
+    expect(flagged.health.thresholds?.maxLagMs).toBe(500);
+    expect(flagged.health.replicas).toEqual(['postgres://s']);
+    expect(flagged.budget.maxQuarantineRate).toBe(0.1);
+    expect(productionSettings(input([]), { enabled: false }).health.enabled).toBe(false);
+  });
+
   it('rejects bad values naming the flag', () => {
     expect(() => parse(['--max-quarantine-rate', '5%'])).toThrow(/--max-quarantine-rate must be a share from 0 to 1/);
     expect(() => parse(['--max-quarantine-rate', '1.5'])).toThrow(/--max-quarantine-rate/);
