@@ -28,7 +28,9 @@
  *    staged row 30 µs. Until a batch predicts at least half the target, growth may reach
  *    `startGrowth`× per batch instead of `maxGrowth`×, and the newest batch alone gives the cost
  *    per row (the first, tiny batches are mostly per-call overhead), so a cheap phase reaches its
- *    size in a few batches and an expensive one never starts far past the target.
+ *    size in a few batches and an expensive one never starts far past the target. Slow-start
+ *    batches do not enter the throughput regions of rule 2 (their rows/s is mostly overhead
+ *    and noise: the bench once saw a step back to 216 rows held for 50 batches).
  * Every size is an integer clamped to [floor, max], where the floor is `min` unless the measured
  * cost per row says that `min` rows already run past the target: then the floor follows the cost
  * (the rows that fit in the target), down to one row, so that no batch of an expensive phase
@@ -162,15 +164,18 @@ export function observeBatch(state: BatchState, observation: BatchObservation): 
   // During slow start the newest batch alone sets the cost: the first, tiny batches are mostly
   // per-call overhead, and averaging them in would stop the growth early.
   const msPerRow = state.starting ? ms / rows : ema(state.msPerRow, ms / rows, o.alpha);
-  const rowsPerSec = rows / seconds;
-  const region = regionOf(rows, o);
-  const seen = state.regions.get(region);
-  const noise = seen ? ema(state.noise, Math.min(1, Math.abs(rowsPerSec / seen.rowsPerSec - 1)), o.alpha) : state.noise;
-  const regions = withThroughput(state.regions, rows, rowsPerSec, o);
-
   // 1. Duration.
   const efficiency = (msPerRow * state.size) / o.targetMs;
   const starting = state.starting && efficiency < START_ENDS_AT;
+
+  // Throughput is only compared between batches of a working size: the tiny batches of slow start
+  // say more about per-call overhead and noise than about what a size costs, and a step back to
+  // one of them would hold a cheap phase at a few hundred rows for holdBatches batches.
+  const rowsPerSec = rows / seconds;
+  const region = regionOf(rows, o);
+  const seen = starting ? undefined : state.regions.get(region);
+  const noise = seen ? ema(state.noise, Math.min(1, Math.abs(rowsPerSec / seen.rowsPerSec - 1)), o.alpha) : state.noise;
+  const regions = starting ? state.regions : withThroughput(state.regions, rows, rowsPerSec, o);
   const growth = starting ? o.startGrowth : o.maxGrowth;
   let factor = 1;
   if (efficiency < o.efficiencyLow) {
@@ -182,9 +187,9 @@ export function observeBatch(state: BatchState, observation: BatchObservation): 
 
   // 2. Throughput.
   const best = bestRegion(regions);
-  const current = regions.get(region)!;
+  const current = regions.get(region);
   const tolerance = Math.max(o.tolerance, NOISE_MARGIN * noise);
-  const slower = best !== undefined && region > best.key && current.rowsPerSec < best.value.rowsPerSec * (1 - tolerance);
+  const slower = best !== undefined && current !== undefined && region > best.key && current.rowsPerSec < best.value.rowsPerSec * (1 - tolerance);
   const strikes = slower ? state.strikes + 1 : 0;
   const stepBack = best !== undefined && strikes >= STRIKES;
   const cap = stepBack ? { ceiling: best.value.size, holdLeft: o.holdBatches } : { ceiling, holdLeft };

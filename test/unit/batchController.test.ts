@@ -330,3 +330,14 @@ describe('batch controller: slow start from one key (the runner defaults)', () =
     for (let i = near + 1; i < states.length; i++) expect(states[i]!.size).toBeLessThanOrEqual(Math.max(states[i - 1]!.size * 1.2, states[i - 1]!.size + 1));
   });
 });
+
+describe('batch controller: slow start and the throughput rule', () => {
+  it('does not step back to a tiny slow-start size that happened to run fast (seen in the bench)', () => {
+    // The bench's trace: 216 rows in 16 ms, then 864 in 90 ms and 3,456 in 334 ms (slower per row),
+    // after which the size fell back to 216 and stayed there for 50 batches.
+    const cost: CostModel = (rows) => (rows <= 216 ? 16 : rows <= 864 ? 90 : rows <= 3456 ? 334 : 3 + 0.03 * rows);
+    const states = simulate({ targetMs: 1000, min: 100, max: 200_000, initial: 1, startGrowth: 4 }, cost, 12);
+    expect(states.at(-1)!.size).toBeGreaterThan(20_000);
+    expect(Math.min(...states.slice(5).map((s) => s.size))).toBeGreaterThan(3456);
+  });
+});
