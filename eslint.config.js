@@ -25,4 +25,36 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
     },
   },
+  {
+    // The line between framework and application: nothing in the framework imports the odds
+    // warehouse (runner/odds/), so the published package never depends on it.
+    files: ['runner/**/*.ts'],
+    ignores: ['runner/odds/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/odds/*', '**/odds'], message: 'framework code must not import the odds application (runner/odds/)' }] },
+      ],
+    },
+  },
+  {
+    // Commands are functions; only runner/cli/ knows about commander, stdout and signals.
+    files: ['runner/commands/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/odds/*', '**/odds'], message: 'framework code must not import the odds application (runner/odds/)' },
+            { group: ['**/cli/*', 'commander'], message: 'commands are CLI-free: runner/cli/ wires them (see runner/commands/spec.ts)' },
+          ],
+        },
+      ],
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'stdout', message: 'return text from render(); runner/cli/ writes it' },
+        { object: 'process', property: 'stderr', message: 'return text from render(); runner/cli/ writes it' },
+      ],
+    },
+  },
 );

@@ -16,7 +16,7 @@ import { lifetimePeakRssMb, RssSampler } from './rss.js';
 import { runScale } from './scale.js';
 
 /** Modes in which this process is the runner (the RSS target is about these). */
-const RUNNER_MODES = new Set(['record', 'pgphase_1', 'pgphase_n', 'pgphase_n_shared', 'curated']);
+const RUNNER_MODES = new Set(['record', 'pgphase_1', 'pgphase_n', 'pgphase_1_nogate', 'pgphase_n_nogate', 'pgphase_n_shared', 'curated']);
 const finite = (n: number) => (Number.isFinite(n) ? n : null);
 
 export async function runBench(options: BenchOptions, command: string, say: (line: string) => void): Promise<BenchResult> {

@@ -1,8 +1,8 @@
 /**
  * Runs the selected modes one after the other over the same data: before each, the state it
  * starts from (clean staging, or staging filled by a runner's staging run, which is then done
- * untimed), a CHECKPOINT, and the load average; each mode is run `repeat` times and the fastest
- * kept. A mode that throws is reported as failed with its message; the others still run.
+ * untimed), a CHECKPOINT, and the load average; every mode is run once per round, `repeat`
+ * rounds, and each mode's fastest run kept. A mode that throws is reported as failed with its message; the others still run.
  */
 import { load } from './machine.js';
 import type { Mode, ModeContext } from './modes/types.js';
@@ -13,17 +13,21 @@ import type { ModeOutput } from './result.js';
 import { stagedChecksum } from './stagedChecksum.js';
 
 /** Modes that leave staging exactly as a runner's staging phase does (unless run on a subset). */
-const LEAVES_STAGED = new Set(['record', 'pgphase_1', 'pgphase_n', 'pgphase_n_shared']);
+const LEAVES_STAGED = new Set(['record', 'pgphase_1', 'pgphase_n', 'pgphase_1_nogate', 'pgphase_n_nogate', 'pgphase_n_shared']);
 /** Modes that stage the whole data from clean: their staged rows are checksummed (untimed) and must agree. */
 const CHECKSUMMED = new Set(['limit', 'limit_n', ...LEAVES_STAGED]);
 
 export async function runModes(modes: readonly Mode[], ctx: ModeContext, repeat: number, rss: RssSampler): Promise<Record<string, ModeOutput>> {
-  const out: Record<string, ModeOutput> = {};
+  const best = new Map<string, ModeOutput>();
+  const samples = new Map<string, number[]>(modes.map((m) => [m.name, []]));
+  /** Modes that were skipped or failed: not run again. */
+  const settled = new Set<string>();
   let staged = false;
-  for (const mode of modes) {
-    const samples: number[] = [];
-    let best: ModeOutput | undefined;
-    for (let i = 0; i < repeat; i++) {
+  // Round by round (every mode once, then again): a drift in the machine's load hits every mode
+  // alike instead of whichever mode's repeats happen to run during it.
+  for (let i = 0; i < repeat; i++) {
+    for (const mode of modes) {
+      if (settled.has(mode.name)) continue;
       if (mode.start === 'clean') {
         await resetStaging(ctx.url);
         staged = false;
@@ -49,24 +53,31 @@ export async function runModes(modes: readonly Mode[], ctx: ModeContext, repeat:
         };
         if (result.skipped) {
           ctx.say(`${mode.name}: skipped (${result.skipped})`);
-          best = output;
-          break;
+          best.set(mode.name, output);
+          settled.add(mode.name);
+          continue;
         }
-        samples.push(output.seconds);
+        samples.get(mode.name)!.push(output.seconds);
         ctx.say(
           `${mode.name}: ${output.seconds.toFixed(2)} s, ${output.rowsPerSec.toLocaleString('en-US')} rows/s${output.extrapolated ? ' (extrapolated)' : ''}`,
         );
-        if (!best || output.seconds < best.seconds) best = output;
+        const previous = best.get(mode.name);
+        if (!previous || output.seconds < previous.seconds) best.set(mode.name, output);
         if (mode.start === 'clean') staged = LEAVES_STAGED.has(mode.name) && !result.extrapolated;
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         ctx.say(`${mode.name}: FAILED: ${message}`);
-        best = { seconds: 0, rowsPerSec: 0, rows: 0, what: 'failed', skipped: `failed: ${message}`, load: [before, load()[0]!] };
+        best.set(mode.name, { seconds: 0, rowsPerSec: 0, rows: 0, what: 'failed', skipped: `failed: ${message}`, load: [before, load()[0]!] });
+        settled.add(mode.name);
         staged = false;
-        break;
       }
     }
-    out[mode.name] = samples.length > 1 ? { ...best!, samples } : best!;
+  }
+  const out: Record<string, ModeOutput> = {};
+  for (const mode of modes) {
+    const kept = best.get(mode.name)!;
+    const times = samples.get(mode.name)!;
+    out[mode.name] = times.length > 1 && !kept.skipped ? { ...kept, samples: times } : kept;
   }
   return out;
 }

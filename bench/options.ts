@@ -4,8 +4,23 @@
  */
 import { availableParallelism } from 'node:os';
 
-/** Every mode, in the order they run (curated right after pgphase_n reuses its staging). */
-export const MODE_NAMES = ['limit', 'limit_n', 'record', 'pgphase_1', 'pgphase_n_shared', 'pgphase_n', 'curated', 'client_loop'] as const;
+/**
+ * Every mode, in the order they run (curated right after pgphase_n reuses its staging). The
+ * `_nogate` twins run the runner without the health gate's signals, right before their gated
+ * twin, so that one bench shows what the gate costs.
+ */
+export const MODE_NAMES = [
+  'limit',
+  'limit_n',
+  'record',
+  'pgphase_1_nogate',
+  'pgphase_1',
+  'pgphase_n_shared',
+  'pgphase_n_nogate',
+  'pgphase_n',
+  'curated',
+  'client_loop',
+] as const;
 export type ModeName = (typeof MODE_NAMES)[number];
 
 export interface BenchOptions {

@@ -26,6 +26,10 @@ export interface Ratios {
   readonly pgphase_1_vs_limit: number | null;
   /** Same core count: pgphase_n over limit_n (N connections each staging a share of the keys). */
   readonly pgphase_vs_limit_n: number | null;
+  /** The health gate's cost: pgphase_n with the gate over pgphase_n without its signals (1.0: free). */
+  readonly gate_on_vs_off: number | null;
+  /** The same with 1 worker. */
+  readonly gate_on_vs_off_1: number | null;
   /** Diagnostic: N runner instances of 1 worker sharing a run, over pgphase_1. */
   readonly shared_parallel_speedup: number | null;
 }
@@ -54,6 +58,8 @@ export function computeRatios(modes: Readonly<Record<string, Figure>>): Ratios {
     pgphase_1_vs_limit: ratio(modes.pgphase_1, modes.limit),
     pgphase_vs_limit_n: ratio(modes.pgphase_n, modes.limit_n),
     shared_parallel_speedup: ratio(modes.pgphase_n_shared, modes.pgphase_1),
+    gate_on_vs_off: ratio(modes.pgphase_n, modes.pgphase_n_nogate),
+    gate_on_vs_off_1: ratio(modes.pgphase_1, modes.pgphase_1_nogate),
   };
 }
 
@@ -85,6 +91,7 @@ export function checkTargets(ratios: Ratios, peakRssMb: number, scaleLinearity: 
     atLeast('pgphase_vs_limit', ratios.pgphase_vs_limit, 0.8),
     atLeast('pgphase_vs_limit_n', ratios.pgphase_vs_limit_n, 0.8),
     atLeast('pgphase_vs_record', ratios.pgphase_vs_record, 2),
+    atLeast('gate_on_vs_off', ratios.gate_on_vs_off, 0.98),
     atLeast('pgphase_vs_client_loop', ratios.pgphase_vs_client_loop, 20),
     { name: 'peakRssMb', goal: '< 150', value: peakRssMb, met: peakRssMb < 150 },
     {

@@ -66,7 +66,7 @@ const schema = z
         batchMin: count.pipe(z.number().min(1)).default(RUN_DEFAULTS.batch.min),
         /** Largest batch, in rows. Default 200000. */
         batchMax: count.pipe(z.number().min(1)).default(RUN_DEFAULTS.batch.max),
-        /** First batch, in rows. Default 2000. */
+        /** First batch, in rows. Default 1 (slow start, see runner/plan/batchController.ts). */
         batchInitial: count.pipe(z.number().min(1)).default(RUN_DEFAULTS.batch.initial),
         /** Target duration of one batch, in ms. Default 1000. */
         targetMs: count.pipe(z.number().min(1).max(3_600_000)).default(RUN_DEFAULTS.batch.targetMs),
@@ -98,8 +98,33 @@ const schema = z
       })
       .strict()
       .default({}),
-    /** Health thresholds of a run on a primary (replica lag, load...). Open: the health gate reads it. */
-    health: z.record(z.string(), z.unknown()).default({}),
+    /**
+     * Defaults of `pgphase run`'s health gate and error budget (its flags override them; unset:
+     * runner/health/ and runner/run/errorBudget.ts). Durations as numbers of ms or `5s`, `10min`.
+     */
+    health: z
+      .object({
+        /** false: as --no-health-gate. */
+        enabled: z.boolean(),
+        maxLagMs: duration,
+        criticalLagMs: duration,
+        maxActive: count,
+        criticalActive: count,
+        maxXactAgeMs: duration,
+        criticalXactAgeMs: duration,
+        /** Transactions a standby (slot or hot_standby_feedback) may hold the horizon back before the run throttles. */
+        maxSlotXids: count.pipe(z.number().max(2_147_483_647)),
+        intervalMs: duration.pipe(z.number().min(10).max(600_000)),
+        throttleTimeoutMs: duration.pipe(z.number().min(1_000)),
+        throttleQuery: z.string().trim().min(1),
+        replicas: z.array(z.string().min(1)),
+        maxQuarantineRate: z.number().min(0).max(1),
+        budgetMinRows: count.pipe(z.number().min(1)),
+        maxFailedPartitions: count,
+      })
+      .partial()
+      .strict()
+      .default({}),
   })
   .strict();
 

@@ -61,7 +61,6 @@ export class MigrationError extends PgphaseError {
   }
 }
 
-export const QUERY_CANCELED = '57014'; // statement_timeout or pg_cancel_backend
 export const LOCK_NOT_AVAILABLE = '55P03';
 export const TOO_MANY_CONNECTIONS = '53300';
 export const INSUFFICIENT_PRIVILEGE = '42501';

@@ -1,6 +1,8 @@
 /**
- * pgphase's programmatic API: every CLI command is one of these typed functions. None of them
- * calls process.exit; failures are thrown as PgphaseError subclasses carrying an exit code.
+ * pgphase's programmatic API: every CLI command is one of these typed functions (or a
+ * CommandSpec's `run`). None of them calls process.exit or writes to stdout; failures are thrown
+ * as PgphaseError subclasses carrying an exit code. A project adds its own commands to the CLI
+ * with `runCli({ commands: [...COMMANDS, mine] })` (or `createProgram` to wire it itself).
  */
 export { type Config, type ConfigInput, configFromEnv, parseConfig, parseDuration } from './config.js';
 export { type Database, openDatabase, connect, withClient } from './db/database.js';
@@ -9,7 +11,7 @@ export * from './errors.js';
 export { createLog, type Log } from './log.js';
 export { down, migrate, type MigrateOptions, type MigrateResult } from './migrate/migrate.js';
 export { migrationStatus, status, type MigrationStatus } from './migrate/status.js';
-export { loadPhases, PHASES, selectPhases, type Phase, type PhaseCheck, type PhaseStep } from './phases.js';
+export { loadPhases, selectPhases, type Phase, type PhaseCheck, type PhaseStep } from './phases.js';
 export { planPartitions, type KeyRange } from './plan/planPartitions.js';
 export { createBatchState, observeBatch, type BatchControllerOptions } from './plan/batchController.js';
 export { decideRetry, backoffMs } from './plan/retryPolicy.js';
@@ -17,8 +19,6 @@ export { listQuarantine, replayQuarantine, type QuarantineSummary, type ReplayRe
 export { buildReport, type RunReport, type PhaseReport } from './run/report.js';
 export { runPipeline, defaultWorkers, type RunOptions } from './run/runPipeline.js';
 export { recentRuns, type RunSummary } from './run/runStatus.js';
-export { generate, type GenerateOptions, type GenerateResult } from './commands/generate.js';
-export { demo, type DemoOptions } from './commands/demo.js';
 export { lintSql } from './commands/lintSql.js';
 export { promote, rollback, pruneVersions, blueGreenStatus, type BlueGreenOptions, type BlueGreenStatus } from './bluegreen/operations.js';
 export type { SwapResult } from './bluegreen/swap.js';
@@ -37,3 +37,8 @@ export { newMigration, newProcedure } from './commands/new.js';
 export { formatPlan, planMigrate, type MigratePlan, type PlannedMigration } from './migrate/plan.js';
 export { statementLocks, type StatementLock } from './migrate/statementLocks.js';
 export { formatFindings, lintMigrations, type LintFinding } from './lint/squawk.js';
+export { openSession, withDatabase, type Session, type SessionOptions } from './session.js';
+export { COMMANDS, COMMAND_GROUPS } from './commands/index.js';
+export { defineCommand, type ArgumentSpec, type CommandGroup, type CommandSpec, type OptionSpec, type Rendered } from './commands/spec.js';
+export { createProgram, type ProgramOptions } from './cli/program.js';
+export { main, runCli } from './cli/runCli.js';

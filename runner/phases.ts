@@ -1,8 +1,8 @@
 /**
  * Phases as data. A phase is a list of steps, one per source table; each step names the
  * procedure that processes a key range of that table, the key column, and the tables whose
- * steps must finish first. Adding a phase is a procedure file plus an entry here: the runner
- * has no code specific to any phase.
+ * steps must finish first. A project lists its phases in a phases file (`phases` in
+ * pgphase.config.json) or passes them in code: the runner has no code specific to any phase.
  *
  * Every phase procedure has the same shape (see procedures/):
  *   PROCEDURE schema.name(p_run_id bigint, p_lo bigint, p_hi bigint,
@@ -48,55 +48,13 @@ export interface Phase {
   readonly checks?: readonly PhaseCheck[];
 }
 
-/** The curated phase's output tables, in the order they are built. */
-const CURATED_OUTPUTS = ['market_snapshots', 'book_market_features', 'market_consensus', 'steam_moves', 'game_market_features', 'game_features'].map(
-  (t) => `curated.${t}`,
-);
-
-export const PHASES: readonly Phase[] = [
-  {
-    name: 'staging',
-    description: 'validate, clean and type raw odds; quarantine every bad row with a reason',
-    dependsOn: [],
-    steps: [
-      { source: 'raw.games', procedure: 'staging.load_games', key: 'id' },
-      { source: 'raw.moneylines', procedure: 'staging.load_moneylines', key: 'id', after: ['raw.games'] },
-      { source: 'raw.spreads', procedure: 'staging.load_spreads', key: 'id', after: ['raw.games'] },
-      { source: 'raw.totals', procedure: 'staging.load_totals', key: 'id', after: ['raw.games'] },
-    ],
-  },
-  {
-    name: 'curated',
-    description: 'ML features per game and market: fair probabilities, movement, consensus, steam',
-    dependsOn: ['staging'],
-    steps: [
-      {
-        source: 'staging.games',
-        procedure: 'curated.build_features',
-        key: 'id',
-        after: ['raw.games', 'raw.moneylines', 'raw.spreads', 'raw.totals'],
-      },
-    ],
-    outputs: CURATED_OUTPUTS,
-    blueGreen: true,
-    checks: [
-      {
-        name: 'one feature row per staged game',
-        sql: `SELECT g.id AS game_id, g.external_game_id FROM staging.games g
-               WHERE NOT EXISTS (SELECT 1 FROM game_features f WHERE f.game_id = g.id) ORDER BY g.id`,
-      },
-      {
-        name: 'fair probabilities within [0, 1]',
-        sql: `SELECT game_id, ml_fair_home, sp_fair_home, tot_fair_over FROM game_features
-               WHERE ml_fair_home NOT BETWEEN 0 AND 1 OR sp_fair_home NOT BETWEEN 0 AND 1 OR tot_fair_over NOT BETWEEN 0 AND 1
-               ORDER BY game_id`,
-      },
-    ],
-  },
-];
-
-/** Resolves phase names (all phases when empty) in dependency order; unknown names throw. */
-export function selectPhases(names: readonly string[], phases: readonly Phase[] = PHASES): Phase[] {
+/** Resolves phase names (all phases when empty) in dependency order; unknown names, or no phases at all, throw. */
+export function selectPhases(names: readonly string[], phases: readonly Phase[]): Phase[] {
+  if (phases.length === 0)
+    throw new UsageError(
+      'no phases: set "phases" in pgphase.config.json (or PGPHASE_PHASES) to a phases file, or pass phaseList',
+      'Scaffold a phase with `pgphase new phase <name> --source <schema.table> --target <schema.table>`.',
+    );
   const wanted = names.length === 0 ? phases.map((p) => p.name) : [...new Set(names)];
   const unknown = wanted.filter((n) => !phases.some((p) => p.name === n));
   if (unknown.length > 0) {
@@ -137,10 +95,10 @@ const phaseFile = z.array(
  * Phases from a JSON file (PGPHASE_PHASES), for projects that add their own phases without
  * touching the runner: an array of `{ name, description, dependsOn, steps: [{ source,
  * procedure, key, after }], outputs, blueGreen, checks: [{ name, sql }] }`. Without a file, the
- * built-in PHASES above.
+ * none: the framework has no phases of its own (an application passes its list, see runner/odds/).
  */
 export function loadPhases(path: string | undefined = process.env.PGPHASE_PHASES): readonly Phase[] {
-  if (!path) return PHASES;
+  if (!path) return [];
   let data: unknown;
   try {
     data = JSON.parse(readFileSync(path, 'utf8'));

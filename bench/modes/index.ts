@@ -14,6 +14,8 @@ const MODES: Record<ModeName, Mode> = {
   record: recordMode,
   pgphase_1: pgphaseMode('pgphase_1'),
   pgphase_n: pgphaseMode('pgphase_n'),
+  pgphase_1_nogate: pgphaseMode('pgphase_1_nogate'),
+  pgphase_n_nogate: pgphaseMode('pgphase_n_nogate'),
   pgphase_n_shared: pgphaseSharedMode,
   client_loop: clientLoopMode,
   curated: curatedMode,

@@ -9,7 +9,7 @@
  * times the procedure time per row the ledger recorded for it (pgphase.partitions.batch_ms).
  */
 import pg from 'pg';
-import { PHASES } from '../../runner/phases.js';
+import { PHASES } from '../../runner/odds/phases.js';
 import { createSubsetKeys, extrapolate, rawCounts, subsetQuotas, subsetStagingPhase } from '../subset.js';
 import { workSplit } from './ledgerDetail.js';
 import { timeRunner } from './timeRunner.js';

@@ -4,6 +4,7 @@
  * set-up are all in it, as they are for a user.
  */
 import type { Phase } from '../../runner/phases.js';
+import { PHASES } from '../../runner/odds/phases.js';
 import { runPipeline } from '../../runner/run/runPipeline.js';
 import type { RunReport } from '../../runner/run/report.js';
 import { ledgerDetail, type TableDetail } from './ledgerDetail.js';
@@ -30,7 +31,7 @@ export async function timeRunner(
     forcePerRecord: options.forcePerRecord ?? false,
     progress: 'none',
     health: { enabled: options.healthGate ?? true },
-    ...(options.phaseList ? { phaseList: options.phaseList } : {}),
+    phaseList: options.phaseList ?? PHASES,
   });
   const seconds = (performance.now() - started) / 1000;
   if (report.status !== 'done') {

@@ -2,10 +2,11 @@
  * `pgphase config`: the merged configuration and where each value came from (flag, environment
  * variable, the file, or the default), with secrets redacted. Needs no database.
  */
-import type { Command } from 'commander';
-import { makeContext, type GlobalFlags } from '../cli/context.js';
+import { z } from 'zod';
 import type { LoadedConfig } from '../configFile.js';
 import { EXIT, redact } from '../errors.js';
+import { flag } from './flags.js';
+import { defineCommand } from './spec.js';
 
 export interface ConfigEntry {
   readonly key: string;
@@ -24,21 +25,23 @@ export function describeConfig(loaded: LoadedConfig): ConfigEntry[] {
   });
 }
 
-export function registerConfig(program: Command, setExit: (code: number) => void): void {
-  program
-    .command('config')
-    .description('print the merged configuration and where each value came from (flags > environment > pgphase.config.json > defaults), secrets redacted')
-    .option('--json', 'print as JSON on stdout')
-    .action((opts: { json?: boolean }) => {
-      const { loaded } = makeContext(program.opts<GlobalFlags>());
-      const entries = describeConfig(loaded);
-      if (opts.json) process.stdout.write(`${JSON.stringify({ file: loaded.file ?? null, settings: entries })}\n`);
-      else {
-        const width = Math.max(...entries.map((e) => e.key.length));
-        const lines = [`config file: ${loaded.file ?? 'none (pgphase.config.json not found)'}`];
-        for (const e of entries) lines.push(`  ${e.key.padEnd(width)}  ${JSON.stringify(e.value)}  (${e.source})`);
-        process.stdout.write(`${lines.join('\n')}\n`);
-      }
-      setExit(EXIT.ok);
-    });
+export interface ConfigResult {
+  readonly file: string | null;
+  readonly settings: ConfigEntry[];
 }
+
+export function formatConfig(r: ConfigResult): string {
+  const width = Math.max(...r.settings.map((e) => e.key.length));
+  const lines = [`config file: ${r.file ?? 'none (pgphase.config.json not found)'}`];
+  for (const e of r.settings) lines.push(`  ${e.key.padEnd(width)}  ${JSON.stringify(e.value)}  (${e.source})`);
+  return lines.join('\n');
+}
+
+export const configCommand = defineCommand({
+  name: 'config',
+  description: 'print the merged configuration and where each value came from (flags > environment > pgphase.config.json > defaults), secrets redacted',
+  options: [{ flags: '--json', description: 'print as JSON on stdout' }],
+  input: z.object({ json: flag() }),
+  run: (session): ConfigResult => ({ file: session.loaded.file ?? null, settings: describeConfig(session.loaded) }),
+  render: (r, input) => ({ stdout: input.json ? JSON.stringify(r) : formatConfig(r), exitCode: EXIT.ok }),
+});

@@ -5,13 +5,15 @@
  */
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import type { Command } from 'commander';
 import { format } from 'sql-formatter';
+import { z } from 'zod';
 import { EXIT } from '../errors.js';
+import { flag } from './flags.js';
+import { defineCommand } from './spec.js';
 
-export const SQL_DIRS = ['migrations', 'procedures', 'sql', 'runner/framework/schema'];
+const SQL_DIRS = ['migrations', 'procedures', 'sql', 'runner/framework/schema'];
 
-export function formatSql(text: string): string {
+function formatSql(text: string): string {
   return `${format(text, { language: 'postgresql', keywordCase: 'upper', linesBetweenQueries: 1 })}\n`;
 }
 
@@ -44,16 +46,18 @@ export async function lintSql(root: string, fix: boolean): Promise<{ checked: nu
   return { checked, unformatted, errors };
 }
 
-export function registerLintSql(program: Command, setExit: (code: number) => void): void {
-  program
-    .command('lint-sql')
-    .description('check that SQL files are formatted (sql-formatter, postgresql dialect)')
-    .option('--fix', 'rewrite the files that are not')
-    .action(async (opts: { fix?: boolean }) => {
-      const result = await lintSql(process.cwd(), Boolean(opts.fix));
-      for (const f of result.unformatted) process.stderr.write(`not formatted: ${f} (run npm run pgphase -- lint-sql --fix)\n`);
-      for (const e of result.errors) process.stderr.write(`cannot parse: ${e}\n`);
-      process.stderr.write(`${result.checked} SQL file(s) checked\n`);
-      setExit(result.unformatted.length || result.errors.length ? EXIT.failed : EXIT.ok);
-    });
-}
+export const lintSqlCommand = defineCommand({
+  name: 'lint-sql',
+  description: 'check that SQL files are formatted (sql-formatter, postgresql dialect)',
+  options: [{ flags: '--fix', description: 'rewrite the files that are not' }],
+  input: z.object({ fix: flag() }),
+  run: (_session, input) => lintSql(process.cwd(), Boolean(input.fix)),
+  render: (r) => ({
+    stderr: [
+      ...r.unformatted.map((f) => `not formatted: ${f} (run npm run pgphase -- lint-sql --fix)`),
+      ...r.errors.map((e) => `cannot parse: ${e}`),
+      `${r.checked} SQL file(s) checked`,
+    ].join('\n'),
+    exitCode: r.unformatted.length || r.errors.length ? EXIT.failed : EXIT.ok,
+  }),
+});

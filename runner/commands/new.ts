@@ -4,13 +4,12 @@
  */
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import type { Command } from 'commander';
-import { makeContext, type GlobalFlags } from '../cli/context.js';
+import { z } from 'zod';
 import type { Config } from '../config.js';
 import { EXIT, showInput, UsageError } from '../errors.js';
 import { migrationText, NAME, nextMigrationNumber, procedureText, QUALIFIED } from '../scaffold/templates.js';
 import { writeScaffold } from '../scaffold/writeFiles.js';
-import { registerNewPhase } from './newPhase.js';
+import { defineCommand } from './spec.js';
 
 function listDir(dir: string, setting: string): string[] {
   try {
@@ -55,28 +54,23 @@ export function newProcedure(config: Config, qualified: string): string {
   return join(config.proceduresDir, file);
 }
 
-export function registerNew(program: Command, setExit: (code: number) => void): void {
-  const cmd = program.command('new').description('scaffold a migration, a procedure or a phase');
-  cmd
-    .command('migration')
-    .argument('<name>', 'what it does, e.g. add_customer_email')
-    .option('--no-transaction', 'outside a transaction (CREATE INDEX CONCURRENTLY): writes the -- no-transaction header')
-    .description('write the next numbered migration with Up and Down sections')
-    .action((name: string, opts: { transaction: boolean }) => {
-      const ctx = makeContext(program.opts<GlobalFlags>());
-      const path = newMigration(ctx.config, name, { noTransaction: !opts.transaction });
-      process.stdout.write(`wrote ${relative(process.cwd(), path)}\n`);
-      setExit(EXIT.ok);
-    });
-  cmd
-    .command('procedure')
-    .argument('<schema.name>', 'the procedure to create')
-    .description('write procedures/<schema>_<name>.sql, a CREATE OR REPLACE re-applied when it changes')
-    .action((qualified: string) => {
-      const ctx = makeContext(program.opts<GlobalFlags>());
-      const path = newProcedure(ctx.config, qualified);
-      process.stdout.write(`wrote ${relative(process.cwd(), path)}\n`);
-      setExit(EXIT.ok);
-    });
-  registerNewPhase(cmd, program, setExit);
-}
+const wrote = (path: string) => ({ stdout: `wrote ${relative(process.cwd(), path)}`, exitCode: EXIT.ok });
+
+export const newMigrationCommand = defineCommand({
+  name: 'new migration',
+  description: 'write the next numbered migration with Up and Down sections',
+  args: [{ name: '<name>', description: 'what it does, e.g. add_customer_email' }],
+  options: [{ flags: '--no-transaction', description: 'outside a transaction (CREATE INDEX CONCURRENTLY): writes the -- no-transaction header' }],
+  input: z.object({ name: z.string(), transaction: z.boolean() }),
+  run: (session, input) => newMigration(session.config, input.name, { noTransaction: !input.transaction }),
+  render: wrote,
+});
+
+export const newProcedureCommand = defineCommand({
+  name: 'new procedure',
+  description: 'write procedures/<schema>_<name>.sql, a CREATE OR REPLACE re-applied when it changes',
+  args: [{ name: '<schema.name>', description: 'the procedure to create' }],
+  input: z.object({ schemaName: z.string() }),
+  run: (session, input) => newProcedure(session.config, input.schemaName),
+  render: wrote,
+});

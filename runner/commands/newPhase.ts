@@ -5,8 +5,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import type { Command } from 'commander';
-import { makeContext, type GlobalFlags } from '../cli/context.js';
+import { z } from 'zod';
 import type { Config } from '../config.js';
 import { EXIT, showInput, UsageError } from '../errors.js';
 import { readMigrationsFrom } from '../migrate/readMigrationsFrom.js';
@@ -24,6 +23,7 @@ import {
 import { tablesFromMigrations } from '../scaffold/tablesFromMigrations.js';
 import { NAME, nextMigrationNumber, QUALIFIED } from '../scaffold/templates.js';
 import { type ScaffoldFile, writeScaffold } from '../scaffold/writeFiles.js';
+import { defineCommand } from './spec.js';
 
 function check(spec: PhaseSpec): void {
   if (!/^[a-z][a-z0-9_]{0,40}$/.test(spec.name))
@@ -73,20 +73,19 @@ export async function newPhase(config: Config, spec: PhaseSpec): Promise<string[
   return written;
 }
 
-export function registerNewPhase(cmd: Command, program: Command, setExit: (code: number) => void): void {
-  cmd
-    .command('phase')
-    .argument('<name>', 'the phase, e.g. clean_customers')
-    .requiredOption('--source <schema.table>', 'the table read, by key ranges')
-    .requiredOption('--target <schema.table>', 'the table written (a migration creates it when none does yet)')
-    .option('--key <column>', "the source's bigint key column", 'id')
-    .description('scaffold a phase on the generic isolation driver: the classification to fill in, its step, its phases.json entry')
-    .action(async (name: string, opts: { source: string; target: string; key: string }) => {
-      const ctx = makeContext(program.opts<GlobalFlags>());
-      const written = await newPhase(ctx.config, { name, source: opts.source, target: opts.target, key: opts.key });
-      process.stdout.write(
-        `wrote ${written.map((p) => relative(process.cwd(), p)).join(', ')}\nnext: fill in ${relative(process.cwd(), written[0]!)}, then pgphase migrate && pgphase run ${name}\n`,
-      );
-      setExit(EXIT.ok);
-    });
-}
+export const newPhaseCommand = defineCommand({
+  name: 'new phase',
+  description: 'scaffold a phase on the generic isolation driver: the classification to fill in, its step, its phases.json entry',
+  args: [{ name: '<name>', description: 'the phase, e.g. clean_customers' }],
+  options: [
+    { flags: '--source <schema.table>', description: 'the table read, by key ranges', required: true },
+    { flags: '--target <schema.table>', description: 'the table written (a migration creates it when none does yet)', required: true },
+    { flags: '--key <column>', description: "the source's bigint key column", default: 'id' },
+  ],
+  input: z.object({ name: z.string(), source: z.string(), target: z.string(), key: z.string() }),
+  run: (session, input) => newPhase(session.config, input),
+  render: (written, input) => ({
+    stdout: `wrote ${written.map((p) => relative(process.cwd(), p)).join(', ')}\nnext: fill in ${relative(process.cwd(), written[0]!)}, then pgphase migrate && pgphase run ${input.name}`,
+    exitCode: EXIT.ok,
+  }),
+});

@@ -1,29 +1,23 @@
-import type { Command } from 'commander';
-import { makeContext, withDatabase, type GlobalFlags } from '../cli/context.js';
-import { withClient } from '../db/database.js';
-import { setPause } from '../run/control.js';
-import { resolveRun } from '../run/runLife.js';
-import { operator } from './resume.js';
-
 /** `pgphase pause [RUN]`: every runner process of the run holds before its next batch. */
-export function registerPause(program: Command, _setExit: (code: number) => void): void {
-  program
-    .command('pause')
-    .argument('[run]', 'run id (default: the newest unfinished run)')
-    .description('pause a run from any host: every runner process holds before its next batch (pgphase resume continues it)')
-    .option('--reason <text>', "why, shown by status and in the runners' logs")
-    .action(async (arg: string | undefined, opts: { reason?: string }) => {
-      const ctx = makeContext(program.opts<GlobalFlags>());
-      const run = await withDatabase(ctx, (db) =>
-        withClient(db.url, 'pgphase pause', async (c) => {
-          const r = await resolveRun(c, arg);
-          const reason = `paused by ${operator()}${opts.reason ? `: ${opts.reason.slice(0, 200)}` : ''} (pgphase resume ${r.id} to continue)`;
-          await setPause(c, r.id, { paused: true, reason, by: operator() });
-          return r;
-        }),
-      );
-      process.stdout.write(
-        `run ${run.id} paused; its runner processes hold before their next batch${run.live ? '' : ' (no runner process is working on it now)'}\n`,
-      );
-    });
-}
+import { z } from 'zod';
+import { EXIT } from '../errors.js';
+import { setPause } from '../run/control.js';
+import { defineCommand } from './spec.js';
+import { onRun, operator, RUN_ARG } from './runControl.js';
+
+export const pauseCommand = defineCommand({
+  name: 'pause',
+  description: 'pause a run from any host: every runner process holds before its next batch (pgphase resume continues it)',
+  args: [RUN_ARG],
+  options: [{ flags: '--reason <text>', description: "why, shown by status and in the runners' logs" }],
+  input: z.object({ run: z.string().optional(), reason: z.string().optional() }),
+  run: (session, input) =>
+    onRun(session, input.run, 'pgphase pause', (c, r) => {
+      const reason = `paused by ${operator()}${input.reason ? `: ${input.reason.slice(0, 200)}` : ''} (pgphase resume ${r.id} to continue)`;
+      return setPause(c, r.id, { paused: true, reason, by: operator() });
+    }),
+  render: (run) => ({
+    stdout: `run ${run.id} paused; its runner processes hold before their next batch${run.live ? '' : ' (no runner process is working on it now)'}`,
+    exitCode: EXIT.ok,
+  }),
+});

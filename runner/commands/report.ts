@@ -4,15 +4,17 @@
  * summary is printed (as at the end of `pgphase run`), `--json` as JSON.
  */
 import { writeFile } from 'node:fs/promises';
-import type { Command } from 'commander';
-import { makeContext, withDatabase, type GlobalFlags } from '../cli/context.js';
+import { z } from 'zod';
 import { withClient } from '../db/database.js';
 import { EXIT, showInput, UsageError } from '../errors.js';
 import { buildCharts } from '../report/reportCharts.js';
 import { loadReportData } from '../report/reportData.js';
 import { renderHtml } from '../report/renderHtml.js';
 import type { RunReport } from '../run/report.js';
-import { formatReport } from './run.js';
+import { withDatabase } from '../session.js';
+import { flag, runId } from './flags.js';
+import { formatReport } from './formatReport.js';
+import { defineCommand } from './spec.js';
 
 export interface HtmlReportResult {
   readonly runId: string;
@@ -36,42 +38,46 @@ export async function writeHtmlReport(options: { url: string; runId?: string; fi
   return { runId: data.run.id, file: options.file, batches: data.samples.length, bytes: Buffer.byteLength(html) };
 }
 
-export function registerReport(program: Command, setExit: (code: number) => void): void {
-  program
-    .command('report')
-    .argument('[run]', 'run id (default: the newest run)')
-    .description("a run's report; --html writes a self-contained visual report (charts from the ledger, opens offline)")
-    .option('--html <file>', 'write the visual report to this file')
-    .option('--json', 'print the stored summary (or, with --html, what was written) as JSON')
-    .action(async (run: string | undefined, opts: { html?: string; json?: boolean }) => {
-      if (run !== undefined && !/^[0-9]{1,18}$/.test(run))
-        throw new UsageError(`a run id is a whole number, not ${showInput(run)}`, 'List runs with `pgphase status`.');
-      const ctx = makeContext(program.opts<GlobalFlags>());
-      if (opts.html) {
-        const file = opts.html;
-        const result = await withDatabase(ctx, (db) => writeHtmlReport({ url: db.url, ...(run ? { runId: run } : {}), file }));
-        process.stdout.write(
-          opts.json ? `${JSON.stringify(result)}\n` : `wrote the report of run ${result.runId} (${result.batches} batches) to ${result.file}\n`,
-        );
-        setExit(EXIT.ok);
-        return;
-      }
-      const stored = await withDatabase(ctx, (db) =>
-        withClient(db.url, 'pgphase report', async (c) => {
-          const { rows } = await c.query<{ id: string; report: RunReport | null }>(
-            `SELECT id::text, report FROM pgphase.runs WHERE $1::bigint IS NULL OR id = $1::bigint ORDER BY id DESC LIMIT 1`,
-            [run ?? null],
-          );
-          return rows[0];
-        }),
-      );
-      if (!stored) throw new UsageError(run ? `run ${run} does not exist` : 'there is no run yet', 'List runs with `pgphase status`.');
-      if (!stored.report)
-        throw new UsageError(
-          `run ${stored.id} has no stored summary yet (it has not finished)`,
-          `\`pgphase report ${stored.id} --html FILE\` draws what the ledger has so far.`,
-        );
-      process.stdout.write(opts.json ? `${JSON.stringify(stored.report)}\n` : `${formatReport(stored.report)}\n`);
-      setExit(EXIT.ok);
-    });
+type ReportOutcome = { readonly html: HtmlReportResult } | { readonly stored: RunReport };
+
+export const reportCommand = defineCommand({
+  name: 'report',
+  description: "a run's report; --html writes a self-contained visual report (charts from the ledger, opens offline)",
+  args: [{ name: '[run]', description: 'run id (default: the newest run)' }],
+  options: [
+    { flags: '--html <file>', description: 'write the visual report to this file' },
+    { flags: '--json', description: 'print the stored summary (or, with --html, what was written) as JSON' },
+  ],
+  input: z.object({ run: runId().optional(), html: z.string().optional(), json: flag() }),
+  run: (session, o): Promise<ReportOutcome> =>
+    withDatabase(session, async (db) => {
+      if (o.html) return { html: await writeHtmlReport({ url: db.url, ...(o.run ? { runId: o.run } : {}), file: o.html }) };
+      return { stored: await storedReport(db.url, o.run) };
+    }),
+  render: (r, o) => {
+    if ('html' in r)
+      return {
+        stdout: o.json ? JSON.stringify(r.html) : `wrote the report of run ${r.html.runId} (${r.html.batches} batches) to ${r.html.file}`,
+        exitCode: EXIT.ok,
+      };
+    return { stdout: o.json ? JSON.stringify(r.stored) : formatReport(r.stored), exitCode: EXIT.ok };
+  },
+});
+
+/** The stored summary of run `run` (or of the newest run); a usage error when there is none yet. */
+async function storedReport(url: string, run: string | undefined): Promise<RunReport> {
+  const stored = await withClient(url, 'pgphase report', async (c) => {
+    const { rows } = await c.query<{ id: string; report: RunReport | null }>(
+      `SELECT id::text, report FROM pgphase.runs WHERE $1::bigint IS NULL OR id = $1::bigint ORDER BY id DESC LIMIT 1`,
+      [run ?? null],
+    );
+    return rows[0];
+  });
+  if (!stored) throw new UsageError(run ? `run ${run} does not exist` : 'there is no run yet', 'List runs with `pgphase status`.');
+  if (!stored.report)
+    throw new UsageError(
+      `run ${stored.id} has no stored summary yet (it has not finished)`,
+      `\`pgphase report ${stored.id} --html FILE\` draws what the ledger has so far.`,
+    );
+  return stored.report;
 }

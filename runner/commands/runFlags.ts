@@ -1,57 +1,83 @@
 /**
  * The production flags of `pgphase run`: health gate thresholds, replicas, the throttle query,
  * the error budget and the worker ceiling. Parsed before any connection; a bad value is a usage
- * error naming the flag. Defaults are in runner/health/healthDecision.ts and runPipeline.ts.
+ * error naming the flag. Defaults come from runner/health/ and runner/run/errorBudget.ts.
  */
-import type { Command } from 'commander';
-import { showInput, UsageError } from '../errors.js';
+import { z } from 'zod';
 import { DEFAULT_THRESHOLDS, type HealthThresholds } from '../health/healthDecision.js';
-import type { ErrorBudget } from '../run/errorBudget.js';
+import { DEFAULT_HEALTH } from '../health/healthSettings.js';
+import { type ErrorBudget, NO_BUDGET } from '../run/errorBudget.js';
 import type { HealthSettings } from '../run/runPipeline.js';
+import { share, text, whole } from './flags.js';
+import type { OptionSpec } from './spec.js';
+import type { Config } from '../config.js';
 
 const MAX_MS = 604_800_000;
 
-function whole(name: string, value: unknown, min: number, max: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = typeof value === 'string' && /^[0-9]{1,10}$/.test(value) ? Number(value) : Number.NaN;
-  if (!(n >= min && n <= max)) throw new UsageError(`${name} must be a whole number from ${min} to ${max}, not ${showInput(String(value))}`);
-  return n;
-}
+/** `(default X, or health.key in the config file)` for a flag's help. */
+const dflt = (value: string | number, key: string) => `(default ${value}, or health.${key} in the config file)`;
 
-function rate(name: string, value: unknown): number | undefined {
-  if (value === undefined) return undefined;
-  const n = typeof value === 'string' && /^(0|1|0?\.[0-9]{1,6}|1\.0*)$/.test(value) ? Number(value) : Number.NaN;
-  if (!(n >= 0 && n <= 1)) throw new UsageError(`${name} must be a share from 0 to 1 (0.05 is 5%), not ${showInput(String(value))}`);
-  return n;
-}
+export const PRODUCTION_OPTIONS: readonly OptionSpec[] = [
+  { flags: '--no-health-gate', description: 'do not read the health signals before batches (pause and tune still work; or health.enabled false)' },
+  { flags: '--max-lag <ms>', description: `throttle while replica replay lag is above this ${dflt(DEFAULT_THRESHOLDS.maxLagMs, 'maxLagMs')}` },
+  { flags: '--critical-lag <ms>', description: 'stop the run (resumable) when replica lag is above this (default: never, or health.criticalLagMs)' },
+  { flags: '--replica <url>', description: 'a standby whose replay lag counts too (repeatable; or health.replicas)', repeatable: true },
+  {
+    flags: '--max-active <n>',
+    description: `throttle while more backends than this (not the runner's) are active ${dflt(DEFAULT_THRESHOLDS.maxActive, 'maxActive')}`,
+  },
+  { flags: '--critical-active <n>', description: 'stop the run when more than this are active (default: never, or health.criticalActive)' },
+  {
+    flags: '--max-xact-age <ms>',
+    description: `throttle while another transaction holding back the xmin horizon is older than this ${dflt(DEFAULT_THRESHOLDS.maxXactAgeMs, 'maxXactAgeMs')}`,
+  },
+  { flags: '--critical-xact-age <ms>', description: 'stop the run when it is older than this (default: never, or health.criticalXactAgeMs)' },
+  {
+    flags: '--max-slot-xids <n>',
+    description: `throttle while a standby (its replication slot, or hot_standby_feedback without one) holds the xmin horizon back by more transactions than this ${dflt(DEFAULT_THRESHOLDS.maxSlotXids, 'maxSlotXids')}`,
+  },
+  { flags: '--throttle-query <sql>', description: 'a query run before batches; true in its first column pauses the run (or health.throttleQuery)' },
+  { flags: '--health-interval <ms>', description: `read the health signals at most this often ${dflt(DEFAULT_HEALTH.intervalMs, 'intervalMs')}` },
+  {
+    flags: '--throttle-timeout <ms>',
+    description: `stop the run (resumable) when throttled this long without a break ${dflt(DEFAULT_HEALTH.throttleTimeoutMs, 'throttleTimeoutMs')}`,
+  },
+  {
+    flags: '--max-quarantine-rate <r>',
+    description: 'error budget: stop when a step quarantines more than this share of its rows (default: no limit, or health.maxQuarantineRate)',
+  },
+  {
+    flags: '--budget-min-rows <n>',
+    description: `rows a step must have seen before --max-quarantine-rate is judged ${dflt(NO_BUDGET.minRows, 'budgetMinRows')}`,
+  },
+  {
+    flags: '--max-failed-partitions <n>',
+    description: 'error budget: stop when more partitions than this have failed (default: no limit, or health.maxFailedPartitions)',
+  },
+  { flags: '--max-workers <n>', description: 'most workers this process runs when `pgphase tune --workers` raises the count (default: --workers)' },
+];
 
-export function addProductionFlags(cmd: Command): Command {
-  return cmd
-    .option('--no-health-gate', 'do not read the health signals before batches (pause and tune still work)')
-    .option('--max-lag <ms>', 'throttle while replica replay lag is above this', String(DEFAULT_THRESHOLDS.maxLagMs))
-    .option('--critical-lag <ms>', 'stop the run (resumable) when replica lag is above this (default: never)')
-    .option('--replica <url>', 'a standby whose replay lag counts too (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
-    .option('--max-active <n>', "throttle while more backends than this (not the runner's) are active", String(DEFAULT_THRESHOLDS.maxActive))
-    .option('--critical-active <n>', 'stop the run when more than this are active (default: never)')
-    .option(
-      '--max-xact-age <ms>',
-      'throttle while another transaction holding back the xmin horizon is older than this',
-      String(DEFAULT_THRESHOLDS.maxXactAgeMs),
-    )
-    .option('--critical-xact-age <ms>', 'stop the run when it is older than this (default: never)')
-    .option(
-      '--max-slot-xids <n>',
-      'throttle while a standby (its replication slot, or hot_standby_feedback without one) holds the xmin horizon back by more transactions than this',
-      String(DEFAULT_THRESHOLDS.maxSlotXids),
-    )
-    .option('--throttle-query <sql>', 'a query run before batches; true in its first column pauses the run')
-    .option('--health-interval <ms>', 'read the health signals at most this often', '1000')
-    .option('--throttle-timeout <ms>', 'stop the run (resumable) when throttled this long without a break', '3600000')
-    .option('--max-quarantine-rate <r>', 'error budget: stop when a step quarantines more than this share of its rows (default: no limit)')
-    .option('--budget-min-rows <n>', 'rows a step must have seen before --max-quarantine-rate is judged', '1000')
-    .option('--max-failed-partitions <n>', 'error budget: stop when more partitions than this have failed (default: no limit)')
-    .option('--max-workers <n>', 'most workers this process runs when `pgphase tune --workers` raises the count (default: --workers)');
-}
+/** The schema of those flags: a flag not given is undefined, so the config file's value can stand. */
+export const PRODUCTION_FLAGS = {
+  healthGate: z.boolean(),
+  maxLag: whole(0, MAX_MS).optional(),
+  criticalLag: whole(0, MAX_MS).optional(),
+  replica: z.array(z.string()),
+  maxActive: whole(0, 1_000_000).optional(),
+  criticalActive: whole(0, 1_000_000).optional(),
+  maxXactAge: whole(0, MAX_MS).optional(),
+  criticalXactAge: whole(0, MAX_MS).optional(),
+  maxSlotXids: whole(0, 2_147_483_647).optional(),
+  throttleQuery: text().optional(),
+  healthInterval: whole(10, 600_000).optional(),
+  throttleTimeout: whole(1_000, MAX_MS).optional(),
+  maxQuarantineRate: share().optional(),
+  budgetMinRows: whole(1, 2_147_483_647).optional(),
+  maxFailedPartitions: whole(0, 1_000_000).optional(),
+  maxWorkers: whole(1, 1_024).optional(),
+};
+
+export type ProductionFlags = z.output<z.ZodObject<typeof PRODUCTION_FLAGS>>;
 
 export interface ProductionSettings {
   readonly health: Partial<HealthSettings>;
@@ -59,33 +85,33 @@ export interface ProductionSettings {
   readonly maxWorkers: number | undefined;
 }
 
-export function parseProductionFlags(o: Record<string, unknown>): ProductionSettings {
+/** The run's health gate and error budget: a flag given, else the config file's `health`, else the default. */
+export function productionSettings(o: ProductionFlags, file: Config['health'] = {}): ProductionSettings {
   const thresholds: HealthThresholds = {
     ...DEFAULT_THRESHOLDS,
-    maxLagMs: whole('--max-lag', o.maxLag, 0, MAX_MS)!,
-    criticalLagMs: whole('--critical-lag', o.criticalLag, 0, MAX_MS) ?? null,
-    maxActive: whole('--max-active', o.maxActive, 0, 1_000_000)!,
-    criticalActive: whole('--critical-active', o.criticalActive, 0, 1_000_000) ?? null,
-    maxXactAgeMs: whole('--max-xact-age', o.maxXactAge, 0, MAX_MS)!,
-    criticalXactAgeMs: whole('--critical-xact-age', o.criticalXactAge, 0, MAX_MS) ?? null,
-    maxSlotXids: whole('--max-slot-xids', o.maxSlotXids, 0, 2_147_483_647)!,
+    maxLagMs: o.maxLag ?? file.maxLagMs ?? DEFAULT_THRESHOLDS.maxLagMs,
+    criticalLagMs: o.criticalLag ?? file.criticalLagMs ?? null,
+    maxActive: o.maxActive ?? file.maxActive ?? DEFAULT_THRESHOLDS.maxActive,
+    criticalActive: o.criticalActive ?? file.criticalActive ?? null,
+    maxXactAgeMs: o.maxXactAge ?? file.maxXactAgeMs ?? DEFAULT_THRESHOLDS.maxXactAgeMs,
+    criticalXactAgeMs: o.criticalXactAge ?? file.criticalXactAgeMs ?? null,
+    maxSlotXids: o.maxSlotXids ?? file.maxSlotXids ?? DEFAULT_THRESHOLDS.maxSlotXids,
   };
-  const query = o.throttleQuery as string | undefined;
-  if (query !== undefined && !query.trim()) throw new UsageError('--throttle-query is empty');
   return {
     health: {
-      enabled: o.healthGate !== false,
+      // --no-health-gate turns it off whatever the file says; the file may turn it off too.
+      enabled: o.healthGate && file.enabled !== false,
       thresholds,
-      intervalMs: whole('--health-interval', o.healthInterval, 10, 600_000)!,
-      throttleTimeoutMs: whole('--throttle-timeout', o.throttleTimeout, 1_000, MAX_MS)!,
-      throttleQuery: query ?? null,
-      replicas: (o.replica as string[] | undefined) ?? [],
+      intervalMs: o.healthInterval ?? file.intervalMs ?? DEFAULT_HEALTH.intervalMs,
+      throttleTimeoutMs: o.throttleTimeout ?? file.throttleTimeoutMs ?? DEFAULT_HEALTH.throttleTimeoutMs,
+      throttleQuery: o.throttleQuery ?? file.throttleQuery ?? null,
+      replicas: o.replica.length ? o.replica : (file.replicas ?? []),
     },
     budget: {
-      maxQuarantineRate: rate('--max-quarantine-rate', o.maxQuarantineRate) ?? null,
-      minRows: whole('--budget-min-rows', o.budgetMinRows, 1, 2_147_483_647)!,
-      maxFailedPartitions: whole('--max-failed-partitions', o.maxFailedPartitions, 0, 1_000_000) ?? null,
+      maxQuarantineRate: o.maxQuarantineRate ?? file.maxQuarantineRate ?? null,
+      minRows: o.budgetMinRows ?? file.budgetMinRows ?? NO_BUDGET.minRows,
+      maxFailedPartitions: o.maxFailedPartitions ?? file.maxFailedPartitions ?? null,
     },
-    maxWorkers: whole('--max-workers', o.maxWorkers, 1, 1_024),
+    maxWorkers: o.maxWorkers,
   };
 }

@@ -1,5 +1,8 @@
-import type { Command } from 'commander';
-import { makeContext, withDatabase, type GlobalFlags } from '../cli/context.js';
+/**
+ * `pgphase status`: migrations applied and pending, changed procedures, invalid indexes, the
+ * latest runs and the blue-green versions; exit 1 when anything needs action.
+ */
+import { z } from 'zod';
 import { EXIT } from '../errors.js';
 import { withClient } from '../db/database.js';
 import { type MigrationStatus, migrationStatus } from '../migrate/status.js';
@@ -8,6 +11,10 @@ import { describeLife, lifeOf, type RunLife } from '../run/runLifeStatus.js';
 import { pendingRoleStatements } from '../migrate/rolePending.js';
 import { blueGreenStatus, type BlueGreenStatus } from '../bluegreen/operations.js';
 import type { Version } from '../bluegreen/versions.js';
+import { withDatabase } from '../session.js';
+import { flag } from './flags.js';
+import { formatExtras } from './formatReport.js';
+import { defineCommand } from './spec.js';
 
 export interface FullStatus extends MigrationStatus {
   readonly runs: (RunSummary & { readonly life?: RunLife })[];
@@ -34,13 +41,6 @@ function formatBlueGreen(phases: BlueGreenStatus[]): string[] {
     if (p.retired.length) lines.push(`    parked    ${p.retired.map((r) => `${versionLabel(r)} in ${r.parkedSchema}`).join(', ')} (pgphase prune ${p.phase})`);
   }
   return lines;
-}
-
-/** `, 12 duplicates` for a phase's named extras (nothing when it has none). */
-export function formatExtras(extras: Readonly<Record<string, number>> | undefined): string {
-  return Object.entries(extras ?? {})
-    .map(([name, n]) => `, ${n} ${name}`)
-    .join('');
 }
 
 function formatRuns(runs: FullStatus['runs']): string[] {
@@ -91,25 +91,21 @@ export function formatStatus(s: FullStatus): string {
   return lines.join('\n');
 }
 
-export function registerStatus(program: Command, setExit: (code: number) => void): void {
-  program
-    .command('status')
-    .description(
-      'migrations applied and pending, changed procedures, invalid indexes, latest runs, blue-green versions (exit 1 when anything is pending or broken, or the latest run failed)',
-    )
-    .option('--json', 'print the status as JSON on stdout')
-    .action(async (opts: { json?: boolean }) => {
-      const ctx = makeContext(program.opts<GlobalFlags>());
-      const s = await withDatabase(ctx, (db) =>
-        withClient(db.url, 'pgphase status', async (c): Promise<FullStatus> => {
-          const m = await migrationStatus(c, ctx.config);
-          const runs = await lifeOf(c, await recentRuns(c));
-          const stuck = runs.some((r) => r.life && !r.life.live && !r.life.abandoned);
-          const blueGreen = await blueGreenStatus(c);
-          return { ...m, ok: m.ok && runs[0]?.status !== 'failed' && !stuck, runs, blueGreen, roleStatements: await pendingRoleStatements(c) };
-        }),
-      );
-      process.stdout.write(opts.json ? `${JSON.stringify(s)}\n` : `${formatStatus(s)}\n`);
-      setExit(s.ok ? EXIT.ok : EXIT.failed);
-    });
-}
+export const statusCommand = defineCommand({
+  name: 'status',
+  description:
+    'migrations applied and pending, changed procedures, invalid indexes, latest runs, blue-green versions (exit 1 when anything is pending or broken, or the latest run failed)',
+  options: [{ flags: '--json', description: 'print the status as JSON on stdout' }],
+  input: z.object({ json: flag() }),
+  run: (session) =>
+    withDatabase(session, (db) =>
+      withClient(db.url, 'pgphase status', async (c): Promise<FullStatus> => {
+        const m = await migrationStatus(c, session.config);
+        const runs = await lifeOf(c, await recentRuns(c));
+        const stuck = runs.some((r) => r.life && !r.life.live && !r.life.abandoned);
+        const blueGreen = await blueGreenStatus(c, session.phases);
+        return { ...m, ok: m.ok && runs[0]?.status !== 'failed' && !stuck, runs, blueGreen, roleStatements: await pendingRoleStatements(c) };
+      }),
+    ),
+  render: (s, o) => ({ stdout: o.json ? JSON.stringify(s) : formatStatus(s), exitCode: s.ok ? EXIT.ok : EXIT.failed }),
+});

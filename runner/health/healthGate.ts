@@ -95,6 +95,7 @@ export class HealthGate {
   private async probe(): Promise<HealthDecision> {
     const { stats, log, thresholds } = this.options;
     let decision: HealthDecision;
+    const started = performance.now();
     try {
       const client = await this.primary();
       const { sample, control } = await probeHealth(client, this.replicas, this.options.target);
@@ -108,6 +109,7 @@ export class HealthGate {
       this.client = null;
       decision = this.last.decision;
     }
+    stats.gateProbe(performance.now() - started);
     const now = Date.now();
     const previous = this.last.decision;
     if (previous.state === 'throttle' && Number.isFinite(this.last.at)) {
@@ -179,10 +181,14 @@ export class HealthGate {
    * `stopping()` became true while waiting).
    */
   async pass(stopping: () => boolean): Promise<boolean> {
+    const entered = performance.now();
     for (;;) {
       if (stopping() || this.stopped) return false;
       const d = await this.check();
-      if (d.state === 'ok') return true;
+      if (d.state === 'ok') {
+        this.options.stats.gateWait(performance.now() - entered);
+        return true;
+      }
       if (d.state === 'stop') return false;
       await sleep(Math.max(50, this.options.intervalMs - (Date.now() - this.last.at)));
     }

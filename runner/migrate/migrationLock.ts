@@ -13,6 +13,7 @@
 import type pg from 'pg';
 import { LockTimeoutError } from '../errors.js';
 import { MIGRATE_LOCK_KEY } from './meta.js';
+import { backoffMs } from '../plan/retryPolicy.js';
 import { sleep } from '../sleep.js';
 
 async function holder(client: pg.Client): Promise<string> {
@@ -38,8 +39,7 @@ export async function acquireMigrationLock(client: pg.Client, waitMs: number): P
         hint: 'Let it finish and run the command again, or raise PGPHASE_MIGRATE_WAIT.',
       });
     }
-    const step = Math.min(1_000, 50 * 2 ** Math.min(attempt, 10));
-    await sleep(Math.min(remaining, step / 2 + Math.random() * (step / 2)));
+    await sleep(Math.min(remaining, backoffMs(attempt, { baseMs: 50, capMs: 1_000 })));
   }
 }
 

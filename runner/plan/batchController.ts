@@ -23,6 +23,14 @@
  *    least what it showed and caps growth one step below the size that timed out for
  *    `holdBatches` batches. Any other failure halves the size (smaller batches hold fewer
  *    locks) and leaves the estimates alone.
+ * 4. Slow start: the first batch of a step is `initial` rows (the runner's default is one key),
+ *    because nothing is known yet of what a key costs there: a curated game can cost 70 ms, a
+ *    staged row 30 µs. Until a batch predicts at least half the target, growth may reach
+ *    `startGrowth`× per batch instead of `maxGrowth`×, and the newest batch alone gives the cost
+ *    per row (the first, tiny batches are mostly per-call overhead), so a cheap phase reaches its
+ *    size in a few batches and an expensive one never starts far past the target. Slow-start
+ *    batches do not enter the throughput regions of rule 2 (their rows/s is mostly overhead
+ *    and noise: the bench once saw a step back to 216 rows held for 50 batches).
  * Every size is an integer clamped to [floor, max], where the floor is `min` unless the measured
  * cost per row says that `min` rows already run past the target: then the floor follows the cost
  * (the rows that fit in the target), down to one row, so that no batch of an expensive phase
@@ -38,10 +46,12 @@ export interface BatchControllerOptions {
   readonly min: number;
   /** Largest batch size in rows, ≥ min. Required. */
   readonly max: number;
-  /** First batch size. Default: `min`, clamped to [min, max]. */
+  /** First batch size, clamped to [1, max] (below `min` is allowed: the cost is not known yet). Default: `min`. */
   readonly initial?: number;
   /** Largest growth factor per batch, > 1. Default 1.2 (GitLab's MAX_MULTIPLIER). */
   readonly maxGrowth?: number;
+  /** Largest growth factor per batch during slow start (see 4), ≥ maxGrowth. Default: maxGrowth (no slow start). */
+  readonly startGrowth?: number;
   /** EMA weight of the newest observation, in (0, 1]. Default 0.4 (GitLab's EMA_ALPHA). */
   readonly alpha?: number;
   /** Grow when efficiency (duration / targetMs) is below this. Default 0.90 (GitLab). */
@@ -91,8 +101,13 @@ export interface BatchState {
   /** Growth cap while `holdLeft` > 0, or null. */
   readonly ceiling: number | null;
   readonly holdLeft: number;
+  /** Slow start (see 4): true until a batch predicts half the target, or shrinks, times out or fails. */
+  readonly starting: boolean;
   readonly decision: BatchDecision;
 }
+
+/** Slow start ends once the current size is predicted to take this share of the target. */
+const START_ENDS_AT = 0.5;
 
 /** Shortest duration taken at face value, so that a 0 ms batch yields finite rates. */
 const MIN_MS = 0.001;
@@ -105,13 +120,14 @@ export function createBatchState(options: BatchControllerOptions): BatchState {
   const resolved = resolveOptions(options);
   return {
     options: resolved,
-    size: clamp(resolved.initial, resolved),
+    size: Math.max(1, clamp(resolved.initial, resolved, null, 1)),
     msPerRow: null,
     noise: 0,
     strikes: 0,
     regions: new Map(),
     ceiling: null,
     holdLeft: 0,
+    starting: resolved.startGrowth > resolved.maxGrowth,
     decision: 'start',
   };
 }
@@ -124,7 +140,8 @@ export function observeBatch(state: BatchState, observation: BatchObservation): 
   const ceiling = state.holdLeft > 0 ? state.ceiling : null;
 
   if (observation.failed && !observation.timedOut) {
-    return { ...state, size: clamp(state.size / 2, o, state.msPerRow), ceiling, holdLeft, decision: 'failed' };
+    // Never larger than the failed batch (which may be below the floor: a first batch of one key).
+    return { ...state, size: Math.min(state.size, clamp(state.size / 2, o, state.msPerRow)), ceiling, holdLeft, starting: false, decision: 'failed' };
   }
   if (observation.timedOut) {
     const attempted = valid ? rows : state.size;
@@ -133,28 +150,36 @@ export function observeBatch(state: BatchState, observation: BatchObservation): 
     const msPerRow = rate === null ? state.msPerRow : Math.max(state.msPerRow ?? 0, rate);
     return {
       ...state,
-      size: clamp(Math.min(state.size / 2, attempted / 2, fits), o, msPerRow),
+      size: Math.min(state.size, clamp(Math.min(state.size / 2, attempted / 2, fits), o, msPerRow)),
       msPerRow,
       ceiling: clamp(attempted / o.maxGrowth, o),
       holdLeft: o.holdBatches,
+      starting: false,
       decision: 'timeout',
     };
   }
   if (!valid) return { ...state, ceiling, holdLeft, decision: 'no-data' };
 
   const seconds = Math.max(ms, MIN_MS) / 1000;
-  const msPerRow = ema(state.msPerRow, ms / rows, o.alpha);
-  const rowsPerSec = rows / seconds;
-  const region = regionOf(rows, o);
-  const seen = state.regions.get(region);
-  const noise = seen ? ema(state.noise, Math.min(1, Math.abs(rowsPerSec / seen.rowsPerSec - 1)), o.alpha) : state.noise;
-  const regions = withThroughput(state.regions, rows, rowsPerSec, o);
-
+  // During slow start the newest batch alone sets the cost: the first, tiny batches are mostly
+  // per-call overhead, and averaging them in would stop the growth early.
+  const msPerRow = state.starting ? ms / rows : ema(state.msPerRow, ms / rows, o.alpha);
   // 1. Duration.
   const efficiency = (msPerRow * state.size) / o.targetMs;
+  const starting = state.starting && efficiency < START_ENDS_AT;
+
+  // Throughput is only compared between batches of a working size: the tiny batches of slow start
+  // say more about per-call overhead and noise than about what a size costs, and a step back to
+  // one of them would hold a cheap phase at a few hundred rows for holdBatches batches.
+  const rowsPerSec = rows / seconds;
+  const region = regionOf(rows, o);
+  const seen = starting ? undefined : state.regions.get(region);
+  const noise = seen ? ema(state.noise, Math.min(1, Math.abs(rowsPerSec / seen.rowsPerSec - 1)), o.alpha) : state.noise;
+  const regions = starting ? state.regions : withThroughput(state.regions, rows, rowsPerSec, o);
+  const growth = starting ? o.startGrowth : o.maxGrowth;
   let factor = 1;
   if (efficiency < o.efficiencyLow) {
-    factor = efficiency === 0 ? o.maxGrowth : Math.min(o.maxGrowth, bandMiddle(o) / efficiency);
+    factor = efficiency === 0 ? growth : Math.min(growth, bandMiddle(o) / efficiency);
   } else if (efficiency > o.efficiencyHigh) {
     factor = bandMiddle(o) / efficiency;
   }
@@ -162,9 +187,9 @@ export function observeBatch(state: BatchState, observation: BatchObservation): 
 
   // 2. Throughput.
   const best = bestRegion(regions);
-  const current = regions.get(region)!;
+  const current = regions.get(region);
   const tolerance = Math.max(o.tolerance, NOISE_MARGIN * noise);
-  const slower = best !== undefined && region > best.key && current.rowsPerSec < best.value.rowsPerSec * (1 - tolerance);
+  const slower = best !== undefined && current !== undefined && region > best.key && current.rowsPerSec < best.value.rowsPerSec * (1 - tolerance);
   const strikes = slower ? state.strikes + 1 : 0;
   const stepBack = best !== undefined && strikes >= STRIKES;
   const cap = stepBack ? { ceiling: best.value.size, holdLeft: o.holdBatches } : { ceiling, holdLeft };
@@ -173,13 +198,14 @@ export function observeBatch(state: BatchState, observation: BatchObservation): 
   let decision: BatchDecision = size > state.size ? 'grow' : size < state.size ? 'shrink' : 'steady';
   if (stepBack && size < state.size) decision = 'step-back';
   else if (cap.ceiling !== null && clamp(proposed, o, msPerRow) > size) decision = 'capped';
-  return { ...state, size, msPerRow, noise, strikes: stepBack ? 0 : strikes, regions, ...cap, decision };
+  return { ...state, size, msPerRow, noise, strikes: stepBack ? 0 : strikes, regions, ...cap, starting: starting && size >= state.size, decision };
 }
 
 function resolveOptions(options: BatchControllerOptions): ResolvedBatchOptions {
   const resolved: ResolvedBatchOptions = {
     initial: options.min,
-    maxGrowth: 1.2,
+    maxGrowth: options.maxGrowth ?? 1.2,
+    startGrowth: options.startGrowth ?? options.maxGrowth ?? 1.2,
     alpha: 0.4,
     efficiencyLow: 0.9,
     efficiencyHigh: 0.95,
@@ -195,6 +221,8 @@ function resolveOptions(options: BatchControllerOptions): ResolvedBatchOptions {
   if (!(max >= min && Number.isFinite(max))) problems.push(`max must be ≥ min (got ${max})`);
   if (!Number.isFinite(resolved.initial)) problems.push(`initial must be finite (got ${resolved.initial})`);
   if (!(maxGrowth > 1 && Number.isFinite(maxGrowth))) problems.push(`maxGrowth must be > 1 (got ${maxGrowth})`);
+  if (!(resolved.startGrowth >= maxGrowth && Number.isFinite(resolved.startGrowth)))
+    problems.push(`startGrowth must be ≥ maxGrowth (got ${resolved.startGrowth})`);
   if (!(alpha > 0 && alpha <= 1)) problems.push(`alpha must be in (0, 1] (got ${alpha})`);
   if (!(efficiencyLow > 0 && efficiencyLow <= efficiencyHigh && Number.isFinite(efficiencyHigh))) {
     problems.push(`need 0 < efficiencyLow ≤ efficiencyHigh (got ${efficiencyLow}, ${efficiencyHigh})`);
@@ -229,9 +257,9 @@ export function floorFor(o: ResolvedBatchOptions, msPerRow: number | null): numb
   return Math.max(1, Math.min(o.min, Math.floor((o.targetMs * bandMiddle(o)) / msPerRow)));
 }
 
-function clamp(size: number, o: ResolvedBatchOptions, msPerRow: number | null = null): number {
+function clamp(size: number, o: ResolvedBatchOptions, msPerRow: number | null = null, floor = floorFor(o, msPerRow)): number {
   const whole = Number.isFinite(size) ? Math.floor(size) : o.max;
-  return Math.min(Math.floor(o.max), Math.max(floorFor(o, msPerRow), whole));
+  return Math.min(Math.floor(o.max), Math.max(floor, whole));
 }
 
 /**

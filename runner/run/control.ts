@@ -20,11 +20,6 @@ export interface RunControl {
 export const CONTROL_COLUMNS = `paused, pause_kind AS "pauseKind", pause_reason AS "pauseReason", workers, batch_max AS "batchMax",
   target_ms AS "targetMs", max_lag_ms AS "maxLagMs", abandoned_at::text AS "abandonedAt"`;
 
-export async function readControl(c: pg.ClientBase, runId: string): Promise<RunControl | null> {
-  const { rows } = await c.query<RunControl>(`SELECT ${CONTROL_COLUMNS} FROM pgphase.run_control WHERE run_id = $1`, [runId]);
-  return rows[0] ?? null;
-}
-
 export async function setPause(
   c: pg.ClientBase,
   runId: string,

@@ -65,6 +65,8 @@ export interface RunReport {
   readonly builds?: readonly BuildReport[];
   /** Seconds the health gate held the run, per reason, over all its runner processes. */
   readonly throttledSeconds?: Record<string, number>;
+  /** What the health gate cost this runner process: probes, their total ms, and ms its workers waited on a healthy gate. */
+  readonly gate?: { readonly probes: number; readonly probeMs: number; readonly healthyWaitMs: number };
   /** Why the run stopped before it was done (error budget, critical threshold); it is resumable. */
   readonly stoppedBy?: string;
 }
@@ -160,5 +162,10 @@ export async function buildReport(
     rowsPerSec: durationMs > 0 ? Math.round(rowsIn / (durationMs / 1000)) : 0,
     peakRssMb: Math.round((context.stats.peakRss / 1048576) * 10) / 10,
     poolHighWater: context.stats.poolHighWater,
+    gate: {
+      probes: context.stats.gate.probes,
+      probeMs: Math.round(context.stats.gate.probeMs),
+      healthyWaitMs: Math.round(context.stats.gate.healthyWaitMs),
+    },
   };
 }

@@ -5,8 +5,12 @@
 import type { BatchControllerOptions } from '../plan/batchController.js';
 
 export const RUN_DEFAULTS = {
-  /** Adaptive batch size, in rows (a batch's upper key is read from the key's index). */
-  batch: { targetMs: 1_000, min: 100, max: 200_000, initial: 2_000 } satisfies BatchControllerOptions,
+  /**
+   * Adaptive batch size, in rows (a batch's upper key is read from the key's index). The first
+   * batch of a step is one key and batches grow up to 4× until they near the target (slow start,
+   * runner/plan/batchController.ts): what a key costs is not known before.
+   */
+  batch: { targetMs: 1_000, min: 100, max: 200_000, initial: 1, startGrowth: 4 } satisfies BatchControllerOptions,
   /** Retries of a transient failure: attempts, backoff base and cap, and a deadline per batch. */
   retry: { maxAttempts: 8, baseMs: 100, capMs: 10_000, deadlineMs: 120_000 },
   /** Session timeouts of the runner's connections, in ms. */

@@ -45,6 +45,12 @@ export class RunStats {
   readonly finalBatchSizes = new Map<string, number>();
   /** Milliseconds this process was throttled by the health gate, per reason (see healthDecision.ts). */
   readonly throttledMs = new Map<string, number>();
+  /**
+   * What the health gate cost this process: its probes (count and total ms) and the time workers
+   * waited in it while the server was healthy (a worker that arrives while a probe is in flight
+   * waits for it). Throttled time is not in it. The benchmark reports these as the gate's cost.
+   */
+  readonly gate = { probes: 0, probeMs: 0, healthyWaitMs: 0 };
   /** What throttles this process now (`replica lag 3.2 s > 1 s`), or null when it runs freely. */
   throttleState: string | null = null;
   private readonly listeners: ((rows: number) => void)[] = [];
@@ -78,6 +84,13 @@ export class RunStats {
   throttled(reason: string, ms: number): void {
     this.throttledMs.set(reason, (this.throttledMs.get(reason) ?? 0) + ms);
     for (const o of this.observers) o.throttled?.(reason, ms);
+  }
+  gateProbe(ms: number): void {
+    this.gate.probes++;
+    this.gate.probeMs += ms;
+  }
+  gateWait(ms: number): void {
+    this.gate.healthyWaitMs += ms;
   }
   workerBusy(busy: boolean): void {
     this.busyWorkers = Math.max(0, this.busyWorkers + (busy ? 1 : -1));

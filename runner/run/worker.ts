@@ -10,7 +10,7 @@ import type pg from 'pg';
 import type { Log } from '../log.js';
 import type { HealthGate } from '../health/healthGate.js';
 import { type BatchControllerOptions, type BatchState, createBatchState, observeBatch, retuneBatch } from '../plan/batchController.js';
-import { decideRetry } from '../plan/retryPolicy.js';
+import { backoffMs, decideRetry } from '../plan/retryPolicy.js';
 import { claimPartition, finishPartition, LostPartitionError, type PartitionRow, releasePartition, recordRetry, relockPartition, runBatch } from './ledger.js';
 import type { RunStats } from './stats.js';
 import { PinnedConnection, recordedState, type RetrySettings, sessionLost, withTransientRetry } from './connection.js';
@@ -139,6 +139,9 @@ async function processPartition(conn: PinnedConnection, partition: PartitionRow,
  * claimable it moves the run forward (a step may have become runnable) and otherwise polls with
  * capped backoff: the remaining partitions are being processed by others, any of whom may die.
  */
+/** Waits of a worker that found no partition to claim. */
+const IDLE_BACKOFF = { baseMs: 25, capMs: 1_000 } as const;
+
 export async function runWorker(options: WorkerOptions, controllers = new Map<string, BatchState>()): Promise<WorkerEnd> {
   const conn = new PinnedConnection(options.pool, options.stats);
   const ledger = <T>(op: (c: pg.PoolClient) => Promise<T>) => withTransientRetry(conn, options.retry, options.stats, op);
@@ -153,7 +156,8 @@ export async function runWorker(options: WorkerOptions, controllers = new Map<st
         partition = await ledger((c) => claimPartition(c, options.runId, options.name));
       }
       if (!partition) {
-        await sleep(Math.min(1_000, 25 * 2 ** Math.min(idle++, 6)));
+        // The one backoff (retryPolicy.ts) at its ceiling: 25 ms doubling to 1 s, no jitter.
+        await sleep(backoffMs(idle++, IDLE_BACKOFF, () => 1));
         continue;
       }
       idle = 0;

@@ -6,6 +6,7 @@
  */
 import type { Log } from '../log.js';
 import type { WorkerEnd } from './worker.js';
+import { sleep } from '../sleep.js';
 
 export interface PoolOptions {
   /** The worker count wanted now. */
@@ -39,7 +40,7 @@ export async function runWorkerPool(o: PoolOptions, settled: boolean): Promise<b
   };
   topUp();
   while (o.live.size > 0) {
-    await Promise.race([...o.live.values(), new Promise((r) => setTimeout(r, o.intervalMs))]);
+    await Promise.race([...o.live.values(), sleep(o.intervalMs)]);
     topUp();
   }
   return finished;

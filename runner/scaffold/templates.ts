@@ -1,6 +1,7 @@
 /**
  * Text of the files `pgphase init` and `pgphase new` write. Pure: names in, text out.
  */
+import { RUN_DEFAULTS } from '../run/runDefaults.js';
 
 export const NAME = /^[a-z][a-z0-9_]{0,50}$/;
 export const QUALIFIED = /^([a-z_][a-z0-9_]{0,62})\.([a-z_][a-z0-9_]{0,62})$/;
@@ -55,7 +56,12 @@ export function configText(): string {
       lockTimeoutMs: '5s',
       statementTimeoutMs: '15min',
       lockRetries: 5,
-      runner: { batchMin: 100, batchMax: 200000, batchInitial: 2000, targetMs: 1000 },
+      runner: {
+        batchMin: RUN_DEFAULTS.batch.min,
+        batchMax: RUN_DEFAULTS.batch.max,
+        batchInitial: RUN_DEFAULTS.batch.initial,
+        targetMs: RUN_DEFAULTS.batch.targetMs,
+      },
       health: {},
     },
     null,

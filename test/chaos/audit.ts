@@ -9,7 +9,7 @@
  * - uncovered: partitions whose recorded ranges do not add up to exactly the partition's width.
  * Test support only; the framework never installs it.
  */
-import { PHASES } from '../../runner/phases.js';
+import { PHASES } from '../../runner/odds/phases.js';
 
 const PROCEDURES = [...new Set(PHASES.flatMap((p) => p.steps.map((s) => s.procedure)))];
 

@@ -30,6 +30,7 @@ import { parseConfig } from '../../runner/config.js';
 import { type EmbeddedServer, startEmbedded } from '../../runner/db/embedded.js';
 import { migrate } from '../../runner/migrate/migrate.js';
 import { runPipeline } from '../../runner/run/runPipeline.js';
+import { PHASES } from '../../runner/odds/phases.js';
 import { type CliResult, runCli, startCli } from '../support/cli.js';
 import { AUDIT_DEFECTS, type AuditDefects, INSTALL_AUDIT } from './audit.js';
 import { type ChaosStep, chaosSchedule, pickIndex } from './schedule.js';
@@ -176,7 +177,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       await query(url, `CALL pipeline.generate_sample($1, $2, 0.08)`, [options.rows, options.dataSeed ?? options.seed]);
     }
     log(`generated ${options.rows} rows (seed ${options.dataSeed ?? options.seed}) twice; running the reference undisturbed`);
-    const undisturbed = await runPipeline({ url: reference, workers: 2, inPlace: true });
+    const undisturbed = await runPipeline({ url: reference, phaseList: PHASES, workers: 2, inPlace: true });
     if (undisturbed.status !== 'done') throw new Error(`the reference run ended ${undisturbed.status}`);
 
     // The record of every committed batch (kept through the final run), and latency on every

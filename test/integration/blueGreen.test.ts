@@ -9,12 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { promote, rollback } from '../../runner/bluegreen/operations.js';
 import { phaseVersions } from '../../runner/bluegreen/versions.js';
 import { runPipeline } from '../../runner/run/runPipeline.js';
+import { PHASES } from '../../runner/odds/phases.js';
 import { checksums, definitions, featureChecksumSql } from '../support/blueGreen.js';
 import { runCli, startCli } from '../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 
 let db: TestDatabase;
-const build = () => runPipeline({ url: db.url, phases: ['curated'], workers: 2, fresh: true });
+const build = () => runPipeline({ url: db.url, phaseList: PHASES, phases: ['curated'], workers: 2, fresh: true });
 const versions = async () => {
   const c = await db.pool.connect();
   try {
@@ -27,7 +28,7 @@ const versions = async () => {
 beforeAll(async () => {
   db = await createTestDatabase();
   await db.query(`CALL pipeline.generate_sample(10000, 5, 0.05)`);
-  const staging = await runPipeline({ url: db.url, phases: ['staging'], workers: 2 });
+  const staging = await runPipeline({ url: db.url, phaseList: PHASES, phases: ['staging'], workers: 2 });
   expect(staging.status).toBe('done');
 });
 afterAll(async () => {
@@ -62,7 +63,7 @@ describe('a blue-green curated build', () => {
   });
 
   it('promote exposes it and keeps the tables that were live as the previous version', async () => {
-    const r = await promote({ url: db.url, config: db.config(), phase: 'curated' });
+    const r = await promote({ url: db.url, config: db.config(), phase: 'curated', phaseList: PHASES });
     expect(r.previous).toEqual({ runId: null, schema: 'curated__initial' });
     expect(await checksums(db)).toEqual(a);
     const v = await versions();
@@ -101,10 +102,10 @@ describe('readers, rollback and prune', () => {
       const [{ c: bSum }] = (await db.query<{ c: string }>(featureChecksumSql(report.builds![0]!.schema))) as [{ c: string }];
       expect(bSum).not.toBe(aSum);
       const b = await checksums(db, report.builds![0]!.schema);
-      await promote({ url: db.url, config: db.config(), phase: 'curated' });
+      await promote({ url: db.url, config: db.config(), phase: 'curated', phaseList: PHASES });
       expect(await checksums(db)).toEqual(b);
       await untilReaderSees(bSum);
-      const back = await rollback({ url: db.url, config: db.config(), phase: 'curated' });
+      const back = await rollback({ url: db.url, config: db.config(), phase: 'curated', phaseList: PHASES });
       expect(back.live.runId).not.toBe(report.runId);
       await untilReaderSees(aSum);
       stop = true;
@@ -169,7 +170,7 @@ describe('promote against a long reader', () => {
       await reader.query('SELECT count(*) FROM curated.game_features');
       const slept: number[] = [];
       const config = db.config({ swapLockTimeoutMs: 150, lockRetries: 2, lockRetryBaseMs: 20 });
-      const error = await promote({ url: db.url, config, phase: 'curated', sleep: async (ms) => void slept.push(ms) }).then(
+      const error = await promote({ url: db.url, config, phase: 'curated', phaseList: PHASES, sleep: async (ms) => void slept.push(ms) }).then(
         () => undefined,
         (e: unknown) => e as Error & { sqlstate?: string },
       );
@@ -182,7 +183,7 @@ describe('promote against a long reader', () => {
       expect(await checksums(db, shadow)).toEqual(next);
       expect((await versions()).pending?.state).toBe('verified');
       await reader.query('COMMIT');
-      const r = await promote({ url: db.url, config, phase: 'curated' });
+      const r = await promote({ url: db.url, config, phase: 'curated', phaseList: PHASES });
       expect(r.live.runId).toBe(report.runId);
       expect(await checksums(db)).toEqual(next);
     } finally {
@@ -195,7 +196,7 @@ describe('the check gate', () => {
   it('a phase check that returns rows blocks promotion, names the check with a sample, and keeps the live version', async () => {
     const live = await checksums(db);
     const liveRun = (await versions()).live?.runId;
-    const curated = (await import('../../runner/phases.js')).PHASES.find((p) => p.name === 'curated')!;
+    const curated = PHASES.find((p) => p.name === 'curated')!;
     const strict = {
       ...curated,
       checks: [
@@ -235,7 +236,9 @@ describe('the built-in checks', () => {
         sample: expect.arrayContaining([expect.objectContaining({ status: 'failed', last_sqlstate: 'P0001' })]),
       });
       expect(report.builds![0]!.state).toBe('failed');
-      await expect(promote({ url: db.url, config: db.config(), phase: 'curated' })).rejects.toThrow(/failed its checks "every partition done", /);
+      await expect(promote({ url: db.url, config: db.config(), phase: 'curated', phaseList: PHASES })).rejects.toThrow(
+        /failed its checks "every partition done", /,
+      );
       expect(await checksums(db)).toEqual(live);
     } finally {
       await db.query(`INSERT INTO curated.settings SELECT * FROM public.settings_kept; DROP TABLE public.settings_kept`);
@@ -251,7 +254,7 @@ describe('the built-in checks', () => {
     );
     try {
       const { verifyBuild } = await import('../../runner/bluegreen/verify.js');
-      const curated = (await import('../../runner/phases.js')).PHASES.find((p) => p.name === 'curated')!;
+      const curated = PHASES.find((p) => p.name === 'curated')!;
       const c = await db.pool.connect();
       try {
         const checks = await verifyBuild(c, curated, report.runId, report.builds![0]!.schema);
@@ -309,7 +312,7 @@ describe('crashes and what a swap would break', () => {
   });
 
   it('two runner processes on one run share one shadow build and record its verification once', async () => {
-    const [one, two] = await Promise.all([0, 1].map(() => runPipeline({ url: db.url, phases: ['curated'], workers: 1 })));
+    const [one, two] = await Promise.all([0, 1].map(() => runPipeline({ url: db.url, phaseList: PHASES, phases: ['curated'], workers: 1 })));
     expect(two!.runId).toBe(one!.runId);
     expect([one!.builds, two!.builds].map((b) => b?.map((x) => [x.schema, x.state]))).toEqual([
       [[`curated__run${one!.runId}`, 'verified']],

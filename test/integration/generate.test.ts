@@ -5,7 +5,7 @@
  * staged data where raw.generator_steam_truth says they are.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generate } from '../../runner/commands/generate.js';
+import { generate } from '../../runner/odds/generate.js';
 import { runCli } from '../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 
@@ -189,6 +189,6 @@ describe('generate', () => {
     expect(Object.values(result.rows).reduce((a, b) => a + b, 0)).toBe(500);
     const bad = await runCli(['generate', '--rows', '10', '--bad-ratio', '1.5'], { DATABASE_URL: db.url });
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('bad ratio must be within [0, 1]');
+    expect(bad.stderr).toContain('--bad-ratio must be a share from 0 to 1');
   });
 });

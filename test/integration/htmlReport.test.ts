@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Charts } from '../../runner/report/reportCharts.js';
 import type { ReportData } from '../../runner/report/reportData.js';
 import { runPipeline } from '../../runner/run/runPipeline.js';
+import { PHASES } from '../../runner/odds/phases.js';
 import { RunStats } from '../../runner/run/stats.js';
 import { findChromium, launchChromium } from '../support/chromium.js';
 import { runCli, startCli } from '../support/cli.js';
@@ -43,6 +44,7 @@ describe('the HTML report of a run', () => {
     });
     const report = await runPipeline({
       url: db.url,
+      phaseList: PHASES,
       phases: ['staging'],
       workers: 2,
       fresh: true,

@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPipeline } from '../../runner/run/runPipeline.js';
+import { PHASES } from '../../runner/odds/phases.js';
 import { RunStats } from '../../runner/run/stats.js';
 import { runCli } from '../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
@@ -44,6 +45,7 @@ describe('Prometheus metrics of a run', () => {
     const stop = new AbortController();
     const run = runPipeline({
       url: db.url,
+      phaseList: PHASES,
       phases: ['staging'],
       workers: 2,
       fresh: true,

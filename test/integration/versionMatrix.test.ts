@@ -11,10 +11,11 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseConfig } from '../../runner/config.js';
 import { type EmbeddedServer, startEmbedded } from '../../runner/db/embedded.js';
-import { generate } from '../../runner/commands/generate.js';
+import { generate } from '../../runner/odds/generate.js';
 import { migrate } from '../../runner/migrate/migrate.js';
 import { promote } from '../../runner/bluegreen/operations.js';
 import { runPipeline } from '../../runner/run/runPipeline.js';
+import { PHASES } from '../../runner/odds/phases.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { databaseUrl } from '../support/globalSetup.js';
 import { tableChecksums } from '../support/tableChecksums.js';
@@ -24,9 +25,9 @@ const SEED = 20_261_201;
 
 async function pipelineChecksums(url: string) {
   await generate(url, { rows: ROWS, seed: SEED, badRatio: 0.08 });
-  const report = await runPipeline({ url, workers: 2, fresh: true, progress: 'none' });
+  const report = await runPipeline({ url, phaseList: PHASES, workers: 2, fresh: true, progress: 'none' });
   // curated is blue-green: its build is exposed by promote, on either version.
-  await promote({ url, config: parseConfig({ databaseUrl: url }), phase: 'curated' });
+  await promote({ url, config: parseConfig({ databaseUrl: url }), phase: 'curated', phaseList: PHASES });
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {

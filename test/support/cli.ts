@@ -8,7 +8,8 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-export const CLI = join(process.cwd(), 'runner', 'cli', 'main.ts');
+/** This repository's CLI: the framework's commands plus the odds warehouse's (runner/odds/cli.ts). */
+export const CLI = join(process.cwd(), 'runner', 'odds', 'cli.ts');
 
 export function runCli(args: string[], env: Record<string, string | undefined> = {}, timeoutMs = 120_000): Promise<CliResult> {
   return startCli(args, env, timeoutMs).done;

@@ -181,8 +181,10 @@ describe('batch controller: failures', () => {
 });
 
 describe('batch controller: bounds and degenerate input', () => {
-  it('clamps the initial size and every later size to [min, max]', () => {
-    expect(createBatchState({ targetMs: 100, min: 10, max: 20, initial: 5 }).size).toBe(10);
+  it('clamps the initial size to [1, max] and every later size to [min, max]', () => {
+    // Below min is allowed at first: what a key costs is not known yet (slow start).
+    expect(createBatchState({ targetMs: 100, min: 10, max: 20, initial: 5 }).size).toBe(5);
+    expect(observeBatch(createBatchState({ targetMs: 100, min: 10, max: 20, initial: 5 }), { rows: 5, ms: 1 }).size).toBe(10);
     expect(createBatchState({ targetMs: 100, min: 10, max: 20, initial: 50 }).size).toBe(20);
     let state = createBatchState({ targetMs: 100, min: 10, max: 20, initial: 15 });
     state = observeBatch(state, { rows: 15, ms: 0.5 });
@@ -246,7 +248,8 @@ describe('batch controller: bounds and degenerate input', () => {
           for (const o of observations) {
             const next = observeBatch(state, o);
             expect(Number.isInteger(next.size)).toBe(true);
-            expect(next.size).toBeGreaterThanOrEqual(floorFor(next.options, next.msPerRow));
+            // At or above the floor, except a first size below it that has not grown yet.
+            expect(next.size).toBeGreaterThanOrEqual(Math.min(floorFor(next.options, next.msPerRow), state.size));
             expect(next.size).toBeGreaterThanOrEqual(1);
             expect(next.size).toBeLessThanOrEqual(max);
             // Growth is bounded, except back up to min when a cheaper batch lifts a cost floor.
@@ -296,5 +299,45 @@ describe('batch controller: the floor follows the cost per row', () => {
     const slower = retuneBatch(state, { targetMs: 100 });
     expect(observeBatch(slower, { rows: slower.size, ms: slower.size }).size).toBeLessThanOrEqual(100);
     expect(retuneBatch(state, {})).toBe(state);
+  });
+});
+
+describe('batch controller: slow start from one key (the runner defaults)', () => {
+  const defaults: BatchControllerOptions = { targetMs: 1000, min: 100, max: 200_000, initial: 1, startGrowth: 4 };
+  // Staging: ~30 µs a row plus ~3 ms a call. Curated: ~70 ms a game plus ~3 ms a call.
+  const staging: CostModel = (rows) => 3 + 0.03 * rows;
+  const curated: CostModel = (rows) => 3 + 70 * rows;
+
+  it('reaches the target on a cheap phase within a few batches', () => {
+    const states = simulate(defaults, staging, 12);
+    const first = states.findIndex((s) => staging(s.size) >= 0.85 * 1000);
+    expect(first).toBeGreaterThan(0);
+    expect(first).toBeLessThanOrEqual(7);
+    for (const s of states) expect(staging(s.size)).toBeLessThanOrEqual(1.5 * 1000);
+  });
+
+  it('never starts an expensive phase past the target', () => {
+    const states = simulate(defaults, curated, 20);
+    expect(states[0]!.size).toBe(1);
+    for (const s of states) expect(curated(s.size)).toBeLessThanOrEqual(1000);
+    expect(curated(states.at(-1)!.size)).toBeGreaterThan(800);
+  });
+
+  it('grows by at most maxGrowth once a batch came near the target', () => {
+    const states = simulate(defaults, staging, 40);
+    const near = states.findIndex((s) => !s.starting && s !== states[0]);
+    expect(near).toBeGreaterThan(0);
+    for (let i = near + 1; i < states.length; i++) expect(states[i]!.size).toBeLessThanOrEqual(Math.max(states[i - 1]!.size * 1.2, states[i - 1]!.size + 1));
+  });
+});
+
+describe('batch controller: slow start and the throughput rule', () => {
+  it('does not step back to a tiny slow-start size that happened to run fast (seen in the bench)', () => {
+    // The bench's trace: 216 rows in 16 ms, then 864 in 90 ms and 3,456 in 334 ms (slower per row),
+    // after which the size fell back to 216 and stayed there for 50 batches.
+    const cost: CostModel = (rows) => (rows <= 216 ? 16 : rows <= 864 ? 90 : rows <= 3456 ? 334 : 3 + 0.03 * rows);
+    const states = simulate({ targetMs: 1000, min: 100, max: 200_000, initial: 1, startGrowth: 4 }, cost, 12);
+    expect(states.at(-1)!.size).toBeGreaterThan(20_000);
+    expect(Math.min(...states.slice(5).map((s) => s.size))).toBeGreaterThan(3456);
   });
 });

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { blueGreenPhase, parkedSchema, targetOf } from '../../runner/bluegreen/names.js';
 import { describeFailures } from '../../runner/bluegreen/verify.js';
-import { loadPhases, PHASES } from '../../runner/phases.js';
+import { loadPhases } from '../../runner/phases.js';
+import { PHASES } from '../../runner/odds/phases.js';
 
 const step = { source: 's.src', procedure: 's.copy', key: 'id' };
 function phasesFile(content: unknown): string {

@@ -51,13 +51,15 @@ describe('pgphase.config.json', () => {
     expect(message).toMatch(/speed/);
   });
 
-  it('keeps the health section open for the health gate and redacts secrets when printing', () => {
-    const cwd = project({ databaseUrl: 'postgres://app:hunter2@db:5432/app', health: { maxReplicaLagSeconds: 30 } });
+  it('reads the health section (durations as text too), refuses an unknown key, and redacts secrets when printing', () => {
+    const cwd = project({ databaseUrl: 'postgres://app:hunter2@db:5432/app', health: { maxLagMs: '30s', maxActive: 12, replicas: ['postgres://r'] } });
     const loaded = loadConfig({ cwd, env: {} });
-    expect(loaded.config.health).toEqual({ maxReplicaLagSeconds: 30 });
+    expect(loaded.config.health).toEqual({ maxLagMs: 30_000, maxActive: 12, replicas: ['postgres://r'] });
     const printed = JSON.stringify(describeConfig(loaded));
     expect(printed).not.toContain('hunter2');
     expect(printed).toContain('postgres://app:***@db:5432/app');
+    // A misspelt threshold is an error, not a setting silently ignored.
+    expect(() => loadConfig({ cwd: project({ health: { maxReplicaLagSeconds: 30 } }), env: {} })).toThrow(/maxReplicaLagSeconds/);
   });
 
   it('fails with the path when an explicit --config file does not exist', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { phaseTables } from '../../runner/health/phaseTables.js';
-import { PHASES } from '../../runner/phases.js';
+import { PHASES } from '../../runner/odds/phases.js';
 
 describe('phaseTables', () => {
   it("lists each step's source and each output in the schema the run writes it to, once", () => {

@@ -4,10 +4,12 @@
  * procedures/pipeline_generate_sample.sql and docs/staging.md for the model); this command only
  * validates the options, optionally empties the raw tables first, and reports the row counts.
  */
-import type { Command } from 'commander';
-import { makeContext, withDatabase, type GlobalFlags } from '../cli/context.js';
+import { z } from 'zod';
+import { anyWhole, flag, share, whole } from '../commands/flags.js';
+import { defineCommand } from '../commands/spec.js';
 import { withClient } from '../db/database.js';
 import { EXIT, UsageError, wrapError } from '../errors.js';
+import { withDatabase } from '../session.js';
 
 export interface GenerateOptions {
   /** Total rows across raw.games, raw.moneylines, raw.spreads and raw.totals (>= 1). */
@@ -32,7 +34,7 @@ export const GENERATE_DEFAULTS = { rows: 23_400, seed: 1, badRatio: 0.08 } as co
 /** Largest data set one call generates (100M rows take about half an hour here). */
 export const MAX_ROWS = 100_000_000;
 
-export function checkGenerateOptions(opts: GenerateOptions): void {
+function checkGenerateOptions(opts: GenerateOptions): void {
   const problems: string[] = [];
   if (!Number.isSafeInteger(opts.rows) || opts.rows < 1 || opts.rows > MAX_ROWS)
     problems.push(`rows must be a whole number from 1 to ${MAX_ROWS}, not ${opts.rows}`);
@@ -67,41 +69,24 @@ export async function generate(url: string, opts: GenerateOptions): Promise<Gene
   });
 }
 
-function numberOption(name: string, value: string, integer: boolean): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || (integer && !Number.isSafeInteger(n))) {
-    throw new UsageError(`--${name} must be a ${integer ? 'whole ' : ''}number, not ${JSON.stringify(value)}`);
-  }
-  return n;
-}
-
-export function registerGenerate(program: Command, setExit: (code: number) => void): void {
-  program
-    .command('generate')
-    .description('fill the raw tables with deterministic sample odds, a share of them bad (see docs/staging.md)')
-    .option('--rows <n>', 'total rows across the four raw tables', String(GENERATE_DEFAULTS.rows))
-    .option('--seed <n>', 'the same seed gives the same rows', String(GENERATE_DEFAULTS.seed))
-    .option('--bad-ratio <r>', 'share of rows staging must reject, 0 to 1', String(GENERATE_DEFAULTS.badRatio))
-    .option('--truncate', 'empty the raw tables first (default: append)')
-    .option('--json', 'print the result as JSON on stdout')
-    .action(async (opts: { rows: string; seed: string; badRatio: string; truncate?: boolean; json?: boolean }) => {
-      const ctx = makeContext(program.opts<GlobalFlags>());
-      const options: GenerateOptions = {
-        rows: numberOption('rows', opts.rows, true),
-        seed: numberOption('seed', opts.seed, true),
-        badRatio: numberOption('bad-ratio', opts.badRatio, false),
-        truncate: Boolean(opts.truncate),
-      };
-      checkGenerateOptions(options);
-      const result = await withDatabase(ctx, (db) => generate(db.url, options));
-      if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-      else {
-        const total = Object.values(result.rows).reduce((a, b) => a + b, 0);
-        const parts = Object.entries(result.rows)
-          .map(([t, n]) => `${t} ${n}`)
-          .join(', ');
-        ctx.log.info(`generated ${total} raw rows (${parts}) in ${result.seconds.toFixed(1)}s`);
-      }
-      setExit(EXIT.ok);
-    });
-}
+export const generateCommand = defineCommand({
+  name: 'generate',
+  description: 'fill the raw tables with deterministic sample odds, a share of them bad (see docs/staging.md)',
+  options: [
+    { flags: '--rows <n>', description: 'total rows across the four raw tables', default: String(GENERATE_DEFAULTS.rows) },
+    { flags: '--seed <n>', description: 'the same seed gives the same rows', default: String(GENERATE_DEFAULTS.seed) },
+    { flags: '--bad-ratio <r>', description: 'share of rows staging must reject, 0 to 1', default: String(GENERATE_DEFAULTS.badRatio) },
+    { flags: '--truncate', description: 'empty the raw tables first (default: append)' },
+    { flags: '--json', description: 'print the result as JSON on stdout' },
+  ],
+  input: z.object({ rows: whole(1, MAX_ROWS), seed: anyWhole(), badRatio: share(), truncate: flag(), json: flag() }),
+  run: (session, o) => withDatabase(session, (db) => generate(db.url, { rows: o.rows, seed: o.seed, badRatio: o.badRatio, truncate: Boolean(o.truncate) })),
+  render: (r, o) => {
+    if (o.json) return { stdout: JSON.stringify(r), exitCode: EXIT.ok };
+    const total = Object.values(r.rows).reduce((a, b) => a + b, 0);
+    const parts = Object.entries(r.rows)
+      .map(([t, n]) => `${t} ${n}`)
+      .join(', ');
+    return { info: `generated ${total} raw rows (${parts}) in ${r.seconds.toFixed(1)}s`, exitCode: EXIT.ok };
+  },
+});
