@@ -5,7 +5,7 @@
  * and both phases run (curated built blue-green and promoted); every staging and curated table must have the same rows (tableChecksums).
  * The new server's postgres.log must be readable by its owner only.
  */
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -46,6 +46,7 @@ describe('PostgreSQL 15 and 18 give the same tables', () => {
   beforeAll(async () => {
     await rm(join(process.cwd(), '.pgphase', 'test', `matrix-${otherMajor}`), { recursive: true, force: true });
     home = await mkdtemp(join(process.cwd(), '.pgphase', 'test', `matrix-${otherMajor}-`));
+    await chmod(home, 0o755); // else, as root, the cluster moves to /tmp (postgres cannot enter a 0700 folder) and is never removed
     other = await startEmbedded({
       dataDir: join(home, 'pgdata'),
       durable: false,

@@ -6,7 +6,7 @@
  * phase (fixture.src -> fixture.dst). `stop()` in afterAll stops it and removes its folder.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -50,6 +50,9 @@ export async function startDedicated(options: {
   const base = join(process.cwd(), '.pgphase', 'test');
   mkdirSync(base, { recursive: true });
   const home = await mkdtemp(join(base, `${options.name}-`));
+  // mkdtemp makes it 0700: as root, the OS user postgres could not enter it, and startEmbedded
+  // would move the cluster to /tmp, out of the harness's folder and of stop()'s reach.
+  await chmod(home, 0o755);
   const server = await startEmbedded({
     dataDir: join(home, 'pgdata'),
     durable: false,
@@ -58,6 +61,7 @@ export async function startDedicated(options: {
   });
   const client = new pg.Client({ connectionString: server.url });
   try {
+    if (!server.dataDir.startsWith(home)) throw new Error(`the dedicated server's data went to ${server.dataDir}, not under ${home}`);
     await migrate({ url: server.url, config: parseConfig({ databaseUrl: server.url }) });
     await client.connect();
     const { rows } = await client.query<{ v: number }>(`SELECT current_setting('server_version_num')::int / 10000 AS v`);
