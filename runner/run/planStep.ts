@@ -1,6 +1,7 @@
 /**
  * Planning reads: a step that became runnable is planned by whichever runner process first moves
- * it from `waiting` to `planned`: the key column is ANALYZEd, its span and histogram read, and
+ * it from `waiting` to `planned`: the key column is ANALYZEd, its span (from the key's index),
+ * row estimate and histogram read, and
  * the step's partitions (key ranges of about equal row counts, runner/plan/planPartitions.ts)
  * inserted, in one transaction.
  */
@@ -18,8 +19,12 @@ export async function planStep(client: pg.ClientBase, runId: string, step: StepR
     const key = client.escapeIdentifier(step.key_column);
     // Fresh statistics for the key column only: cheap, and it gives the histogram we plan by.
     await client.query(`ANALYZE ${table} (${key})`);
+    // min and max come from the key's index; the row count is the estimate the ANALYZE above just
+    // wrote (a count(*) would scan the whole table while every worker waits for the plan).
     const { rows: span } = await client.query<{ min: string | null; max: string | null; n: string }>(
-      `SELECT min(${key})::text AS min, max(${key})::text AS max, count(*)::text AS n FROM ${table}`,
+      `SELECT (SELECT min(${key})::text FROM ${table}) AS min, (SELECT max(${key})::text FROM ${table}) AS max,
+              (SELECT greatest(reltuples, 0)::bigint::text FROM pg_class WHERE oid = $1::regclass) AS n`,
+      [table],
     );
     const { min, max, n } = span[0]!;
     const [schema, name] = step.source_table.split('.');

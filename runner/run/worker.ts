@@ -139,8 +139,11 @@ async function processPartition(conn: PinnedConnection, partition: PartitionRow,
  * claimable it moves the run forward (a step may have become runnable) and otherwise polls with
  * capped backoff: the remaining partitions are being processed by others, any of whom may die.
  */
-/** Waits of a worker that found no partition to claim. */
-const IDLE_BACKOFF = { baseMs: 25, capMs: 1_000 } as const;
+/**
+ * Waits of a worker that found no partition to claim: short enough (at most 250 ms) that it joins
+ * a step another worker has just planned within a fraction of a batch.
+ */
+const IDLE_BACKOFF = { baseMs: 25, capMs: 250 } as const;
 
 export async function runWorker(options: WorkerOptions, controllers = new Map<string, BatchState>()): Promise<WorkerEnd> {
   const conn = new PinnedConnection(options.pool, options.stats);
