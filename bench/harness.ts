@@ -2,7 +2,8 @@
  * Runs the selected modes one after the other over the same data: before each, the state it
  * starts from (clean staging, or staging filled by a runner's staging run, which is then done
  * untimed), a CHECKPOINT, and the load average; every mode is run once per round, `repeat`
- * rounds, and each mode's fastest run kept. A mode that throws is reported as failed with its message; the others still run.
+ * rounds, and each mode's fastest run kept. A mode that throws is reported as failed with its
+ * message; the others still run.
  */
 import { load } from './machine.js';
 import type { Mode, ModeContext } from './modes/types.js';

@@ -120,7 +120,7 @@ export function createBatchState(options: BatchControllerOptions): BatchState {
   const resolved = resolveOptions(options);
   return {
     options: resolved,
-    size: Math.max(1, clamp(resolved.initial, resolved, null, 1)),
+    size: clamp(resolved.initial, resolved, null, 1),
     msPerRow: null,
     noise: 0,
     strikes: 0,
@@ -164,7 +164,6 @@ export function observeBatch(state: BatchState, observation: BatchObservation): 
   // During slow start the newest batch alone sets the cost: the first, tiny batches are mostly
   // per-call overhead, and averaging them in would stop the growth early.
   const msPerRow = state.starting ? ms / rows : ema(state.msPerRow, ms / rows, o.alpha);
-  // 1. Duration.
   const efficiency = (msPerRow * state.size) / o.targetMs;
   const starting = state.starting && efficiency < START_ENDS_AT;
 
@@ -176,6 +175,8 @@ export function observeBatch(state: BatchState, observation: BatchObservation): 
   const seen = starting ? undefined : state.regions.get(region);
   const noise = seen ? ema(state.noise, Math.min(1, Math.abs(rowsPerSec / seen.rowsPerSec - 1)), o.alpha) : state.noise;
   const regions = starting ? state.regions : withThroughput(state.regions, rows, rowsPerSec, o);
+
+  // 1. Duration.
   const growth = starting ? o.startGrowth : o.maxGrowth;
   let factor = 1;
   if (efficiency < o.efficiencyLow) {

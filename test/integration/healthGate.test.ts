@@ -52,6 +52,9 @@ describe('health gate', () => {
     const report = await run;
     expect(report.status).toBe('done');
     expect(report.throttledSeconds!['throttle query']).toBeGreaterThan(0);
+    // The gate's own cost (what the bench reports) leaves the throttled time out.
+    expect(report.gate!.probes).toBeGreaterThan(1);
+    expect(report.gate!.healthyWaitMs).toBeLessThan(report.throttledSeconds!['throttle query']! * 1000);
     expect(await copyDefects(db)).toEqual({ missing: 0, duplicated: 0, copied: ROWS });
   });
 
