@@ -1,6 +1,6 @@
 /**
  * Puts the bench database back to a clean staging state between modes: staging tables,
- * quarantine, curated output tables and the runner's ledger truncated (identities restarted, so
+ * pgphase's quarantine, curated output tables and the runner's ledger (pgphase.*) truncated (identities restarted, so
  * every mode gives the same game ids), then a CHECKPOINT so that no mode pays for flushing the
  * previous one's dirty pages. Raw data is untouched. Scope `curated` empties only the curated
  * output tables (to repeat the curated phase over the same staging rows).
@@ -14,12 +14,15 @@ export async function resetStaging(url: string, scope: 'staging' | 'curated' = '
     const { rows } = await client.query<{ t: string }>(
       `SELECT format('%I.%I', schemaname, tablename) AS t FROM pg_tables
         WHERE schemaname = 'curated' AND tablename NOT IN ('settings', 'sportsbook_tiers')
-           OR $1 AND schemaname = 'staging' AND tablename IN ('games', 'moneylines', 'spreads', 'totals', 'quarantine')
-           OR $1 AND schemaname = 'pipeline' AND tablename IN ('runs', 'run_steps', 'partitions')
+           OR $1 AND schemaname = 'staging' AND tablename IN ('games', 'moneylines', 'spreads', 'totals')
+           OR $1 AND schemaname = 'pgphase' AND tablename IN ('quarantine', 'runs', 'run_steps', 'partitions', 'batch_samples', 'run_control', 'run_runners',
+                                                                 'run_throttle', 'throttle_events')
         ORDER BY 1`,
       [scope === 'staging'],
     );
     await client.query(`TRUNCATE ${rows.map((r) => r.t).join(', ')} RESTART IDENTITY CASCADE`);
+    // Repeating the curated phase: its own quarantined rows go too (its sources are staging tables).
+    if (scope === 'curated') await client.query(`DELETE FROM pgphase.quarantine WHERE source_table LIKE 'staging.%'`);
     await checkpoint(client);
   } finally {
     await client.end();
