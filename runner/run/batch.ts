@@ -12,6 +12,7 @@ import { type PhaseCounts, phaseCounts } from './phaseCounts.js';
 /**
  * Processes one batch exactly once: the procedure's writes and the partition's cursor and counts
  * commit in one transaction, and the cursor update is guarded by the expected cursor value.
+ * Returns the partition's upper bound as it stood (another worker may have split it).
  * A batch holds `batchSize` rows, not keys: its upper key is read from the key's index, so
  * that sparse stretches of a skewed key space do not cost thousands of near-empty calls.
  */
@@ -23,7 +24,7 @@ export async function runBatch(
   batchSize: number,
   outputSchema?: string,
   sample?: BatchSample,
-): Promise<{ range: KeyRange; counts: PhaseCounts; ms: number }> {
+): Promise<{ range: KeyRange; counts: PhaseCounts; ms: number; hi: bigint }> {
   return transaction(client, async () => {
     if (outputSchema !== undefined) {
       // The procedure names its output tables without a schema (they may be a blue-green shadow).
@@ -32,13 +33,21 @@ export async function runBatch(
         outputSchema,
       ]);
     }
+    // The partition's row stays locked until the batch commits, and its upper bound is read under
+    // that lock: a worker splitting the partition (split.ts) waits for this batch and then lowers
+    // `hi`, which the next batch reads here. No batch runs past a bound that moved.
+    const { rows: own } = await client.query<{ hi: string }>(
+      `SELECT hi::text FROM pgphase.partitions WHERE id = $1 AND next_key = $2::bigint AND status = 'running' FOR NO KEY UPDATE`,
+      [partition.id, cursor.toString()],
+    );
+    if (!own[0]) throw new LostPartitionError(partition.id);
+    const hi = BigInt(own[0].hi);
     const key = client.escapeIdentifier(partition.key_column);
     const { rows: upper } = await client.query<{ hi: string | null }>(
       `SELECT max(k)::text AS hi FROM (SELECT ${key} AS k FROM ${qualified(client, partition.source_table)}
         WHERE ${key} >= $1::bigint AND ${key} <= $2::bigint ORDER BY ${key} LIMIT $3) t`,
-      [cursor.toString(), partition.hi, Math.max(1, batchSize)],
+      [cursor.toString(), hi.toString(), Math.max(1, batchSize)],
     );
-    const hi = BigInt(partition.hi);
     const found = upper[0]?.hi;
     // The last batch of a partition runs to its end, so the ledger's cursor always reaches hi.
     const range: KeyRange = { lo: cursor, hi: found === null || found === undefined || BigInt(found) >= hi ? hi : BigInt(found) };
@@ -60,7 +69,7 @@ export async function runBatch(
     );
     if (rowCount !== 1) throw new LostPartitionError(partition.id);
     if (sample) await insertBatchSample(client, partition, runId, counts, ms, batchSize, sample);
-    return { range, counts, ms };
+    return { range, counts, ms, hi };
   });
 }
 

@@ -53,6 +53,8 @@ export interface RunOptions {
   readonly idleInTransactionTimeoutMs?: number;
   /** Retries of a transient failure: attempts, backoff base and cap, and a deadline per batch. */
   readonly retry?: Partial<{ maxAttempts: number; baseMs: number; capMs: number; deadlineMs: number }>;
+  /** Let a worker with nothing to claim split a running partition (runner/run/split.ts). Default true. */
+  readonly split?: boolean;
   /** Force the procedures' per-record path (pgphase.force_per_record), for measurement. */
   readonly forcePerRecord?: boolean;
   readonly progress?: 'bar' | 'log' | 'none';
@@ -247,6 +249,7 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
                 allowed,
                 outputSchemas,
                 samples,
+                ...(options.split === false ? { split: false as const } : {}),
                 ...(afterBatch ? { afterBatch } : {}),
               },
               controllers,

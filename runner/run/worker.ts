@@ -15,6 +15,7 @@ import { claimPartition, finishPartition, LostPartitionError, type PartitionRow,
 import type { RunStats } from './stats.js';
 import { PinnedConnection, recordedState, type RetrySettings, sessionLost, withTransientRetry } from './connection.js';
 import { sleep } from '../sleep.js';
+import { type SplitOptions, splitPartition } from './split.js';
 
 export interface WorkerOptions {
   readonly runId: string;
@@ -36,6 +37,8 @@ export interface WorkerOptions {
   readonly gate: HealthGate;
   /** Whether this worker may go on (false after `pgphase tune --workers` lowered the count). */
   readonly allowed: () => boolean;
+  /** Splitting a running partition when nothing is left to claim (split.ts): on unless false. */
+  readonly split?: Partial<SplitOptions> | false;
   /** Called after each batch and each failed partition (the error budget). */
   readonly afterBatch?: (client: pg.PoolClient, partition: PartitionRow) => Promise<void>;
 }
@@ -45,7 +48,7 @@ export type WorkerEnd = 'done' | 'left' | 'stopped';
 
 async function processPartition(conn: PinnedConnection, partition: PartitionRow, options: WorkerOptions, controller: BatchState): Promise<BatchState> {
   const { log, stats } = options;
-  const hi = BigInt(partition.hi);
+  let hi = BigInt(partition.hi); // lowered when another worker splits the partition (split.ts)
   let cursor = BigInt(partition.next_key);
   let state = controller;
   let attempt = 0;
@@ -70,12 +73,14 @@ async function processPartition(conn: PinnedConnection, partition: PartitionRow,
         range: done,
         counts,
         ms,
+        hi: bound,
       } = await runBatch(client, partition, options.runId, cursor, state.size, options.outputSchemas?.get(partition.phase), sample).finally(() =>
         stats.workerBusy(false),
       );
       state = observeBatch(state, { rows: Math.max(1, counts.rowsIn), ms });
       stats.batch(partition.phase, counts.rowsIn, ms, state.size, { table: partition.source_table, staged: counts.written, quarantined: counts.rejected });
       cursor = done.hi + 1n;
+      hi = bound;
       if (options.afterBatch) await withTransientRetry(conn, options.retry, options.stats, (c) => options.afterBatch!(c, partition));
       attempt = 0;
       lastState = null;
@@ -123,7 +128,7 @@ async function processPartition(conn: PinnedConnection, partition: PartitionRow,
         await withTransientRetry(conn, options.retry, options.stats, (c) => recordRetry(c, partition.id, sqlstate));
         continue;
       }
-      log.error(`partition ${partition.id} of ${partition.source_table} (${partition.lo}..${partition.hi}) failed at key ${cursor}: ${sqlstate} ${message}`);
+      log.error(`partition ${partition.id} of ${partition.source_table} (${partition.lo}..${hi}) failed at key ${cursor}: ${sqlstate} ${message}`);
       stats.failure(sqlstate, place);
       await withTransientRetry(conn, options.retry, options.stats, (c) => finishPartition(c, partition.id, { status: 'failed', error: message, sqlstate }));
       if (options.afterBatch) await withTransientRetry(conn, options.retry, options.stats, (c) => options.afterBatch!(c, partition));
@@ -157,6 +162,16 @@ export async function runWorker(options: WorkerOptions, controllers = new Map<st
       if (!partition) {
         if (await ledger(options.advance)) return 'done';
         partition = await ledger((c) => claimPartition(c, options.runId, options.name));
+      }
+      if (!partition && options.split !== false && !options.stopping() && options.allowed()) {
+        // Nothing left to claim: take the second half of the longest partition still running.
+        const split = await ledger((c) =>
+          splitPartition(c, options.runId, { minRows: options.batch.min, waitMs: Math.max(2_000, 3 * options.batch.targetMs), ...options.split }),
+        );
+        if (split) {
+          options.log.info(`split partition ${split.from} of its step: ${split.rows} rows from key ${split.lo} are partition ${split.partition}`);
+          partition = await ledger((c) => claimPartition(c, options.runId, options.name));
+        }
       }
       if (!partition) {
         // The one backoff (retryPolicy.ts) at its ceiling: 25 ms doubling to 1 s, no jitter.

@@ -27,6 +27,11 @@ describe('run production flags', () => {
     expect(s.maxWorkers).toBeUndefined();
   });
 
+  it('splitting a running partition for an idle worker is on unless --no-split', () => {
+    expect(input([]).split).toBe(true);
+    expect(input(['--no-split']).split).toBe(false);
+  });
+
   it('reads every flag, replicas repeated', () => {
     const s = parse([
       '--no-health-gate',
