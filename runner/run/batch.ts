@@ -33,21 +33,23 @@ export async function runBatch(
         outputSchema,
       ]);
     }
-    // The partition's row stays locked until the batch commits, and its upper bound is read under
-    // that lock: a worker splitting the partition (split.ts) waits for this batch and then lowers
-    // `hi`, which the next batch reads here. No batch runs past a bound that moved.
+    // The batch's upper key, read from the key's index within the partition as claimed: an upper
+    // bound of the partition's current one, since a split only ever lowers `hi`.
+    const key = client.escapeIdentifier(partition.key_column);
+    const { rows: upper } = await client.query<{ hi: string | null }>(
+      `SELECT max(k)::text AS hi FROM (SELECT ${key} AS k FROM ${qualified(client, partition.source_table)}
+        WHERE ${key} >= $1::bigint AND ${key} <= $2::bigint ORDER BY ${key} LIMIT $3) t`,
+      [cursor.toString(), partition.hi, Math.max(1, batchSize)],
+    );
+    // Then the partition's row, locked until the batch commits, and its bound as it stands: a
+    // worker splitting the partition (split.ts) waits for this batch and then lowers `hi`, which
+    // the next batch reads here. No batch runs past a bound that moved.
     const { rows: own } = await client.query<{ hi: string }>(
       `SELECT hi::text FROM pgphase.partitions WHERE id = $1 AND next_key = $2::bigint AND status = 'running' FOR NO KEY UPDATE`,
       [partition.id, cursor.toString()],
     );
     if (!own[0]) throw new LostPartitionError(partition.id);
     const hi = BigInt(own[0].hi);
-    const key = client.escapeIdentifier(partition.key_column);
-    const { rows: upper } = await client.query<{ hi: string | null }>(
-      `SELECT max(k)::text AS hi FROM (SELECT ${key} AS k FROM ${qualified(client, partition.source_table)}
-        WHERE ${key} >= $1::bigint AND ${key} <= $2::bigint ORDER BY ${key} LIMIT $3) t`,
-      [cursor.toString(), hi.toString(), Math.max(1, batchSize)],
-    );
     const found = upper[0]?.hi;
     // The last batch of a partition runs to its end, so the ledger's cursor always reaches hi.
     const range: KeyRange = { lo: cursor, hi: found === null || found === undefined || BigInt(found) >= hi ? hi : BigInt(found) };

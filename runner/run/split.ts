@@ -27,7 +27,11 @@ export interface Split {
 }
 
 export interface SplitOptions {
-  /** Split only when each half gets at least this many rows, and at least two of the owner's batches. */
+  /**
+   * Split only when each half gets at least this many rows (the smallest batch). What is left must
+   * also be at least a quarter of the owner's last batch: half of it is then worth at least an
+   * eighth of a batch's time to the run, against a split's cost of a few index reads.
+   */
   readonly minRows: number;
   /** How long to wait for the batch in flight to commit before giving up (lock_timeout). */
   readonly waitMs: number;
@@ -35,7 +39,7 @@ export interface SplitOptions {
 
 /**
  * Splits the running partition of `runId` with the widest key span left, if what is left is worth
- * two workers; returns the new pending partition, or null (nothing worth splitting, or the
+ * two workers (see SplitOptions); returns the new pending partition, or null (nothing worth splitting, or the
  * owner's batch did not end within `waitMs`).
  */
 export async function splitPartition(client: pg.ClientBase, runId: string, options: SplitOptions): Promise<Split | null> {
@@ -71,13 +75,12 @@ export async function splitPartition(client: pg.ClientBase, runId: string, optio
       if (!row) return null; // finished meanwhile
       const table = qualified(client, row.source_table);
       const key = client.escapeIdentifier(row.key_column);
-      const least = Math.max(options.minRows, row.batch_size ?? 0);
       const { rows: left } = await client.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM (SELECT 1 FROM ${table} WHERE ${key} >= $1::bigint AND ${key} <= $2::bigint) t`,
         [row.next_key, row.hi],
       );
       const rows = left[0]!.n;
-      if (rows < 2 * least) return null;
+      if (rows < 2 * options.minRows || rows < (row.batch_size ?? 0) / 4) return null;
       const half = Math.floor(rows / 2);
       // The first key of the second half: the owner keeps [next_key, mid - 1], the new partition is [mid, hi].
       const { rows: middle } = await client.query<{ mid: string }>(

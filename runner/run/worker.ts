@@ -166,7 +166,7 @@ export async function runWorker(options: WorkerOptions, controllers = new Map<st
       if (!partition && options.split !== false && !options.stopping() && options.allowed()) {
         // Nothing left to claim: take the second half of the longest partition still running.
         const split = await ledger((c) =>
-          splitPartition(c, options.runId, { minRows: options.batch.min, waitMs: Math.max(2_000, 3 * options.batch.targetMs), ...options.split }),
+          splitPartition(c, options.runId, { minRows: options.batch.min, waitMs: Math.max(1_000, 2 * options.batch.targetMs), ...options.split }),
         );
         if (split) {
           options.log.info(`split partition ${split.from} of its step: ${split.rows} rows from key ${split.lo} are partition ${split.partition}`);

@@ -80,21 +80,23 @@ describe('health gate', () => {
 
   it('backs off while a session waits on a lock the runner holds', async () => {
     await db.query(`ALTER DATABASE ${db.name} SET fixture.sleep_ms = 300`);
-    const run = start({}, 2);
+    await db.query(`ALTER DATABASE ${db.name} SET fixture.wait_key = ${ROWS / 2}`);
     const holder = new pg.Client({ connectionString: db.url, application_name: 'test holder' });
     const dba = new pg.Client({ connectionString: db.url, application_name: 'dba' });
     await Promise.all([holder.connect(), dba.connect()]);
+    let run: ReturnType<typeof start> | undefined;
     try {
-      // Worker A is kept inside its batch (holding ACCESS SHARE on fixture.src): its ledger
-      // update waits on a row lock of ours.
-      const { rows } = await until(async () => {
-        const r = await holder.query(`SELECT id FROM pgphase.partitions WHERE status = 'running' ORDER BY id LIMIT 1`);
-        return r.rows.length ? r : null;
-      }, 'a partition in progress');
-      await holder.query('BEGIN');
-      await holder.query('SELECT 1 FROM pgphase.partitions WHERE id = $1 FOR UPDATE', [rows[0].id]);
+      // Worker A is kept inside the batch that holds key ROWS / 2 (holding ACCESS SHARE on
+      // fixture.src): the fixture's procedure waits there on an advisory lock of ours.
+      await holder.query('SELECT pg_advisory_lock(7370)');
+      run = start({}, 2);
       await until(
-        async () => (await db.query(`SELECT 1 FROM pg_stat_activity WHERE application_name LIKE 'pgphase run %' AND wait_event_type = 'Lock'`)).length > 0,
+        async () =>
+          (
+            await db.query(
+              `SELECT 1 FROM pg_stat_activity WHERE application_name LIKE 'pgphase run %' AND wait_event_type = 'Lock' AND wait_event = 'advisory'`,
+            )
+          ).length > 0,
         'worker A to wait',
       );
       // A DBA's session asks for a conflicting lock and queues behind worker A...
@@ -103,13 +105,14 @@ describe('health gate', () => {
       // ...and worker B backs off instead of starting another batch.
       const state = await until(async () => ((await runnerState())?.reason?.startsWith('lock waits') ? runnerState() : null), 'the runner to back off');
       expect(state).toEqual({ state: 'throttled', reason: 'lock waits: 1 session(s) wait on a lock the runner holds' });
-      await holder.query('COMMIT');
+      await holder.query('SELECT pg_advisory_unlock(7370)');
       await locked;
       await dba.query('COMMIT');
     } finally {
       await Promise.all([holder.end(), dba.end()]);
+      await db.query(`ALTER DATABASE ${db.name} RESET fixture.wait_key`);
     }
-    const report = await run;
+    const report = await run!;
     expect(report.status).toBe('done');
     expect(report.throttledSeconds!['lock waits']).toBeGreaterThan(0);
     expect(await copyDefects(db)).toEqual({ missing: 0, duplicated: 0, copied: ROWS });

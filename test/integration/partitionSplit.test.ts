@@ -77,17 +77,30 @@ describe('splitting a running partition', () => {
     }
   });
 
-  it('splits nothing when the batch in flight leaves less than two of its batches', async () => {
+  it('splits nothing when what the batch in flight leaves is under a quarter of that batch', async () => {
     try {
       const { runId, partition } = await claimedAlone();
-      // 6,000 rows in flight: 4,000 are left after it, fewer than two batches of 6,000.
-      const batch = slowBatch(runId, partition, 6_000, 600);
+      // 9,000 rows in flight: 1,000 are left after it, under a quarter of 9,000.
+      const batch = slowBatch(runId, partition, 9_000, 600);
       await new Promise((r) => setTimeout(r, 150));
       const split = await splitPartition(thief, runId, { minRows: 100, waitMs: 5_000 });
       await batch;
       expect(split).toBeNull();
       const [only] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM pgphase.partitions WHERE run_id = $1', [runId]);
       expect(only!.n).toBe(1);
+    } finally {
+      await closeClients();
+    }
+  });
+
+  it('splits nothing when a half would be under the smallest batch, and splits a short rest otherwise', async () => {
+    try {
+      const { runId, partition } = await claimedAlone();
+      await runBatch(owner, partition, runId, BigInt(partition.next_key), 7_000);
+      // 3,000 rows left: above a quarter of the 7,000-row batch, but not two batches of 2,000.
+      expect(await splitPartition(thief, runId, { minRows: 2_000, waitMs: 5_000 })).toBeNull();
+      const split = await splitPartition(thief, runId, { minRows: 1_000, waitMs: 5_000 });
+      expect(split).toMatchObject({ lo: String(keys[8_500]), rows: 1_500 });
     } finally {
       await closeClients();
     }
