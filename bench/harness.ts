@@ -16,7 +16,7 @@ import { stagedChecksum } from './stagedChecksum.js';
 /** Modes that leave staging exactly as a runner's staging phase does (unless run on a subset). */
 const LEAVES_STAGED = new Set(['record', 'pgphase_1', 'pgphase_n', 'pgphase_1_nogate', 'pgphase_n_nogate', 'pgphase_n_shared']);
 /** Modes that stage the whole data from clean: their staged rows are checksummed (untimed) and must agree. */
-const CHECKSUMMED = new Set(['limit', 'limit_n', ...LEAVES_STAGED]);
+const CHECKSUMMED = new Set(['limit', 'limit_n', 'limit_batched', ...LEAVES_STAGED]);
 
 export async function runModes(modes: readonly Mode[], ctx: ModeContext, repeat: number, rss: RssSampler): Promise<Record<string, ModeOutput>> {
   const best = new Map<string, ModeOutput>();

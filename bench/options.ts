@@ -12,6 +12,7 @@ import { availableParallelism } from 'node:os';
 export const MODE_NAMES = [
   'limit',
   'limit_n',
+  'limit_batched',
   'record',
   'pgphase_1_nogate',
   'pgphase_1',

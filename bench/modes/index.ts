@@ -2,7 +2,7 @@
 import type { ModeName } from '../options.js';
 import { clientLoopMode } from './clientLoop.js';
 import { curatedMode } from './curated.js';
-import { limit, limitN } from './limit.js';
+import { limit, limitBatched, limitN } from './limit.js';
 import { pgphaseMode } from './pgphase.js';
 import { pgphaseSharedMode } from './pgphaseShared.js';
 import { recordMode } from './record.js';
@@ -11,6 +11,7 @@ import type { Mode } from './types.js';
 const MODES: Record<ModeName, Mode> = {
   limit,
   limit_n: limitN,
+  limit_batched: limitBatched,
   record: recordMode,
   pgphase_1: pgphaseMode('pgphase_1'),
   pgphase_n: pgphaseMode('pgphase_n'),

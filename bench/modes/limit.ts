@@ -7,6 +7,9 @@
  *   limit_n  PostgreSQL never parallelises an INSERT ... SELECT, so on N cores the speed of light
  *            is N connections each taking a share of the keys (equal row counts), per table,
  *            games first; N is the runner's workers.
+ *   limit_batched  the same statement over ranges of LIMIT_BATCH_ROWS rows, one after the other on
+ *            1 connection: what batching itself costs (a statement per batch, its set-up per
+ *            range), so that pgphase_1 against it shows what the driver and the runner add.
  * The file is cut into one statement per table at its `-- table: <name>` markers so that each
  * table is timed.
  */
@@ -38,25 +41,44 @@ async function keyShares(client: pg.Client, table: string, shares: number): Prom
   return rows.map((r) => [r.lo, r.hi]);
 }
 
-function limitMode(name: 'limit' | 'limit_n'): Mode {
+/** Rows per statement of limit_batched: the runner's batches at its 1 s target are about this size here. */
+export const LIMIT_BATCH_ROWS = 25_000;
+
+/** Key ranges of raw.<table> of `rows` rows each, in key order. */
+async function keyBatches(client: pg.Client, table: string, rows: number): Promise<[string, string][]> {
+  const { rows: ranges } = await client.query<{ lo: string; hi: string }>(
+    `SELECT min(id)::text AS lo, max(id)::text AS hi FROM (SELECT id, (row_number() OVER (ORDER BY id) - 1) / $1 AS k FROM raw.${table}) x GROUP BY k ORDER BY k`,
+    [rows],
+  );
+  return ranges.map((r) => [r.lo, r.hi]);
+}
+
+function limitMode(name: 'limit' | 'limit_n' | 'limit_batched'): Mode {
   return {
     name,
     start: 'clean',
     async run(ctx) {
-      const connections = name === 'limit' ? 1 : ctx.workers;
+      const connections = name === 'limit_n' ? ctx.workers : 1;
       const statements = limitStatements(readFileSync(LIMIT_SQL, 'utf8'));
       const clients = Array.from({ length: connections }, () => new pg.Client({ connectionString: ctx.url, application_name: `pgphase bench ${name}` }));
       await Promise.all(clients.map((c) => c.connect()));
       try {
         const shares = new Map<string, [string, string][]>();
-        for (const { table } of statements) shares.set(table, await keyShares(clients[0]!, table, connections));
+        for (const { table } of statements)
+          shares.set(
+            table,
+            name === 'limit_batched'
+              ? await keyBatches(clients[0]!, table, ctx.limitBatchRows ?? LIMIT_BATCH_ROWS)
+              : await keyShares(clients[0]!, table, connections),
+          );
         const perTable: Record<string, { seconds: number; inserted: number }> = {};
         let staged = 0;
         const started = performance.now();
         for (const { table, sql } of statements) {
           const t = performance.now();
-          const results = await Promise.all(shares.get(table)!.map((range, i) => clients[i]!.query(sql, range)));
-          const inserted = results.reduce((a, r) => a + (r.rowCount ?? 0), 0);
+          let inserted = 0;
+          if (name === 'limit_batched') for (const range of shares.get(table)!) inserted += (await clients[0]!.query(sql, range)).rowCount ?? 0;
+          else inserted = (await Promise.all(shares.get(table)!.map((range, i) => clients[i]!.query(sql, range)))).reduce((a, r) => a + (r.rowCount ?? 0), 0);
           perTable[table] = { seconds: Math.round(performance.now() - t) / 1000, inserted };
           staged += inserted;
         }
@@ -70,7 +92,9 @@ function limitMode(name: 'limit' | 'limit_n'): Mode {
           what:
             name === 'limit'
               ? "one INSERT ... SELECT per table over the procedures' classification (valid rows only), autocommit, 1 connection"
-              : `the same split into ${connections} key shares per table, one per connection, run at once`,
+              : name === 'limit_n'
+                ? `the same split into ${connections} key shares per table, one per connection, run at once`
+                : `the same over ranges of ${(ctx.limitBatchRows ?? LIMIT_BATCH_ROWS).toLocaleString('en-US')} rows, one statement (autocommit) after the other, 1 connection`,
           detail: { perTable },
         };
       } finally {
@@ -82,3 +106,4 @@ function limitMode(name: 'limit' | 'limit_n'): Mode {
 
 export const limit = limitMode('limit');
 export const limitN = limitMode('limit_n');
+export const limitBatched = limitMode('limit_batched');

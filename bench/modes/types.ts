@@ -20,6 +20,8 @@ export interface ModeContext {
   readonly recordRows: number;
   /** Rows the client loop really processes (a subset when below `rows`). */
   readonly clientLoopRows: number;
+  /** Rows per statement of limit_batched (default LIMIT_BATCH_ROWS, bench/modes/limit.ts). */
+  readonly limitBatchRows?: number;
   /** Progress lines for a human (stderr). */
   readonly say: (line: string) => void;
 }

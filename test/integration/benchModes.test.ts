@@ -28,6 +28,7 @@ describe('bench modes', () => {
       recordWorkers: 1,
       recordRows: dataset.total,
       clientLoopRows: dataset.total,
+      limitBatchRows: 1_000,
       say: () => {},
     };
   });
@@ -42,9 +43,9 @@ describe('bench modes', () => {
       )
     )[0]!;
 
-  it('the limit, with one connection and with N, stages exactly the runner’s rows, and each mode starts from nothing', async () => {
+  it('the limit, with one connection, with N and in batches, stages exactly the runner’s rows, and each mode starts from nothing', async () => {
     const sums = new Map<string, string>();
-    for (const name of ['pgphase_n', 'limit', 'limit_n', 'pgphase_1'] as const) {
+    for (const name of ['pgphase_n', 'limit', 'limit_n', 'limit_batched', 'pgphase_1'] as const) {
       await resetStaging(db.url);
       expect(await counts(), `before ${name}`).toEqual({ staged: 0, quarantined: 0, runs: 0, partitions: 0, samples: 0 });
       const result = await modeByName(name).run(ctx);
