@@ -11,7 +11,10 @@ import { type PhaseCounts, phaseCounts } from './phaseCounts.js';
 
 /**
  * Processes one batch exactly once: the procedure's writes and the partition's cursor and counts
- * commit in one transaction, and the cursor update is guarded by the expected cursor value.
+ * commit in one transaction, which first locks the partition's row with the expected cursor and
+ * status (the cursor guard): a partition that moved on without this worker (taken over between
+ * its batches) fails the batch before anything is written, and while the batch runs nobody
+ * else can move it (a takeover skips locked rows, a split waits).
  * Returns the partition's upper bound as it stood (another worker may have split it).
  * A batch holds `batchSize` rows, not keys: its upper key is read from the key's index, so
  * that sparse stretches of a skewed key space do not cost thousands of near-empty calls.
@@ -62,13 +65,14 @@ export async function runBatch(
     const counts = phaseCounts(rows[0]);
     const { rowCount } = await client.query(
       `UPDATE pgphase.partitions
-          SET next_key = $3::bigint + 1, rows_in = rows_in + $4, written = written + $5, rejected = rejected + $6,
-              extras = (SELECT coalesce(jsonb_object_agg(k, coalesce((extras ->> k)::bigint, 0) + coalesce(($7::jsonb ->> k)::bigint, 0)), '{}')
-                          FROM (SELECT jsonb_object_keys(extras) UNION SELECT jsonb_object_keys($7::jsonb)) AS keys (k)),
-              batches = batches + 1, batch_ms = batch_ms || $8::int, batch_size = $9
-        WHERE id = $1 AND next_key = $2::bigint AND status = 'running'`,
-      [partition.id, range.lo.toString(), range.hi.toString(), counts.rowsIn, counts.written, counts.rejected, JSON.stringify(counts.extras), ms, batchSize],
+          SET next_key = $2::bigint + 1, rows_in = rows_in + $3, written = written + $4, rejected = rejected + $5,
+              extras = (SELECT coalesce(jsonb_object_agg(k, coalesce((extras ->> k)::bigint, 0) + coalesce(($6::jsonb ->> k)::bigint, 0)), '{}')
+                          FROM (SELECT jsonb_object_keys(extras) UNION SELECT jsonb_object_keys($6::jsonb)) AS keys (k)),
+              batches = batches + 1, batch_ms = batch_ms || $7::int, batch_size = $8
+        WHERE id = $1`,
+      [partition.id, range.hi.toString(), counts.rowsIn, counts.written, counts.rejected, JSON.stringify(counts.extras), ms, batchSize],
     );
+    // The row is ours since the batch began (locked, with the expected cursor): only a deleted run gets here.
     if (rowCount !== 1) throw new LostPartitionError(partition.id);
     if (sample) await insertBatchSample(client, partition, runId, counts, ms, batchSize, sample);
     return { range, counts, ms, hi };
