@@ -144,10 +144,13 @@ describe('splitting a running partition', () => {
     }
   });
 
-  it('a whole run: the idle worker takes half of the last partition, and every row is copied once', async () => {
+  /**
+   * A whole run of 2 workers in which only the last eighth of the keys is slow (40 ms a batch of at
+   * most 200 rows): it is the last partition claimed, and the other worker runs out of partitions
+   * while it is still long. Returns the run's partitions in key order.
+   */
+  async function runWithSlowEnd(split: boolean) {
     await closeClients();
-    // Only the last eighth of the keys is slow (40 ms a batch of at most 200 rows): it is the last
-    // partition claimed, and the other worker runs out of partitions while it is still long.
     await db.query(`ALTER DATABASE ${db.name} SET fixture.sleep_ms = 40`);
     await db.query(`ALTER DATABASE ${db.name} SET fixture.slow_from = ${keys[ROWS - ROWS / 8]}`);
     try {
@@ -157,48 +160,33 @@ describe('splitting a running partition', () => {
         workers: 2,
         fresh: true,
         batch: { initial: 200, min: 50, max: 200, targetMs: 200 },
+        split,
       });
       expect(report.status).toBe('done');
       expect(report.phases[0]).toMatchObject({ rowsIn: ROWS, written: ROWS, partitions: { failed: 0 } });
       expect(await copyDefects(db)).toEqual({ missing: 0, duplicated: 0, copied: ROWS });
-      const parts = await db.query<{ lo: string; hi: string; claimed_by: string }>(
-        'SELECT lo, hi, claimed_by FROM pgphase.partitions WHERE run_id = $1 ORDER BY lo',
-        [report.runId],
-      );
-      // 2 workers plan 8 partitions; the slow last one was split (more than once, maybe), its
-      // parts went to both workers, and the partitions still tile the keys.
-      expect(parts.length).toBeGreaterThan(8);
-      const slow = parts.filter((p) => BigInt(p.hi) >= keys[ROWS - ROWS / 8]!);
-      expect(new Set(slow.map((p) => p.claimed_by)).size).toBe(2);
-      for (let i = 1; i < parts.length; i++) expect(BigInt(parts[i]!.lo)).toBe(BigInt(parts[i - 1]!.hi) + 1n);
-      expect(BigInt(parts[0]!.lo)).toBe(keys[0]);
-      expect(BigInt(parts.at(-1)!.hi)).toBe(keys[ROWS - 1]);
+      return await db.query<{ lo: string; hi: string; claimed_by: string }>('SELECT lo, hi, claimed_by FROM pgphase.partitions WHERE run_id = $1 ORDER BY lo', [
+        report.runId,
+      ]);
     } finally {
       await db.query(`ALTER DATABASE ${db.name} RESET fixture.sleep_ms`);
       await db.query(`ALTER DATABASE ${db.name} RESET fixture.slow_from`);
     }
+  }
+
+  it('a whole run: the idle worker takes half of the last partition, and every row is copied once', async () => {
+    const parts = await runWithSlowEnd(true);
+    // 2 workers plan 8 partitions; the slow last one was split (more than once, maybe), its parts
+    // went to both workers, and the partitions still tile the keys.
+    expect(parts.length).toBeGreaterThan(8);
+    const slow = parts.filter((p) => BigInt(p.hi) >= keys[ROWS - ROWS / 8]!);
+    expect(new Set(slow.map((p) => p.claimed_by)).size).toBe(2);
+    for (let i = 1; i < parts.length; i++) expect(BigInt(parts[i]!.lo)).toBe(BigInt(parts[i - 1]!.hi) + 1n);
+    expect(BigInt(parts[0]!.lo)).toBe(keys[0]);
+    expect(BigInt(parts.at(-1)!.hi)).toBe(keys[ROWS - 1]);
   });
 
   it('with splitting off, the last partition is walked by its one worker', async () => {
-    await closeClients();
-    await db.query(`ALTER DATABASE ${db.name} SET fixture.sleep_ms = 40`);
-    await db.query(`ALTER DATABASE ${db.name} SET fixture.slow_from = ${keys[ROWS - ROWS / 8]}`);
-    try {
-      const report = await runPipeline({
-        url: db.url,
-        phaseList: fixturePhases(),
-        workers: 2,
-        fresh: true,
-        batch: { initial: 200, min: 50, max: 200, targetMs: 200 },
-        split: false,
-      });
-      expect(report.status).toBe('done');
-      const [n] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM pgphase.partitions WHERE run_id = $1', [report.runId]);
-      expect(n!.n).toBe(8);
-      expect(await copyDefects(db)).toEqual({ missing: 0, duplicated: 0, copied: ROWS });
-    } finally {
-      await db.query(`ALTER DATABASE ${db.name} RESET fixture.sleep_ms`);
-      await db.query(`ALTER DATABASE ${db.name} RESET fixture.slow_from`);
-    }
+    expect(await runWithSlowEnd(false)).toHaveLength(8);
   });
 });
