@@ -140,15 +140,17 @@ async function processPartition(conn: PinnedConnection, partition: PartitionRow,
 }
 
 /**
- * Claims and processes partitions until every step of the run is settled. When nothing is
- * claimable it moves the run forward (a step may have become runnable) and otherwise polls with
- * capped backoff: the remaining partitions are being processed by others, any of whom may die.
- */
-/**
  * Waits of a worker that found no partition to claim: short enough (at most 250 ms) that it joins
  * a step another worker has just planned within a fraction of a batch.
  */
 const IDLE_BACKOFF = { baseMs: 25, capMs: 250 } as const;
+
+/**
+ * Claims and processes partitions until every step of the run is settled. When nothing is
+ * claimable it moves the run forward (a step may have become runnable), then splits the running
+ * partition with the most left (split.ts), and otherwise polls with capped backoff: the remaining
+ * partitions are being processed by others, any of whom may die.
+ */
 
 export async function runWorker(options: WorkerOptions, controllers = new Map<string, BatchState>()): Promise<WorkerEnd> {
   const conn = new PinnedConnection(options.pool, options.stats);
@@ -174,7 +176,7 @@ export async function runWorker(options: WorkerOptions, controllers = new Map<st
         }
       }
       if (!partition) {
-        // The one backoff (retryPolicy.ts) at its ceiling: 25 ms doubling to 1 s, no jitter.
+        // The one backoff (retryPolicy.ts): 25 ms doubling to 250 ms, no jitter.
         await sleep(backoffMs(idle++, IDLE_BACKOFF, () => 1));
         continue;
       }
