@@ -1,9 +1,10 @@
 /**
- * Puts the bench database back to a clean staging state between modes: staging tables,
- * pgphase's quarantine, curated output tables and the runner's ledger (pgphase.*) truncated (identities restarted, so
- * every mode gives the same game ids), then a CHECKPOINT so that no mode pays for flushing the
- * previous one's dirty pages. Raw data is untouched. Scope `curated` empties only the curated
- * output tables (to repeat the curated phase over the same staging rows).
+ * Puts the bench database back to a clean staging state between modes: staging tables, pgphase's
+ * quarantine, curated output tables and the runner's ledger (pgphase.*) truncated (identities
+ * restarted, so every mode gives the same game ids), then a CHECKPOINT so that no mode pays for
+ * flushing the previous one's dirty pages. Raw data is untouched. Scope `curated` empties only the
+ * curated output tables and the curated phase's quarantined rows (to repeat the curated phase over
+ * the same staging rows).
  */
 import pg from 'pg';
 
