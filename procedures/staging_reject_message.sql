@@ -1,8 +1,14 @@
 -- The quarantine message of a rejected market snapshot: what is wrong with which field, quoting
 -- the value (staging.quote_value). p_code is the reason code, p_field the column it is about
 -- (or the raw table, for duplicate_snapshot), p_value the raw value (or the original's id).
-CREATE OR REPLACE FUNCTION staging.reject_message (p_code text, p_field text, p_value text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT CASE p_code
+-- PL/pgSQL, not SQL: the classifications pass p_value as a CASE over the field, an argument the
+-- planner will not inline into a body that names it in every branch. A SQL function that is not
+-- inlined starts an executor per call (about 20 us, most of it building this CASE again), so
+-- the spreads and totals classifications spent about a fifth of their time here, on the rejected
+-- rows only. PL/pgSQL evaluates the CASE as a cached simple expression: about 1.4 us per call.
+CREATE OR REPLACE FUNCTION staging.reject_message (p_code text, p_field text, p_value text) RETURNS text LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+  RETURN CASE p_code
     WHEN 'missing_field' THEN p_field || ' is missing'
     WHEN 'invalid_sportsbook' THEN 'sportsbook ' || staging.quote_value(p_value)
       || ' is not a name (1-40 ASCII letters, digits, spaces and . & '' _ -)'
@@ -21,5 +27,6 @@ CREATE OR REPLACE FUNCTION staging.reject_message (p_code text, p_field text, p_
     WHEN 'overround_too_high' THEN 'overround ' || p_value || ' is at or above the 0.15 ceiling'
     WHEN 'duplicate_snapshot' THEN 'duplicate of ' || p_field || ' id ' || p_value
     ELSE p_code || ': ' || p_field || ' ' || staging.quote_value(p_value)
-  END
+  END;
+END
 $$;
