@@ -10,7 +10,7 @@ import { runModes } from './harness.js';
 import { describeMachine, load } from './machine.js';
 import { modeByName } from './modes/index.js';
 import type { BenchOptions } from './options.js';
-import { checkTargets, computeRatios, linearity, stagedCheck } from './ratios.js';
+import { checkTargets, computeRatios, linearity, pairedRatios, stagedCheck } from './ratios.js';
 import type { BenchResult } from './result.js';
 import { lifetimePeakRssMb, RssSampler } from './rss.js';
 import { runScale } from './scale.js';
@@ -50,6 +50,7 @@ export async function runBench(options: BenchOptions, command: string, say: (lin
     const scalePeak = points ? rss.nextWindow() : 0;
     rss.stop();
     const ratios = computeRatios(modes);
+    const paired = pairedRatios(modes);
     const scale = points ? { points, linearity: linearity(points) } : undefined;
     const runnerPeaks = Object.entries(modes)
       .filter(([name, m]) => RUNNER_MODES.has(name) && m.peakRssMb !== undefined)
@@ -62,9 +63,10 @@ export async function runBench(options: BenchOptions, command: string, say: (lin
       rows: dataset.total,
       modes,
       ratios,
+      pairedRatios: paired,
       peakRssMb,
       rss: { runnerModesMb: peakRssMb, anyModeMb: rss.peakMb, beforeModesMb: baselineRssMb, processLifetimeMb: lifetimePeakRssMb() },
-      targets: checkTargets(ratios, peakRssMb, scale?.linearity ?? null),
+      targets: checkTargets(ratios, peakRssMb, scale?.linearity ?? null, paired),
       stagedCheck: stagedCheck(modes),
       ...(scale ? { scale } : {}),
       settings: {

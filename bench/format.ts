@@ -26,6 +26,12 @@ function modeRows(r: BenchResult): string[][] {
 
 const HEAD = ['mode', 'workers', 'rows', 'seconds', 'rows/s', 'vs limit', 'RSS MB', 'load1', 'what'];
 
+/** ` (rounds' median x)` after a ratio, when the rounds gave one. */
+function pairedText(r: BenchResult, name: string): string {
+  const v = r.pairedRatios?.[name as keyof typeof r.ratios];
+  return v == null ? '' : ` (rounds' median ${v})`;
+}
+
 export function formatTable(r: BenchResult): string {
   const rows = [HEAD, ...modeRows(r)];
   const widths = HEAD.slice(0, -1).map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
@@ -35,8 +41,8 @@ export function formatTable(r: BenchResult): string {
     ...rows.map(line),
   ];
   if (Object.values(r.modes).some((m) => m.extrapolated)) out.push('* extrapolated from a subset at the measured rate');
-  out.push('', 'ratios (pgphase_n throughput over the other):');
-  for (const [k, v] of Object.entries(r.ratios)) out.push(`  ${k.padEnd(24)} ${v === null ? 'n/a' : v}`);
+  out.push('', "ratios (throughput of the first mode named over the other; best of the rounds, and the median of the rounds' ratios):");
+  for (const [k, v] of Object.entries(r.ratios)) out.push(`  ${k.padEnd(26)} ${v === null ? 'n/a' : v}${pairedText(r, k)}`);
   if (r.scale) {
     out.push('', 'scaling (pgphase_n):');
     for (const p of r.scale.points)
@@ -46,7 +52,10 @@ export function formatTable(r: BenchResult): string {
     out.push(`  linearity (s/row largest ÷ smallest): ${r.scale.linearity ?? 'n/a'}`);
   }
   out.push('', 'targets:');
-  for (const t of r.targets) out.push(`  ${t.met === null ? 'n/a ' : t.met ? 'MET ' : 'MISS'}  ${t.name} ${t.goal}: ${t.value ?? 'not measured'}`);
+  for (const t of r.targets)
+    out.push(
+      `  ${t.met === null ? 'n/a ' : t.met ? 'MET ' : 'MISS'}  ${t.name} ${t.goal}: ${t.value ?? 'not measured'}${t.paired == null ? '' : ` (rounds' median ${t.paired})`}`,
+    );
   const check = Object.entries(r.stagedCheck.staged)
     .map(([k, v]) => `${k} ${num(v)}`)
     .join(', ');
@@ -101,13 +110,19 @@ export function formatMarkdown(r: BenchResult): string {
     '## Ratios and targets',
     '',
     mdTable(
-      ['ratio', 'value'],
-      Object.entries(r.ratios).map(([k, v]) => [k, v === null ? 'n/a' : String(v)]),
+      ['ratio', 'best of the rounds', "median of the rounds' ratios"],
+      Object.entries(r.ratios).map(([k, v]) => [k, v === null ? 'n/a' : String(v), String(r.pairedRatios?.[k as keyof typeof r.ratios] ?? 'n/a')]),
     ),
     '',
     mdTable(
-      ['target', 'goal', 'value', 'met'],
-      r.targets.map((t) => [t.name, t.goal, t.value === null ? 'not measured' : String(t.value), t.met === null ? 'n/a' : t.met ? 'yes' : 'NO']),
+      ['target', 'goal', 'value (best of the rounds)', "median of the rounds' ratios", 'met (best of the rounds)'],
+      r.targets.map((t) => [
+        t.name,
+        t.goal,
+        t.value === null ? 'not measured' : String(t.value),
+        t.paired == null ? 'n/a' : String(t.paired),
+        t.met === null ? 'n/a' : t.met ? 'yes' : 'NO',
+      ]),
     ),
     '',
     `Rows staged by each full-data staging mode (must agree): ${

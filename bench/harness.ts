@@ -2,7 +2,8 @@
  * Runs the selected modes one after the other over the same data: before each, the state it
  * starts from (clean staging, or staging filled by a runner's staging run, which is then done
  * untimed), a CHECKPOINT, and the load average; every mode is run once per round, `repeat`
- * rounds, and each mode's fastest run kept. A mode that throws is reported as failed with its
+ * rounds (every other round in reverse order, roundOrder), and each mode's fastest run kept, with
+ * the times of all rounds in round order (`samples`, for the rounds' ratios in ratios.ts). A mode that throws is reported as failed with its
  * message; the others still run.
  */
 import { load } from './machine.js';
@@ -18,6 +19,16 @@ const LEAVES_STAGED = new Set(['record', 'pgphase_1', 'pgphase_n', 'pgphase_1_no
 /** Modes that stage the whole data from clean: their staged rows are checksummed (untimed) and must agree. */
 const CHECKSUMMED = new Set(['limit', 'limit_n', 'limit_batched', ...LEAVES_STAGED]);
 
+/**
+ * The order of round `round` (from 0): as listed in even rounds, reversed in odd ones (A B, then
+ * B A). Two modes listed next to each other then run next to each other in every round, and over
+ * two rounds each runs as often first as second, so a steady drift of the machine's speed does
+ * not favour the mode that happens to run first. Pure.
+ */
+export function roundOrder<T>(modes: readonly T[], round: number): T[] {
+  return round % 2 === 0 ? [...modes] : [...modes].reverse();
+}
+
 export async function runModes(modes: readonly Mode[], ctx: ModeContext, repeat: number, rss: RssSampler): Promise<Record<string, ModeOutput>> {
   const best = new Map<string, ModeOutput>();
   const samples = new Map<string, number[]>(modes.map((m) => [m.name, []]));
@@ -27,7 +38,7 @@ export async function runModes(modes: readonly Mode[], ctx: ModeContext, repeat:
   // Round by round (every mode once, then again): a drift in the machine's load hits every mode
   // alike instead of whichever mode's repeats happen to run during it.
   for (let i = 0; i < repeat; i++) {
-    for (const mode of modes) {
+    for (const mode of roundOrder(modes, i)) {
       if (settled.has(mode.name)) continue;
       if (mode.start === 'clean') {
         await resetStaging(ctx.url);

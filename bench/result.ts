@@ -15,7 +15,10 @@ export interface ModeOutput extends ModeResult {
 export interface BenchResult {
   readonly rows: number;
   readonly modes: Readonly<Record<string, ModeOutput>>;
+  /** Of each mode's fastest run (best of the rounds). */
   readonly ratios: Ratios;
+  /** The median of the rounds' ratios (bench/ratios.ts pairedRatios); all null with one round. */
+  readonly pairedRatios: Ratios;
   /** This process's peak resident set while it ran as the runner (runner modes, scaling), MB. */
   readonly peakRssMb: number;
   /** Peak RSS (sampled every 50 ms) in runner modes, in any mode, just before the first mode, and getrusage's lifetime maxrss. */
