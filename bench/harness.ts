@@ -3,8 +3,8 @@
  * starts from (clean staging, or staging filled by a runner's staging run, which is then done
  * untimed), a CHECKPOINT, and the load average; every mode is run once per round, `repeat`
  * rounds (every other round in reverse order, roundOrder), and each mode's fastest run kept, with
- * the times of all rounds in round order (`samples`, for the rounds' ratios in ratios.ts). A mode that throws is reported as failed with its
- * message; the others still run.
+ * the times of all rounds in round order (`samples`, for the rounds' ratios in ratios.ts). A mode
+ * that throws is reported as failed with its message; the others still run.
  */
 import { load } from './machine.js';
 import type { Mode, ModeContext } from './modes/types.js';

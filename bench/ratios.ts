@@ -87,7 +87,7 @@ const median = (xs: readonly number[]) => {
 /**
  * Every ratio round by round: in each round both modes ran within minutes of each other (next to
  * each other when listed so, bench/harness.ts), so a drift of the machine's speed over the run
- * (this 2-core VM's runs of one mode vary by 10–30%) hits both alike, where the best-of-rounds
+ * (this 2-core VM's runs of one mode vary by 10–35%) hits both alike, where the best-of-rounds
  * ratio compares one mode's luckiest minute with another's. The median of the rounds' ratios;
  * null unless both modes have a time for at least two of the same rounds. A mode's rate in a
  * round is its best rate scaled by its best time over that round's time (same rows every round).
