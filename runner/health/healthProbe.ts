@@ -12,6 +12,10 @@
  * client backend, so the oldest-transaction signal never sees it). A logical slot's
  * `catalog_xmin` holds back vacuum of the system catalogs only, which the phase's batches hardly
  * touch; waiting would not help it, so it does not throttle.
+ * A standby whose last reply says it replayed all it was sent counts as caught up: `replay_lag`
+ * keeps showing the last lag it measured until the standby reports being caught up twice in a row
+ * (every wal_receiver_status_interval, 10 s), and the runner's own heartbeat while it waits (every
+ * 5 s) would keep that stale figure forever, so a throttled run would never go on.
  */
 import pg from 'pg';
 import { CONTROL_COLUMNS, type RunControl } from '../run/control.js';
@@ -25,7 +29,8 @@ WITH a AS MATERIALIZED (
          coalesce(application_name, '') LIKE '${RUNNER_APP_PREFIX}%' AS runner
     FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid())
 SELECT
-  (SELECT max(extract(epoch FROM replay_lag) * 1000)::float8 FROM pg_stat_replication) AS lag_ms,
+  (SELECT max(CASE WHEN replay_lsn >= sent_lsn THEN 0 ELSE extract(epoch FROM replay_lag) * 1000 END)::float8
+     FROM pg_stat_replication) AS lag_ms,
   (SELECT count(*)::int FROM a WHERE state = 'active' AND NOT runner) AS active,
   (SELECT json_build_object('pid', pid, 'ageMs', extract(epoch FROM now() - xact_start) * 1000) FROM a
     WHERE datname = current_database() AND xact_start IS NOT NULL AND (backend_xmin IS NOT NULL OR backend_xid IS NOT NULL) AND NOT runner

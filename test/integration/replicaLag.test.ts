@@ -3,11 +3,12 @@
  * from the embedded binaries with recovery_min_apply_delay, so that every commit reaches the
  * replica late. The runner throttles while the lag is over --max-lag, finishes after it falls,
  * and the report's throttled seconds for `replica lag` are > 0. An idle replica that has replayed
- * everything counts as caught up, however old its last replayed transaction.
+ * everything counts as caught up, however old its last replayed transaction; so does a standby
+ * whose last reply to the primary says so, though pg_stat_replication still shows its last lag.
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { replicaLag } from '../../runner/health/healthProbe.js';
+import { probeHealth, replicaLag } from '../../runner/health/healthProbe.js';
 import { runPipeline } from '../../runner/run/runPipeline.js';
 import { type DedicatedServer, freePort, packageOfMajor, startDedicated } from '../support/dedicatedServer.js';
 import { until } from '../support/poll.js';
@@ -49,15 +50,33 @@ describe('replica lag', () => {
     await expect(replicaLag(client)).rejects.toThrow(/not a standby/);
   });
 
+  it("counts a standby that reported replaying all it was sent as caught up on the primary, whatever replay_lag still shows", async () => {
+    // replay_lag keeps the last lag it measured (here about the 2 s apply delay) until two replies
+    // in a row say the standby caught up; read the probe while that stale figure is on show.
+    const caughtUp = `SELECT replay_lsn >= sent_lsn AND replay_lag > interval '1 s' AS stale FROM pg_stat_replication`;
+    const target = { runId: '0', tables: [], throttleQuery: null, signals: true };
+    await client.query('CREATE TABLE fixture.ping_primary ()');
+    const lag = await until(async () => {
+      if (!(await client.query<{ stale: boolean }>(caughtUp)).rows[0]?.stale) return null;
+      const { sample } = await probeHealth(client, [], target);
+      // Only a reading taken while the row stayed caught up (no WAL of others in between) counts.
+      return (await client.query<{ stale: boolean }>(caughtUp)).rows[0]?.stale ? { ms: sample.replicaLagMs } : null;
+    }, 'the standby to report that it replayed the commit');
+    expect(lag.ms).toBe(0);
+  });
+
   it('throttles while the replica lags behind --max-lag and finishes once it catches up', async () => {
     const warnings: string[] = [];
     const log = { debug: () => {}, info: () => {}, error: () => {}, warn: (m: string) => void warnings.push(m) };
+    // Batches of 500 rows that take 150 ms each: the first ones commit before the gate probes again,
+    // and the rest have to wait for the replica to replay them.
+    await client.query(`ALTER DATABASE postgres SET fixture.sleep_ms = 150`);
     const report = await runPipeline({
       url: primary.server.url,
       phaseList: fixturePhases(),
       workers: 2,
       fresh: true,
-      batch: { initial: 1_000, min: 100, max: 1_000, targetMs: 1_000 },
+      batch: { initial: 500, min: 100, max: 500, targetMs: 1_000 },
       health: { replicas: [replica.url], intervalMs: 100 },
       log,
     });
