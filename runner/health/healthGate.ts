@@ -1,10 +1,12 @@
 /**
  * The health gate of one runner process, shared by its workers: before each batch a worker calls
  * `pass()`, which probes the database at most every `intervalMs` (one probe in flight at a time,
- * on the gate's own connection) and returns at once while the server is healthy. While a signal
- * is over its threshold the workers wait and check again; a critical threshold, a throttle that
- * outlasts its deadline or a stop-pause (error budget) stops the run cleanly: the workers finish
- * their batch and leave, the run stays resumable. Throttled time is counted per reason in
+ * on the gate's own connection) and returns at once while the server is healthy. A timer probes
+ * every `intervalMs` as well, so that the ledger says the run is throttled, and why, while every
+ * worker is inside a batch or waiting to split one (a session queued behind the one batch left).
+ * While a signal is over its threshold the workers wait and check again; a critical threshold, a
+ * throttle that outlasts its deadline or a stop-pause (error budget) stops the run cleanly: the
+ * workers finish their batch and leave, the run stays resumable. Throttled time is counted per reason in
  * RunStats and added to the ledger (pgphase.run_throttle) with the process's heartbeat.
  * The gate's connection also holds a shared advisory lock on the run for as long as the process
  * works on it: `status` reads it to tell a live run from an interrupted one.
@@ -51,6 +53,7 @@ export class HealthGate {
   private lastBeat = -Infinity;
   private lastState = 'running';
   private lastWorkers = -1;
+  private timer: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: GateOptions) {}
 
@@ -81,6 +84,8 @@ export class HealthGate {
       this.replicas.push(replica);
     }
     await this.check(true);
+    this.timer = setInterval(() => void this.check().catch(() => {}), this.options.intervalMs);
+    this.timer.unref();
   }
 
   /** The current decision, probing when the last one is older than the interval. */
@@ -197,6 +202,9 @@ export class HealthGate {
 
   /** Records the end of this process's work on the run and closes the gate's connections. */
   async close(how: string): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.inflight?.catch(() => {});
     const last = this.last.decision;
     if (last.state === 'throttle' && Number.isFinite(this.last.at)) {
       const ms = Date.now() - this.last.at;

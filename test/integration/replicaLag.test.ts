@@ -50,7 +50,7 @@ describe('replica lag', () => {
     await expect(replicaLag(client)).rejects.toThrow(/not a standby/);
   });
 
-  it("counts a standby that reported replaying all it was sent as caught up on the primary, whatever replay_lag still shows", async () => {
+  it('counts a standby that reported replaying all it was sent as caught up on the primary, whatever replay_lag still shows', async () => {
     // replay_lag keeps the last lag it measured (here about the 2 s apply delay) until two replies
     // in a row say the standby caught up; read the probe while that stale figure is on show.
     const caughtUp = `SELECT replay_lsn >= sent_lsn AND replay_lag > interval '1 s' AS stale FROM pg_stat_replication`;
