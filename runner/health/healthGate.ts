@@ -84,7 +84,9 @@ export class HealthGate {
       this.replicas.push(replica);
     }
     await this.check(true);
-    this.timer = setInterval(() => void this.check().catch(() => {}), this.options.intervalMs);
+    // Ticks at half the interval: check() probes once the last probe is an interval old, so a tick
+    // that comes a little early does not leave the next probe a whole interval late.
+    this.timer = setInterval(() => void this.check().catch(() => {}), Math.max(25, this.options.intervalMs / 2));
     this.timer.unref();
   }
 
