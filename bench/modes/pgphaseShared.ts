@@ -6,6 +6,7 @@
  * runner's worker scheduling leaves on the table.
  */
 import pg from 'pg';
+import { PHASES } from '../../runner/odds/phases.js';
 import { runPipeline } from '../../runner/run/runPipeline.js';
 import { ledgerDetail, workSplit } from './ledgerDetail.js';
 import { type Mode, rate, runnerDetail } from './types.js';
@@ -31,7 +32,7 @@ export const pgphaseSharedMode: Mode = {
   start: 'clean',
   async run(ctx) {
     const run = (fresh: boolean) =>
-      runPipeline({ url: ctx.url, phases: ['staging'], workers: 1, fresh, progress: 'none', health: { enabled: ctx.healthGate } });
+      runPipeline({ url: ctx.url, phaseList: PHASES, phases: ['staging'], workers: 1, fresh, progress: 'none', health: { enabled: ctx.healthGate } });
     const started = performance.now();
     const first = run(true);
     await waitForRun(ctx.url);

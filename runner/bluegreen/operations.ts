@@ -6,7 +6,7 @@ import type pg from 'pg';
 import type { Config } from '../config.js';
 import { withClient } from '../db/database.js';
 import type { Log } from '../log.js';
-import { loadPhases, type Phase } from '../phases.js';
+import type { Phase } from '../phases.js';
 import { blueGreenPhase, targetOf } from './names.js';
 import { prune, type PruneResult } from './prune.js';
 import { swap, type SwapOptions, type SwapResult } from './swap.js';
@@ -17,7 +17,8 @@ export interface BlueGreenOptions {
   readonly config: Config;
   readonly phase: string;
   readonly log?: Log;
-  readonly phaseList?: readonly Phase[];
+  /** The project's phases, as for runPipeline. */
+  readonly phaseList: readonly Phase[];
   /** For tests: the ladder's sleep. */
   readonly sleep?: (ms: number) => Promise<void>;
 }
@@ -33,7 +34,7 @@ export function swapOptions(config: Config, log?: Log, sleep?: (ms: number) => P
 }
 
 function open<T>(options: BlueGreenOptions, what: string, fn: (c: pg.Client, phase: Phase) => Promise<T>): Promise<T> {
-  const phase = blueGreenPhase(options.phaseList ?? loadPhases(), options.phase);
+  const phase = blueGreenPhase(options.phaseList, options.phase);
   return withClient(options.url, `pgphase ${what}`, (c) => fn(c, phase));
 }
 
@@ -58,7 +59,7 @@ export interface BlueGreenStatus extends PhaseVersions {
 }
 
 /** Versions of every blue-green phase (empty when pgphase's blue-green table is not installed). */
-export async function blueGreenStatus(client: pg.ClientBase, phases: readonly Phase[] = loadPhases()): Promise<BlueGreenStatus[]> {
+export async function blueGreenStatus(client: pg.ClientBase, phases: readonly Phase[]): Promise<BlueGreenStatus[]> {
   const { rows } = await client.query<{ ok: boolean }>(`SELECT to_regclass('pgphase.bluegreen_versions') IS NOT NULL AS ok`);
   if (!rows[0]?.ok) return [];
   const out: BlueGreenStatus[] = [];

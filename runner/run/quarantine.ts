@@ -6,7 +6,7 @@
  * Rows that are still bad stay quarantined with their attempts counted.
  */
 import type pg from 'pg';
-import { loadPhases, type Phase } from '../phases.js';
+import type { Phase } from '../phases.js';
 import { transaction } from '../db/transaction.js';
 import { qualified } from './ledger.js';
 
@@ -51,11 +51,11 @@ export interface ReplayResult {
 /** Re-runs quarantined rows (optionally of one reason) through their procedures. */
 export async function replayQuarantine(
   client: pg.ClientBase,
-  options: { reason?: string; chunk?: number; phases?: readonly Phase[] } = {},
+  options: { reason?: string; chunk?: number; phases: readonly Phase[] },
 ): Promise<ReplayResult> {
   const reason = options.reason ?? null;
   const chunk = options.chunk ?? 1_000;
-  const steps = (options.phases ?? loadPhases()).flatMap((p) => p.steps);
+  const steps = options.phases.flatMap((p) => p.steps);
   const { rows: before } = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM pgphase.quarantine WHERE $1::text IS NULL OR reason_code = $1`, [
     reason,
   ]);

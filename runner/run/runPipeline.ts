@@ -10,7 +10,7 @@ import { connectFailure, connectTimeout } from '../db/database.js';
 import { UsageError } from '../errors.js';
 import { silentLog, type Log } from '../log.js';
 import type { BatchControllerOptions, BatchState } from '../plan/batchController.js';
-import { loadPhases, type Phase, selectPhases } from '../phases.js';
+import { type Phase, selectPhases } from '../phases.js';
 import { preflight, prepareShadows, verifyBuilds } from '../bluegreen/build.js';
 import { targetOf } from '../bluegreen/names.js';
 import { DEFAULT_THRESHOLDS } from '../health/healthDecision.js';
@@ -61,7 +61,11 @@ export interface RunOptions {
   readonly log?: Log;
   /** Set to stop gracefully after the current batches (the run stays resumable). */
   readonly signal?: AbortSignal;
-  readonly phaseList?: readonly Phase[];
+  /**
+   * The project's phases (the CLI loads them from the config's phases file; the odds CLI passes
+   * its own). Required: the library reads no environment variable for them.
+   */
+  readonly phaseList: readonly Phase[];
   /** The health gate (see runner/health/). Defaults: on, probing at most every 1000 ms. */
   readonly health?: Partial<HealthSettings>;
   /** The error budget; off by default. */
@@ -102,7 +106,7 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
   const log = options.log ?? silentLog;
   let phases: Phase[];
   try {
-    phases = selectPhases(options.phases ?? [], options.phaseList ?? loadPhases());
+    phases = selectPhases(options.phases ?? [], options.phaseList);
   } catch (error) {
     throw error instanceof UsageError ? error : new UsageError((error as Error).message);
   }

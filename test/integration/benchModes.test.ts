@@ -43,9 +43,9 @@ describe('bench modes', () => {
       )
     )[0]!;
 
-  it('the limit, with one connection, with N and in batches, stages exactly the runner’s rows, and each mode starts from nothing', async () => {
+  it('the limit, with one connection, with N and in batches, stages exactly the runner’s rows (one runner or N sharing a run), and each mode starts from nothing', async () => {
     const sums = new Map<string, string>();
-    for (const name of ['pgphase_n', 'limit', 'limit_n', 'limit_batched', 'pgphase_1'] as const) {
+    for (const name of ['pgphase_n', 'limit', 'limit_n', 'limit_batched', 'pgphase_1', 'pgphase_n_shared'] as const) {
       await resetStaging(db.url);
       expect(await counts(), `before ${name}`).toEqual({ staged: 0, quarantined: 0, runs: 0, partitions: 0, samples: 0 });
       const result = await modeByName(name).run(ctx);
