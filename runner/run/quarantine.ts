@@ -49,10 +49,7 @@ export interface ReplayResult {
 }
 
 /** Re-runs quarantined rows (optionally of one reason) through their procedures. */
-export async function replayQuarantine(
-  client: pg.ClientBase,
-  options: { reason?: string; chunk?: number; phases: readonly Phase[] },
-): Promise<ReplayResult> {
+export async function replayQuarantine(client: pg.ClientBase, options: { reason?: string; chunk?: number; phases: readonly Phase[] }): Promise<ReplayResult> {
   const reason = options.reason ?? null;
   const chunk = options.chunk ?? 1_000;
   const steps = options.phases.flatMap((p) => p.steps);
