@@ -54,6 +54,8 @@ export class HealthGate {
   private lastState = 'running';
   private lastWorkers = -1;
   private timer: NodeJS.Timeout | null = null;
+  /** When each replica was last found caught up (bounds the lag read after it: healthProbe.ts). */
+  private readonly caughtUp = new Map<pg.ClientBase, number>();
 
   constructor(private readonly options: GateOptions) {}
 
@@ -105,7 +107,7 @@ export class HealthGate {
     const started = performance.now();
     try {
       const client = await this.primary();
-      const { sample, control } = await probeHealth(client, this.replicas, this.options.target);
+      const { sample, control } = await probeHealth(client, this.replicas, this.options.target, this.caughtUp);
       this.control = control;
       const t: HealthThresholds = control?.maxLagMs != null ? { ...thresholds, maxLagMs: control.maxLagMs } : thresholds;
       const now = Date.now();

@@ -72,15 +72,35 @@ export interface Probe {
  * Replay lag of one standby, ms: 0 when it has replayed all it received (an idle primary makes
  * the last replayed transaction old without any lag), else the age of the last replayed
  * transaction; unknown (an error, which throttles) while WAL waits and none was replayed yet.
+ * With `caughtUp` (the health gate's, kept across probes): WAL that waits now came in after the
+ * last reading that found this standby caught up, so its lag is at most the time since then. On
+ * a primary that sat idle, the last replayed transaction is as old as the idleness, and the first
+ * commit after it would otherwise read as that much lag (a false --critical-lag stop).
  */
-export async function replicaLag(client: pg.ClientBase): Promise<number> {
+export async function replicaLag(client: pg.ClientBase, caughtUp?: Map<pg.ClientBase, number>): Promise<number> {
+  const asked = Date.now();
   const { rows } = await client.query<{ standby: boolean; lag_ms: number | null }>(REPLICA_SQL);
   if (!rows[0]?.standby) throw new Error('not a standby (pg_is_in_recovery() is false)');
-  if (rows[0].lag_ms === null) throw new Error('WAL waits to be replayed and no transaction was replayed yet');
-  return rows[0].lag_ms;
+  const { lag_ms: lag } = rows[0];
+  if (lag === 0) {
+    caughtUp?.set(client, asked);
+    return 0;
+  }
+  const since = caughtUp?.get(client);
+  const bound = since === undefined ? Infinity : Date.now() - since;
+  if (lag === null) {
+    if (Number.isFinite(bound)) return bound;
+    throw new Error('WAL waits to be replayed and no transaction was replayed yet');
+  }
+  return Math.min(lag, bound);
 }
 
-export async function probeHealth(primary: pg.ClientBase, replicas: readonly pg.ClientBase[], target: ProbeTarget): Promise<Probe> {
+export async function probeHealth(
+  primary: pg.ClientBase,
+  replicas: readonly pg.ClientBase[],
+  target: ProbeTarget,
+  caughtUp?: Map<pg.ClientBase, number>,
+): Promise<Probe> {
   if (!target.signals) {
     const { rows } = await primary.query<{ control: RunControl | null }>(
       `SELECT (SELECT row_to_json(c) FROM (SELECT ${CONTROL_COLUMNS} FROM pgphase.run_control WHERE run_id = $1) c) AS control`,
@@ -113,7 +133,7 @@ export async function probeHealth(primary: pg.ClientBase, replicas: readonly pg.
   let replicaError: string | null = null;
   for (const [i, replica] of replicas.entries()) {
     try {
-      lag = Math.max(lag ?? 0, await replicaLag(replica));
+      lag = Math.max(lag ?? 0, await replicaLag(replica, caughtUp));
     } catch (error) {
       replicaError = `--replica ${i + 1}: ${error instanceof Error ? error.message : String(error)}`;
     }

@@ -5,6 +5,8 @@
  * and the report's throttled seconds for `replica lag` are > 0. An idle replica that has replayed
  * everything counts as caught up, however old its last replayed transaction; so does a standby
  * whose last reply to the primary says so, though pg_stat_replication still shows its last lag.
+ * WAL that came in after the gate last found the standby caught up is no older than that reading,
+ * however long the primary sat idle before it.
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -63,6 +65,25 @@ describe('replica lag', () => {
       return (await client.query<{ stale: boolean }>(caughtUp)).rows[0]?.stale ? { ms: sample.replicaLagMs } : null;
     }, 'the standby to report that it replayed the commit');
     expect(lag.ms).toBe(0);
+  });
+
+  it('bounds the lag of WAL that came in after the standby was last found caught up by the time since then', async () => {
+    await until(async () => (await replicaLag(standby).catch(() => -1)) === 0, 'the replica to catch up');
+    await new Promise((r) => setTimeout(r, 3_000)); // idle: the last replayed transaction grows old
+    const caughtUp = new Map<pg.ClientBase, number>();
+    const seen = Date.now();
+    expect(await replicaLag(standby, caughtUp)).toBe(0);
+    await client.query('CREATE TABLE fixture.ping_bound ()'); // replayed 2 s later
+    await until(
+      async () => (await standby.query<{ pending: boolean }>('SELECT pg_last_wal_receive_lsn() <> pg_last_wal_replay_lsn() AS pending')).rows[0]!.pending,
+      'the commit to reach the replica',
+    );
+    const bounded = await replicaLag(standby, caughtUp);
+    const unbounded = await replicaLag(standby);
+    const elapsed = Date.now() - seen;
+    expect(unbounded, 'the age of the last replayed transaction').toBeGreaterThan(3_000);
+    expect(bounded).toBeGreaterThan(0);
+    expect(bounded).toBeLessThanOrEqual(elapsed);
   });
 
   it('throttles while the replica lags behind --max-lag and finishes once it catches up', async () => {
