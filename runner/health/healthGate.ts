@@ -6,8 +6,8 @@
  * worker is inside a batch or waiting to split one (a session queued behind the one batch left).
  * While a signal is over its threshold the workers wait and check again; a critical threshold, a
  * throttle that outlasts its deadline or a stop-pause (error budget) stops the run cleanly: the
- * workers finish their batch and leave, the run stays resumable. Throttled time is counted per reason in
- * RunStats and added to the ledger (pgphase.run_throttle) with the process's heartbeat.
+ * workers finish their batch and leave, the run stays resumable. Throttled time is counted per
+ * reason in RunStats and added to the ledger (pgphase.run_throttle) with the process's heartbeat.
  * The gate's connection also holds a shared advisory lock on the run for as long as the process
  * works on it: `status` reads it to tell a live run from an interrupted one.
  */
