@@ -86,13 +86,9 @@ export async function replicaLag(client: pg.ClientBase, caughtUp?: Map<pg.Client
     caughtUp?.set(client, asked);
     return 0;
   }
+  if (lag === null) throw new Error('WAL waits to be replayed and no transaction was replayed yet');
   const since = caughtUp?.get(client);
-  const bound = since === undefined ? Infinity : Date.now() - since;
-  if (lag === null) {
-    if (Number.isFinite(bound)) return bound;
-    throw new Error('WAL waits to be replayed and no transaction was replayed yet');
-  }
-  return Math.min(lag, bound);
+  return since === undefined ? lag : Math.min(lag, Date.now() - since);
 }
 
 export async function probeHealth(

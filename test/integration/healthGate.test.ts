@@ -1,9 +1,9 @@
 /**
  * The health gate against real signals: a transaction left open in another session (xmin
  * horizon), a session waiting on a lock the runner holds (also while no worker is between
- * batches), and a --throttle-query. Each holds the
- * run (observed in the ledger: pgphase.run_runners says why), releases it when the cause goes,
- * and the report's throttled seconds name the reason; every row is still copied exactly once.
+ * batches), and a --throttle-query. Each holds the run (observed in the ledger:
+ * pgphase.run_runners says why), releases it when the cause goes, and the report's throttled
+ * seconds name the reason; every row is still copied exactly once.
  */
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
