@@ -15,6 +15,8 @@
 -- writes into a shadow copy of them (runner/bluegreen/). The runner sets pgphase.output_schema
 -- for each call; this procedure points search_path at it for the rest of the transaction
 -- (SET LOCAL), and at curated itself when the setting is empty (a call by hand builds in place).
+-- Without JIT, also when called by hand (the runner turns it off in each batch's transaction): its
+-- statements are short, and on a server with JIT on, compiling them costs more than running them.
 CREATE OR REPLACE PROCEDURE curated.build_features (
   p_run_id bigint,
   p_lo bigint,
@@ -23,7 +25,9 @@ CREATE OR REPLACE PROCEDURE curated.build_features (
   INOUT written bigint DEFAULT NULL,
   INOUT rejected bigint DEFAULT NULL,
   INOUT extras jsonb DEFAULT NULL
-) LANGUAGE plpgsql AS $$
+) LANGUAGE plpgsql
+SET
+  jit = off AS $$
 BEGIN
   PERFORM set_config('search_path', format('%I', coalesce(nullif(current_setting('pgphase.output_schema', true), ''), 'curated')), true);
   IF to_regclass('game_features') IS NULL THEN

@@ -12,6 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { UsageError } from './errors.js';
+import type { IsolationLevel } from './db/transaction.js';
 
 export interface PhaseStep {
   /** Source table, schema-qualified; its key range is what partitions cut. */
@@ -22,6 +23,12 @@ export interface PhaseStep {
   readonly key: string;
   /** Source tables (of this or earlier phases) whose steps must be done first. */
   readonly after?: readonly string[];
+  /**
+   * The isolation level of this step's batches; default read committed, the level the runner's
+   * protocol is built on, whatever the server's default_transaction_isolation. A stricter level
+   * makes concurrent batches fail with 40001 where they conflict (retried as transient).
+   */
+  readonly isolation?: IsolationLevel;
 }
 
 /** A query over a blue-green phase's shadow build that returns the rows violating a rule: zero rows passes. */
@@ -72,7 +79,17 @@ const phaseFile = z.array(
       description: z.string().default(''),
       dependsOn: z.array(z.string()).default([]),
       steps: z
-        .array(z.object({ source: qualifiedName, procedure: qualifiedName, key: z.string().regex(IDENT), after: z.array(qualifiedName).optional() }).strict())
+        .array(
+          z
+            .object({
+              source: qualifiedName,
+              procedure: qualifiedName,
+              key: z.string().regex(IDENT),
+              after: z.array(qualifiedName).optional(),
+              isolation: z.enum(['read committed', 'repeatable read', 'serializable']).optional(),
+            })
+            .strict(),
+        )
         .min(1),
       outputs: z
         .array(qualifiedName)

@@ -70,6 +70,7 @@ export const clientLoopMode: Mode = {
     const statements = perRecordStatements(readFileSync(LIMIT_SQL, 'utf8'));
     const client = new pg.Client({ connectionString: ctx.url, application_name: 'pgphase bench client_loop' });
     await client.connect();
+    await client.query('SET jit = off'); // as pgphase's own transactions run (runner/db/transaction.ts)
     try {
       const full = await rawCounts(client);
       const quotas = subsetQuotas(full, ctx.clientLoopRows);

@@ -62,6 +62,8 @@ function limitMode(name: 'limit' | 'limit_n' | 'limit_batched'): Mode {
       const statements = limitStatements(readFileSync(LIMIT_SQL, 'utf8'));
       const clients = Array.from({ length: connections }, () => new pg.Client({ connectionString: ctx.url, application_name: `pgphase bench ${name}` }));
       await Promise.all(clients.map((c) => c.connect()));
+      // Without JIT, as pgphase's own transactions run (runner/db/transaction.ts): like with like.
+      await Promise.all(clients.map((c) => c.query('SET jit = off')));
       try {
         const shares = new Map<string, [string, string][]>();
         for (const { table } of statements)

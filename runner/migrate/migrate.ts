@@ -25,6 +25,7 @@ import { reapplyMarker } from './reapply.js';
 import { downCountTo, pendingThrough } from './target.js';
 import { acquireMigrationLock, releaseMigrationLock } from './migrationLock.js';
 import { checkServerVersion } from '../db/serverVersion.js';
+import { checkWritable } from '../db/writable.js';
 import { majorOf } from '../db/versionRule.js';
 import { applyProcedures, describeSqlError, forServer, readProcedures } from './procedures.js';
 import { sleep as realSleep } from '../sleep.js';
@@ -82,6 +83,15 @@ export function lockBackoffMs(attempt: number, baseMs: number, random = Math.ran
   return backoffMs(attempt, { baseMs, capMs: 30_000 }, random);
 }
 
+/**
+ * The migration session's own state, whatever the role or database defaults: node-pg-migrate and
+ * the framework open their transactions with a bare BEGIN, which then reads committed, without JIT
+ * (see runner/db/transaction.ts). A session setting: this session holds the migration lock anyway.
+ */
+async function chooseSessionState(client: pg.Client): Promise<void> {
+  await client.query(`SELECT set_config('default_transaction_isolation', 'read committed', false), set_config('jit', 'off', false)`);
+}
+
 async function setSessionTimeouts(client: pg.Client, config: Config): Promise<void> {
   await client.query(
     `SELECT set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false),
@@ -136,6 +146,8 @@ async function withMigrationLock<T>(options: MigrateOptions, fn: (client: pg.Cli
   const client = await connect(options.url, 'pgphase migrate', options.config.connectTimeoutMs || undefined);
   try {
     await checkServerVersion(client);
+    await checkWritable(client);
+    await chooseSessionState(client);
     await acquireMigrationLock(client, options.config.migrateWaitMs);
     try {
       await ensureMeta(client);

@@ -7,6 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism, hostname } from 'node:os';
 import pg from 'pg';
 import { connectFailure, connectTimeout } from '../db/database.js';
+import { setClientTransactionSettings } from '../db/transaction.js';
+import { checkWritable } from '../db/writable.js';
 import { UsageError } from '../errors.js';
 import { silentLog, type Log } from '../log.js';
 import type { BatchControllerOptions, BatchState } from '../plan/batchController.js';
@@ -122,6 +124,7 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
   let workers: number;
   try {
     await probe.connect();
+    await checkWritable(probe);
     workers = options.workers ?? (await defaultWorkers(probe));
     metrics?.setMaxConnections(Number((await probe.query<{ n: string }>(`SELECT current_setting('max_connections') AS n`)).rows[0]!.n));
   } catch (error) {
@@ -139,11 +142,16 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
     max: ceiling + 1,
     connectionTimeoutMillis: connectTimeout(),
     application_name: applicationName,
-    statement_timeout: options.statementTimeoutMs ?? RUN_DEFAULTS.statementTimeoutMs,
-    lock_timeout: options.lockTimeoutMs ?? RUN_DEFAULTS.lockTimeoutMs,
-    idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? RUN_DEFAULTS.idleInTransactionTimeoutMs,
     ...(options.forcePerRecord ? { options: '-c pgphase.force_per_record=on' } : {}),
   });
+  // The runner's timeouts are set in each of its transactions (SET LOCAL, runner/db/transaction.ts),
+  // not as startup parameters: they hold whatever the role or database sets, and through a pooler.
+  const timeouts = {
+    statementTimeoutMs: options.statementTimeoutMs ?? RUN_DEFAULTS.statementTimeoutMs,
+    lockTimeoutMs: options.lockTimeoutMs ?? RUN_DEFAULTS.lockTimeoutMs,
+    idleInTransactionTimeoutMs: options.idleInTransactionTimeoutMs ?? RUN_DEFAULTS.idleInTransactionTimeoutMs,
+  };
+  pool.on('connect', (client) => setClientTransactionSettings(client, timeouts));
   pool.on('error', () => {
     /* an idle connection died (server restart); the next checkout gets a fresh one */
   });
@@ -154,6 +162,7 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
   const ledger = <T>(op: (client: pg.PoolClient) => Promise<T>) => withTransientRetry(conn, retry, stats, op);
   const progress = startProgress(stats, log, options.progress ?? 'none', phases.map((p) => p.name).join('+'));
   const blueGreen = options.inPlace ? [] : phases.filter((p) => p.blueGreen);
+  const isolation = new Map(phases.flatMap((p) => p.steps.flatMap((s) => (s.isolation ? [[s.procedure, s.isolation] as const] : []))));
   const outputSchemas = new Map(phases.filter((p) => p.outputs?.length).map((p) => [p.name, targetOf(p).schema]));
   try {
     if (blueGreen.length) await ledger((c) => preflight(c, blueGreen));
@@ -252,6 +261,7 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
                 gate,
                 allowed,
                 outputSchemas,
+                isolation,
                 samples,
                 ...(options.split === false ? { split: false as const } : {}),
                 ...(afterBatch ? { afterBatch } : {}),

@@ -7,6 +7,7 @@
  * with its error recorded, and the worker goes on with the next one.
  */
 import type pg from 'pg';
+import type { IsolationLevel } from '../db/transaction.js';
 import type { Log } from '../log.js';
 import type { HealthGate } from '../health/healthGate.js';
 import { type BatchControllerOptions, type BatchState, createBatchState, observeBatch, retuneBatch } from '../plan/batchController.js';
@@ -29,6 +30,8 @@ export interface WorkerOptions {
   readonly stopping: () => boolean;
   /** The schema a phase's procedure writes into (phases that declare outputs), by phase name. */
   readonly outputSchemas?: ReadonlyMap<string, string>;
+  /** The isolation level a step asked for (default read committed), by its procedure. */
+  readonly isolation?: ReadonlyMap<string, IsolationLevel>;
   /** Moves the run forward (plans steps that became runnable); true once every step is settled. */
   readonly advance: (client: pg.PoolClient) => Promise<boolean>;
   /** Record each batch in pgphase.batch_samples (false when the role may not). */
@@ -74,9 +77,11 @@ async function processPartition(conn: PinnedConnection, partition: PartitionRow,
         counts,
         ms,
         hi: bound,
-      } = await runBatch(client, partition, options.runId, cursor, state.size, options.outputSchemas?.get(partition.phase), sample).finally(() =>
-        stats.workerBusy(false),
-      );
+      } = await runBatch(client, partition, options.runId, cursor, state.size, {
+        outputSchema: options.outputSchemas?.get(partition.phase),
+        isolation: options.isolation?.get(partition.procedure),
+        sample,
+      }).finally(() => stats.workerBusy(false));
       state = observeBatch(state, { rows: Math.max(1, counts.rowsIn), ms });
       stats.batch(partition.phase, counts.rowsIn, ms, state.size, { table: partition.source_table, staged: counts.written, quarantined: counts.rejected });
       cursor = done.hi + 1n;
