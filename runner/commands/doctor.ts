@@ -24,7 +24,8 @@ export function formatChecks(checks: readonly Check[]): string {
 
 export const doctorCommand = defineCommand({
   name: 'doctor',
-  description: 'preflight before a deploy: server version, privileges, connection budget, timeouts, pending work, invalid indexes (exit 1 when a check fails)',
+  description:
+    'preflight before a deploy: server version, a writable primary, privileges, connection budget, timeouts and session settings, JIT, pending work, invalid indexes (exit 1 when a check fails)',
   options: [
     { flags: '--json', description: 'print { ok, checks } as JSON on stdout' },
     { flags: '--workers <n>', description: 'the workers pgphase run will start (default: its own default)' },

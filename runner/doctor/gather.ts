@@ -8,9 +8,10 @@ import { readProcedures } from '../migrate/procedures.js';
 import { pendingRoleStatements } from '../migrate/rolePending.js';
 import { migrationStatus } from '../migrate/status.js';
 import { defaultWorkers } from '../run/runPipeline.js';
+import { majorOf } from '../db/versionRule.js';
+import { gatherSession, gatherTimeZoneNames } from './gatherSession.js';
 import type { DoctorFacts } from './judge.js';
 
-const TIMEOUTS = ['statement_timeout', 'lock_timeout', 'idle_in_transaction_session_timeout'];
 const FRAMEWORK_TABLES = ['framework_schema', 'migrations', 'migration_checksums', 'procedure_checksums'];
 
 /** The schemas pgphase writes: its own, those the migrations create, those procedures live in. */
@@ -28,6 +29,10 @@ async function schemasWritten(config: Config): Promise<string[]> {
 
 export async function gatherFacts(client: pg.ClientBase, config: Config, workers?: number): Promise<DoctorFacts> {
   const versionNum = await serverVersionNum(client);
+  const session = await gatherSession(client);
+  // Read as the login's sessions start; from here on, doctor's own session has the ISO output
+  // node-postgres parses timestamps from, so that a DateStyle it warns about cannot stop it.
+  await client.query(`SELECT set_config('DateStyle', 'ISO', false)`);
   const {
     rows: [me],
   } = await client.query<{ user: string; superuser: boolean; create_role: boolean; conn_limit: number; stats: boolean; db_create: boolean }>(
@@ -48,15 +53,6 @@ export async function gatherFacts(client: pg.ClientBase, config: Config, workers
             current_setting('superuser_reserved_connections')::int + coalesce(current_setting('reserved_connections', true), '0')::int AS reserved,
             (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')::int AS in_use,
             (SELECT count(*) FROM pg_stat_activity WHERE usename = current_user)::int AS mine`,
-  );
-  const { rows: settings } = await client.query<{ setting: string; value: string; scope: string }>(
-    `SELECT split_part(c, '=', 1) AS setting, substr(c, strpos(c, '=') + 1) AS value,
-            CASE WHEN s.setrole = 0 THEN 'database' WHEN s.setdatabase = 0 THEN 'role' ELSE 'role in this database' END AS scope
-       FROM pg_db_role_setting s, unnest(s.setconfig) c
-      WHERE s.setdatabase IN (0, (SELECT oid FROM pg_database WHERE datname = current_database()))
-        AND s.setrole IN (0, (SELECT oid FROM pg_roles WHERE rolname = current_user))
-        AND split_part(c, '=', 1) = ANY ($1)`,
-    [TIMEOUTS],
   );
   const {
     rows: [fw],
@@ -81,7 +77,8 @@ export async function gatherFacts(client: pg.ClientBase, config: Config, workers
     roleConnLimit: me!.conn_limit,
     roleConnections: conn!.mine,
     workers: workers ?? (await defaultWorkers(client)),
-    timeouts: settings,
+    ...session,
+    timeZoneNames: await gatherTimeZoneNames(client, config, majorOf(versionNum)),
     pendingMigrations: status.pending,
     changedMigrations: [...status.changed, ...status.missing],
     changedProcedures: status.procedures.pending,

@@ -4,6 +4,8 @@
  * a limit a DBA should know about.
  */
 import { judgeVersion } from '../db/versionRule.js';
+import { jit, type SessionFacts, sessionSettings, timeouts, writable } from './sessionChecks.js';
+import { type TimeZoneNamesFacts, timeZoneNames } from './timeZoneNames.js';
 
 export type Level = 'ok' | 'warn' | 'fail';
 
@@ -17,9 +19,8 @@ export interface Check {
   readonly statements?: readonly string[];
 }
 
-export interface DoctorFacts {
+export interface DoctorFacts extends SessionFacts {
   readonly versionNum: number;
-  readonly user: string;
   readonly superuser: boolean;
   readonly createRole: boolean;
   /** Schemas pgphase writes and whether this login may CREATE in each (null: the schema does not exist yet). */
@@ -37,8 +38,7 @@ export interface DoctorFacts {
   readonly roleConnections: number;
   /** Workers `pgphase run` would start (its default, or --workers). */
   readonly workers: number;
-  /** Role- or database-level settings that apply to this login's new sessions: name -> value. */
-  readonly timeouts: readonly { readonly setting: string; readonly value: string; readonly scope: string }[];
+  readonly timeZoneNames: TimeZoneNamesFacts;
   readonly pendingMigrations: readonly string[];
   readonly changedMigrations: readonly string[];
   readonly changedProcedures: readonly string[];
@@ -134,18 +134,6 @@ function connections(f: DoctorFacts): Check {
   return ok('connections', `${slots === Number.POSITIVE_INFINITY ? free : slots} free slots for ${need} connections of ${f.workers} workers (${where})`);
 }
 
-function timeouts(f: DoctorFacts): Check {
-  const set = f.timeouts.filter((t) => !['0', ''].includes(t.value.trim()));
-  if (set.length === 0) return ok('settings.timeouts', 'no role- or database-level statement_timeout, lock_timeout or idle_in_transaction_session_timeout');
-  const list = set.map((t) => `${t.setting}=${t.value} (${t.scope})`).join(', ');
-  return {
-    name: 'settings.timeouts',
-    level: 'warn',
-    message: `${list} apply to this login's sessions and can cut a long migration, generate or replay short (pgphase run sets its own per connection)`,
-    fix: `Raise or reset them for the deploy login (ALTER ROLE ${f.user} RESET <setting>), or set PGPHASE_STATEMENT_TIMEOUT for migrate.`,
-  };
-}
-
 function migrations(f: DoctorFacts): Check {
   if (f.changedMigrations.length > 0)
     return {
@@ -189,6 +177,20 @@ function framework(f: DoctorFacts): Check {
 }
 
 export function diagnose(f: DoctorFacts): { ok: boolean; checks: Check[] } {
-  const checks = [version(f), schemas(f), roles(f), monitoring(f), connections(f), timeouts(f), migrations(f), indexes(f), framework(f)];
+  const checks = [
+    version(f),
+    writable(f),
+    schemas(f),
+    roles(f),
+    monitoring(f),
+    connections(f),
+    timeouts(f),
+    sessionSettings(f),
+    jit(f),
+    timeZoneNames(f.timeZoneNames),
+    migrations(f),
+    indexes(f),
+    framework(f),
+  ];
   return { ok: checks.every((c) => c.level !== 'fail'), checks };
 }
