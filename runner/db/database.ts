@@ -10,6 +10,7 @@ import { ConnectionError, isConnectTimeout, UsageError, wrapError } from '../err
 import { urlProblem } from './urlProblem.js';
 import { startEmbedded } from './embedded.js';
 import { checkServerVersion } from './serverVersion.js';
+import { readableSession } from './readableSession.js';
 
 export interface Database {
   readonly url: string;
@@ -53,6 +54,12 @@ export async function connect(url: string, applicationName: string, timeoutMs = 
   } catch (error) {
     await client.end().catch(() => {});
     throw connectFailure(error, timeoutMs);
+  }
+  try {
+    await readableSession(client);
+  } catch (error) {
+    await client.end().catch(() => {});
+    throw wrapError(error, 'could not prepare the session');
   }
   return client;
 }

@@ -18,6 +18,7 @@ import type { RunStats } from '../run/stats.js';
 import { decideHealth, type HealthDecision, type HealthStop, type HealthThresholds, withDeadline } from './healthDecision.js';
 import { probeHealth, type ProbeTarget } from './healthProbe.js';
 import { sleep } from '../sleep.js';
+import { readableSession } from '../db/readableSession.js';
 
 /** Class id of the shared advisory lock a live runner process holds on its run. */
 export const RUN_ALIVE_LOCK_CLASS = 0x7067_7061;
@@ -64,6 +65,7 @@ export class HealthGate {
     const client = new pg.Client(this.options.connection);
     client.on('error', () => {});
     await client.connect();
+    await readableSession(client);
     const { runId } = this.options.target;
     await client.query('SELECT pg_advisory_lock_shared($1, ($2::bigint % 2147483647)::int)', [RUN_ALIVE_LOCK_CLASS, runId]);
     await registerRunner(client, runId, this.options.runner, this.options.workers());

@@ -9,6 +9,7 @@ import pg from 'pg';
 import { connectFailure, connectTimeout } from '../db/database.js';
 import { setClientTransactionSettings } from '../db/transaction.js';
 import { checkWritable } from '../db/writable.js';
+import { readableSession } from '../db/readableSession.js';
 import { UsageError } from '../errors.js';
 import { silentLog, type Log } from '../log.js';
 import type { BatchControllerOptions, BatchState } from '../plan/batchController.js';
@@ -151,7 +152,11 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
     lockTimeoutMs: options.lockTimeoutMs ?? RUN_DEFAULTS.lockTimeoutMs,
     idleInTransactionTimeoutMs: options.idleInTransactionTimeoutMs ?? RUN_DEFAULTS.idleInTransactionTimeoutMs,
   };
-  pool.on('connect', (client) => setClientTransactionSettings(client, timeouts));
+  pool.on('connect', (client) => {
+    setClientTransactionSettings(client, timeouts);
+    // Queued before the query the checkout makes: a failure there surfaces on that query.
+    readableSession(client).catch(() => {});
+  });
   pool.on('error', () => {
     /* an idle connection died (server restart); the next checkout gets a fresh one */
   });

@@ -5,7 +5,8 @@
  * a search_path without public, role-level statement and lock timeouts), get the same raw rows;
  * migrate, both phases (two workers), the curated blue-green promote and a quarantine replay run
  * on each; every staging and curated table and the quarantine must then hold the same rows (read
- * back under one set of session settings), the runs the same counts, and the hostile run no retry.
+ * back under one set of session settings), the runs the same counts, and the hostile run no retry;
+ * `status` reads its runs' dates there too.
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +18,7 @@ import { replayQuarantine } from '../../runner/run/quarantine.js';
 import { runPipeline } from '../../runner/run/runPipeline.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { tableChecksums } from '../support/tableChecksums.js';
+import { runCli } from '../support/cli.js';
 
 const RAW_TABLES = ['games', 'moneylines', 'spreads', 'totals'];
 /** How both databases are read back, so that the text of a timestamp or a float compares. */
@@ -114,5 +116,13 @@ describe("a DBA's session defaults do not change pgphase's results", () => {
     expect(expected.replay.replayed).toBeGreaterThan(100);
     expect(actual.retries).toBe(0);
     expect({ ...actual, retries: 0 }).toEqual({ ...expected, retries: 0 });
+
+    // node-postgres reads ISO dates only: under DateStyle 'SQL, DMY' pgphase's sessions ask for ISO output.
+    const status = await runCli(['status', '--json'], { DATABASE_URL: hostile.url });
+    expect(status.stderr).not.toMatch(/error/i);
+    expect(status.code).toBe(0);
+    const runs = (JSON.parse(status.stdout) as { runs: { startedAt: string | null; finishedAt: string | null }[] }).runs;
+    expect(runs.length).toBeGreaterThan(0);
+    for (const run of runs) expect(run.startedAt).toMatch(/^\d{4}-\d{2}-\d{2}T/);
   }, 300_000);
 });
