@@ -30,9 +30,6 @@ async function schemasWritten(config: Config): Promise<string[]> {
 export async function gatherFacts(client: pg.ClientBase, config: Config, workers?: number): Promise<DoctorFacts> {
   const versionNum = await serverVersionNum(client);
   const session = await gatherSession(client);
-  // Read as the login's sessions start; from here on, doctor's own session has the ISO output
-  // node-postgres parses timestamps from, so that a DateStyle it warns about cannot stop it.
-  await client.query(`SELECT set_config('DateStyle', 'ISO', false)`);
   const {
     rows: [me],
   } = await client.query<{ user: string; superuser: boolean; create_role: boolean; conn_limit: number; stats: boolean; db_create: boolean }>(

@@ -27,8 +27,19 @@ export async function gatherSession(client: pg.ClientBase): Promise<Omit<Session
   const {
     rows: [server],
   } = await client.query<{ database: string; recovery: boolean }>(`SELECT current_database() AS database, pg_is_in_recovery() AS recovery`);
+  // As the login's sessions start: a setting pgphase's own connection changed (DateStyle, see
+  // runner/db/readableSession.ts) is read as RESET would restore it, from where that was set.
   const { rows: settings } = await client.query<{ name: string; value: string; source: string }>(
-    `SELECT name, setting AS value, source FROM pg_settings WHERE name = ANY ($1)`,
+    `SELECT name, CASE WHEN source = 'session' THEN reset_val ELSE setting END AS value,
+            CASE WHEN source <> 'session' THEN source
+                 ELSE coalesce((SELECT CASE WHEN s.setrole <> 0 AND s.setdatabase <> 0 THEN 'database user' WHEN s.setrole <> 0 THEN 'user'
+                                           WHEN s.setdatabase <> 0 THEN 'database' ELSE 'global' END
+                                  FROM pg_db_role_setting s, unnest(s.setconfig) c
+                                 WHERE s.setdatabase IN (0, (SELECT oid FROM pg_database WHERE datname = current_database()))
+                                   AND s.setrole IN (0, (SELECT oid FROM pg_roles WHERE rolname = current_user))
+                                   AND lower(split_part(c, '=', 1)) = lower(p.name)
+                                 ORDER BY (s.setrole <> 0)::int + (s.setdatabase <> 0)::int * 2 DESC LIMIT 1), 'default') END AS source
+       FROM pg_settings p WHERE name = ANY ($1)`,
     [SESSION_SETTINGS],
   );
   const {
