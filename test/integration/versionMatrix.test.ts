@@ -1,9 +1,11 @@
 /**
  * The same input gives the same output on PostgreSQL 15 and 18: a second embedded server of the
- * other major (PostgreSQL 15 when the suite runs on 18, and 18 when it runs on 15) is started in a
- * fresh folder; on both, a fresh database is migrated, filled with 100,000 rows of a fixed seed,
- * and both phases run (curated built blue-green and promoted); every staging and curated table must have the same rows (tableChecksums).
- * The new server's postgres.log must be readable by its owner only.
+ * other major (PostgreSQL 15 when the suite runs on 18, and 18 when it runs on 15 or on the
+ * system15 lane, whose distro build with JIT on is then compared with the embedded 18) is started
+ * in a fresh folder; on both, a fresh database is migrated, filled with 100,000 rows of a fixed
+ * seed, and both phases run (curated built blue-green and promoted); every staging and curated
+ * table must have the same rows (tableChecksums). The other server is embedded on every lane, so
+ * its postgres.log (written by runner/db/embedded.ts) must be readable by its owner only.
  */
 import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';

