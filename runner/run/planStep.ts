@@ -1,6 +1,6 @@
 /**
  * Planning reads: a step that became runnable is planned by whichever runner process first moves
- * it from `waiting` to `planned`: the key column is ANALYZEd (unless its statistics are current),
+ * it from `waiting` to `planned`: the source is ANALYZEd (unless its statistics are current),
  * its span (from the key's index), row estimate and histogram read, and
  * the step's partitions (key ranges of about equal row counts, runner/plan/planPartitions.ts)
  * inserted, in one transaction.
@@ -28,7 +28,15 @@ export async function planStep(client: pg.ClientBase, runId: string, step: StepR
                               FROM pg_class c JOIN pg_stat_all_tables s ON s.relid = c.oid WHERE c.oid = $4::regclass), false) AS fresh`,
       [schema, name, step.key_column, table],
     );
-    if (!current[0]!.fresh) await client.query(`ANALYZE ${table} (${key})`);
+    if (!current[0]!.fresh) {
+      // The whole table: an ANALYZE of some columns leaves n_mod_since_analyze as it was, so the
+      // check above would find the statistics stale again at every run.
+      await client.query(`ANALYZE ${table}`);
+      // It resets that count in this backend's pending statistics, which reach
+      // pg_stat_all_tables up to seconds later: flushed at commit where the role may, so that the
+      // next step or run planned in between does not analyze again.
+      await client.query(`SELECT pg_stat_force_next_flush() WHERE has_function_privilege('pg_stat_force_next_flush()', 'EXECUTE')`);
+    }
     // min and max come from the key's index; the row count is the statistics' estimate (a
     // count(*) would scan the whole table while every worker waits for the plan).
     const { rows: span } = await client.query<{ min: string | null; max: string | null; n: string }>(
