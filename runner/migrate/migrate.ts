@@ -125,7 +125,7 @@ function failure(error: unknown, files: readonly MigrationFile[], name: string |
     if (state === LOCK_NOT_AVAILABLE) {
       return new LockTimeoutError(message, {
         cause: error,
-        hint: 'A conflicting lock was held longer than the retry ladder allows; find the blocker in pg_stat_activity and try again, or raise PGPHASE_LOCK_TIMEOUT / PGPHASE_LOCK_RETRIES.',
+        hint: 'A conflicting lock was held longer than the lock ladder allows; find the blocker in pg_stat_activity and try again, or raise PGPHASE_LOCK_RETRIES / PGPHASE_LOCK_DEADLINE (a longer PGPHASE_LOCK_TIMEOUT makes every reader queued behind the migration wait longer).',
       });
     }
     return new MigrationError(message, {
