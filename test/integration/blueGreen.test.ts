@@ -192,7 +192,7 @@ describe('promote against a long reader', () => {
     }
   });
 
-  it("waits at most its small lock budget per attempt: a reader loop on the table never stalls for long while the promote retries", async () => {
+  it('waits at most its small lock budget per attempt: a reader loop on the table never stalls for long while the promote retries', async () => {
     const report = await build();
     const live = await checksums(db);
     const reader = new pg.Client({ connectionString: db.url });
