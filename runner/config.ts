@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from './errors.js';
+import type { LockLadder } from './plan/lockLadder.js';
 import { RUN_DEFAULTS } from './run/runDefaults.js';
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, min: 60_000, m: 60_000, h: 3_600_000 };
@@ -37,18 +38,20 @@ const schema = z
     migrationsDir: z.string().default('migrations'),
     /** PGPHASE_PROCEDURES_DIR: repeatable procedures. Default `./procedures`. */
     proceduresDir: z.string().default('procedures'),
-    /** PGPHASE_LOCK_TIMEOUT: how long one DDL statement may wait for its lock. Default 5s. */
-    lockTimeoutMs: duration.default(5_000),
+    /** PGPHASE_LOCK_TIMEOUT: the longest one attempt of a migration waits for a lock (attempts start at 100ms and grow to it; runner/plan/lockLadder.ts). Default 1s. */
+    lockTimeoutMs: duration.default(1_000),
     /** PGPHASE_STATEMENT_TIMEOUT: how long one migration statement may run. Default 15min. */
     statementTimeoutMs: duration.default(900_000),
     /** PGPHASE_CONCURRENT_STATEMENT_TIMEOUT: the same for `-- no-transaction` files (index builds). Default 0: none. */
     concurrentStatementTimeoutMs: duration.default(0),
-    /** PGPHASE_LOCK_RETRIES: further attempts after a lock timeout, with jittered backoff. Default 5. */
-    lockRetries: count.default(5),
-    /** PGPHASE_LOCK_RETRY_BASE: first backoff step of that ladder; it doubles, capped at 30s. Default 500ms. */
-    lockRetryBaseMs: duration.default(500),
-    /** PGPHASE_SWAP_LOCK_TIMEOUT: how long a blue-green promote, rollback or prune waits for its locks per attempt (then the PGPHASE_LOCK_RETRIES ladder). Default 2s. */
-    swapLockTimeoutMs: duration.default(2_000),
+    /** PGPHASE_LOCK_RETRIES: further attempts after a lock timeout, with jittered backoff. Default 20. */
+    lockRetries: count.default(20),
+    /** PGPHASE_LOCK_RETRY_BASE: upper bound of the first pause between attempts; it doubles (full jitter), capped at 5s. Default 100ms. */
+    lockRetryBaseMs: duration.default(100),
+    /** PGPHASE_LOCK_DEADLINE: no attempt starts once this much time went to attempts that timed out and the pauses between them. Default 60s. */
+    lockDeadlineMs: duration.default(60_000),
+    /** PGPHASE_SWAP_LOCK_TIMEOUT: the longest one attempt of a blue-green promote, rollback or prune waits for its locks (as PGPHASE_LOCK_TIMEOUT). Default 500ms. */
+    swapLockTimeoutMs: duration.default(500),
     /** PGPHASE_CONNECT_TIMEOUT: how long opening a connection may take before it counts as a connection failure (exit 3). Default 10s. */
     connectTimeoutMs: duration.default(10_000),
     /** PGPHASE_MIGRATE_WAIT: how long a migrator waits for another one to finish. Default 60s. */
@@ -141,6 +144,7 @@ const ENV: Record<string, keyof ConfigInput> = {
   PGPHASE_CONCURRENT_STATEMENT_TIMEOUT: 'concurrentStatementTimeoutMs',
   PGPHASE_LOCK_RETRIES: 'lockRetries',
   PGPHASE_LOCK_RETRY_BASE: 'lockRetryBaseMs',
+  PGPHASE_LOCK_DEADLINE: 'lockDeadlineMs',
   PGPHASE_MIGRATE_WAIT: 'migrateWaitMs',
   PGPHASE_SWAP_LOCK_TIMEOUT: 'swapLockTimeoutMs',
   PGPHASE_CONNECT_TIMEOUT: 'connectTimeoutMs',
@@ -183,4 +187,9 @@ export function parseConfig(input: ConfigInput, cwd = process.cwd()): Config {
     proceduresDir: resolve(cwd, c.proceduresDir),
     ...(c.phases ? { phases: resolve(cwd, c.phases) } : {}),
   });
+}
+
+/** The lock ladder of migrations (`capMs` = lockTimeoutMs) or of blue-green swaps and prune (swapLockTimeoutMs). */
+export function lockLadder(config: Config, capMs: number): LockLadder {
+  return { capMs, retries: config.lockRetries, backoffBaseMs: config.lockRetryBaseMs, deadlineMs: config.lockDeadlineMs };
 }

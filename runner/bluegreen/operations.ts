@@ -1,9 +1,10 @@
 /**
  * The programmatic API of blue-green phases: promote, rollback, prune and their status. Each
- * opens one connection; promote, rollback and prune run on the swap's lock_timeout and ladder.
+ * opens one connection; promote, rollback and prune run on the swap's lock ladder.
  */
 import type pg from 'pg';
-import type { Config } from '../config.js';
+import { type Config, lockLadder } from '../config.js';
+import type { LockAttempt } from '../db/lockRetry.js';
 import { withClient } from '../db/database.js';
 import type { Log } from '../log.js';
 import type { Phase } from '../phases.js';
@@ -21,15 +22,16 @@ export interface BlueGreenOptions {
   readonly phaseList: readonly Phase[];
   /** For tests: the ladder's sleep. */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** For tests and the bench: each attempt of the lock ladder. */
+  readonly onAttempt?: (attempt: LockAttempt) => void;
 }
 
-export function swapOptions(config: Config, log?: Log, sleep?: (ms: number) => Promise<void>): SwapOptions {
+export function swapOptions(config: Config, options: Pick<BlueGreenOptions, 'log' | 'sleep' | 'onAttempt'> = {}): SwapOptions {
   return {
-    lockTimeoutMs: config.swapLockTimeoutMs,
-    retries: config.lockRetries,
-    retryBaseMs: config.lockRetryBaseMs,
-    ...(log ? { log } : {}),
-    ...(sleep ? { sleep } : {}),
+    ladder: lockLadder(config, config.swapLockTimeoutMs),
+    ...(options.log ? { log: options.log } : {}),
+    ...(options.sleep ? { sleep: options.sleep } : {}),
+    ...(options.onAttempt ? { onAttempt: options.onAttempt } : {}),
   };
 }
 
@@ -40,17 +42,17 @@ function open<T>(options: BlueGreenOptions, what: string, fn: (c: pg.Client, pha
 
 /** Exposes the phase's verified build: its tables become the live ones, the live ones the previous version. */
 export function promote(options: BlueGreenOptions): Promise<SwapResult> {
-  return open(options, 'promote', (c, phase) => swap(c, targetOf(phase), 'promote', swapOptions(options.config, options.log, options.sleep)));
+  return open(options, 'promote', (c, phase) => swap(c, targetOf(phase), 'promote', swapOptions(options.config, options)));
 }
 
 /** Brings the previous version back live; the version rolled back from is kept parked until prune. */
 export function rollback(options: BlueGreenOptions): Promise<SwapResult> {
-  return open(options, 'rollback', (c, phase) => swap(c, targetOf(phase), 'rollback', swapOptions(options.config, options.log, options.sleep)));
+  return open(options, 'rollback', (c, phase) => swap(c, targetOf(phase), 'rollback', swapOptions(options.config, options)));
 }
 
 /** Drops the previous and older parked versions of the phase. */
 export function pruneVersions(options: BlueGreenOptions): Promise<PruneResult> {
-  return open(options, 'prune', (c, phase) => prune(c, targetOf(phase), swapOptions(options.config, options.log, options.sleep)));
+  return open(options, 'prune', (c, phase) => prune(c, targetOf(phase), swapOptions(options.config, options)));
 }
 
 export interface BlueGreenStatus extends PhaseVersions {

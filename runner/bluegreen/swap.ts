@@ -2,29 +2,27 @@
  * Promote and rollback: one short transaction that moves a phase's output tables between the
  * output schema and the parked schemas (ALTER TABLE ... SET SCHEMA: catalog updates only, no data
  * is read or written) and records the new states. Its locks (ACCESS EXCLUSIVE on the tables
- * swapped) are requested with `lock_timeout`, so a long reader makes the swap give up instead of
- * queueing every later reader behind it; the attempt is retried on the migration engine's ladder
- * (full-jitter backoff) and then fails with both versions intact, naming the blocking sessions.
+ * swapped) are requested on the lock ladder (runner/db/lockRetry.ts): each attempt waits a small
+ * `lock_timeout`, so a long reader costs the readers queued behind the swap at most that much per
+ * attempt; after the ladder's attempts the swap fails with both versions intact, naming the
+ * blocking sessions.
  */
 import type pg from 'pg';
-import { transaction } from '../db/transaction.js';
-import { LOCK_NOT_AVAILABLE, LockTimeoutError, PgphaseError, sqlstateOf } from '../errors.js';
-import { silentLog, type Log } from '../log.js';
-import { lockBackoffMs } from '../migrate/migrate.js';
+import { budgetsText, type LockAttempt, LockLadderExhausted, lockTransaction, withLockRetries } from '../db/lockRetry.js';
+import { LockTimeoutError, PgphaseError } from '../errors.js';
+import type { Log } from '../log.js';
+import type { LockLadder } from '../plan/lockLadder.js';
 import { refuseDependents } from './dependents.js';
 import { type BlueGreenTarget, parkedSchema } from './names.js';
 import { phaseVersions, setState, type Version } from './versions.js';
-import { sleep as realSleep } from '../sleep.js';
 
 export interface SwapOptions {
-  /** How long the swap may wait for its locks, per attempt. */
-  readonly lockTimeoutMs: number;
-  /** Further attempts after a lock timeout. */
-  readonly retries: number;
-  /** First backoff step; it doubles, with full jitter, capped at 30 s. */
-  readonly retryBaseMs: number;
+  /** The lock ladder: each attempt's lock wait, the attempts, the pauses, the deadline. */
+  readonly ladder: LockLadder;
   readonly log?: Log;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Called after each attempt (tests, the bench). */
+  readonly onAttempt?: (attempt: LockAttempt) => void;
 }
 
 export interface SwapResult {
@@ -64,66 +62,68 @@ async function exchange(c: pg.ClientBase, target: BlueGreenTarget, parked: strin
 }
 
 async function attempt(client: pg.ClientBase, target: BlueGreenTarget, kind: 'promote' | 'rollback', lockTimeoutMs: number): Promise<SwapResult> {
-  return transaction(client, async () => {
-    await client.query(`SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true)`, [
-      `${lockTimeoutMs}ms`,
-      `${Math.max(30_000, lockTimeoutMs * 4)}ms`,
-    ]);
-    const v = await phaseVersions(client, target.phase, true);
-    // A view or foreign key created since the build started would be left on the old version.
-    await refuseDependents(client, target);
-    if (kind === 'promote') {
-      const pending = v.pending;
-      if (!pending)
-        throw new PgphaseError(`phase ${target.phase} has no build to promote (live: ${label(v.live)})`, {
-          hint: `Build one with \`pgphase run ${target.phase}\`.`,
+  const statementTimeoutMs = Math.max(30_000, lockTimeoutMs * 4);
+  return lockTransaction(
+    client,
+    lockTimeoutMs,
+    async () => {
+      const v = await phaseVersions(client, target.phase, true);
+      // A view or foreign key created since the build started would be left on the old version.
+      await refuseDependents(client, target);
+      if (kind === 'promote') {
+        const pending = v.pending;
+        if (!pending)
+          throw new PgphaseError(`phase ${target.phase} has no build to promote (live: ${label(v.live)})`, {
+            hint: `Build one with \`pgphase run ${target.phase}\`.`,
+          });
+        if (pending.state === 'building')
+          throw new PgphaseError(`the build of phase ${target.phase} by run ${pending.runId} is not finished`, {
+            hint: `Resume it with \`pgphase run ${target.phase}\`, then promote.`,
+          });
+        if (pending.state === 'failed') {
+          const failed = (pending.checks ?? []).filter((k) => !k.passed).map((k) => k.name);
+          throw new PgphaseError(
+            `the build of phase ${target.phase} by run ${pending.runId} failed its check${failed.length > 1 ? 's' : ''} ${failed.map((n) => JSON.stringify(n)).join(', ')}: it cannot be promoted`,
+            { hint: `See \`pgphase status\`; fix the cause and build again with \`pgphase run --new ${target.phase}\`.` },
+          );
+        }
+        if (pending.outputSchema !== target.schema || pending.tables.join() !== target.tables.join()) {
+          throw new PgphaseError(
+            `the build of phase ${target.phase} by run ${pending.runId} has tables ${pending.outputSchema}.{${pending.tables.join(',')}}, but the phase now declares ${target.schema}.{${target.tables.join(',')}}`,
+            { hint: `Build again with \`pgphase run --new ${target.phase}\`.` },
+          );
+        }
+        const parked = v.live ? v.live.parkedSchema : parkedSchema(target.schema, null);
+        if (!v.live) {
+          await client.query(
+            `INSERT INTO pgphase.bluegreen_versions (phase, run_id, state, output_schema, parked_schema, tables, promoted_at) VALUES ($1, NULL, 'live', $2, $3, $4, NULL)`,
+            [target.phase, target.schema, parked, target.tables],
+          );
+        }
+        await exchange(client, target, parked, pending);
+        if (v.previous) await setState(client, v.previous.id, 'retired');
+        await client.query(`UPDATE pgphase.bluegreen_versions SET state = 'previous' WHERE phase = $1 AND state = 'live'`, [target.phase]);
+        await setState(client, pending.id, 'live');
+        return result(client, target.phase, v.live ? { runId: v.live.runId, schema: parked } : { runId: null, schema: parked });
+      }
+      if (!v.live)
+        throw new PgphaseError(`phase ${target.phase} has never been promoted: there is nothing to roll back`, {
+          hint: `Promote a build with \`pgphase promote ${target.phase}\` first.`,
         });
-      if (pending.state === 'building')
-        throw new PgphaseError(`the build of phase ${target.phase} by run ${pending.runId} is not finished`, {
-          hint: `Resume it with \`pgphase run ${target.phase}\`, then promote.`,
+      if (!v.previous) {
+        throw new PgphaseError(`phase ${target.phase} has no previous version to roll back to (live: ${label(v.live)})`, {
+          hint: v.retired.length
+            ? `Versions rolled back from or retired are kept until \`pgphase prune\`: ${v.retired.map((r) => `${label(r)} in ${r.parkedSchema}`).join(', ')}.`
+            : 'Rollback goes back one promote; the previous version was rolled back to or pruned already.',
         });
-      if (pending.state === 'failed') {
-        const failed = (pending.checks ?? []).filter((k) => !k.passed).map((k) => k.name);
-        throw new PgphaseError(
-          `the build of phase ${target.phase} by run ${pending.runId} failed its check${failed.length > 1 ? 's' : ''} ${failed.map((n) => JSON.stringify(n)).join(', ')}: it cannot be promoted`,
-          { hint: `See \`pgphase status\`; fix the cause and build again with \`pgphase run --new ${target.phase}\`.` },
-        );
       }
-      if (pending.outputSchema !== target.schema || pending.tables.join() !== target.tables.join()) {
-        throw new PgphaseError(
-          `the build of phase ${target.phase} by run ${pending.runId} has tables ${pending.outputSchema}.{${pending.tables.join(',')}}, but the phase now declares ${target.schema}.{${target.tables.join(',')}}`,
-          { hint: `Build again with \`pgphase run --new ${target.phase}\`.` },
-        );
-      }
-      const parked = v.live ? v.live.parkedSchema : parkedSchema(target.schema, null);
-      if (!v.live) {
-        await client.query(
-          `INSERT INTO pgphase.bluegreen_versions (phase, run_id, state, output_schema, parked_schema, tables, promoted_at) VALUES ($1, NULL, 'live', $2, $3, $4, NULL)`,
-          [target.phase, target.schema, parked, target.tables],
-        );
-      }
-      await exchange(client, target, parked, pending);
-      if (v.previous) await setState(client, v.previous.id, 'retired');
-      await client.query(`UPDATE pgphase.bluegreen_versions SET state = 'previous' WHERE phase = $1 AND state = 'live'`, [target.phase]);
-      await setState(client, pending.id, 'live');
-      return result(client, target.phase, v.live ? { runId: v.live.runId, schema: parked } : { runId: null, schema: parked });
-    }
-    if (!v.live)
-      throw new PgphaseError(`phase ${target.phase} has never been promoted: there is nothing to roll back`, {
-        hint: `Promote a build with \`pgphase promote ${target.phase}\` first.`,
-      });
-    if (!v.previous) {
-      throw new PgphaseError(`phase ${target.phase} has no previous version to roll back to (live: ${label(v.live)})`, {
-        hint: v.retired.length
-          ? `Versions rolled back from or retired are kept until \`pgphase prune\`: ${v.retired.map((r) => `${label(r)} in ${r.parkedSchema}`).join(', ')}.`
-          : 'Rollback goes back one promote; the previous version was rolled back to or pruned already.',
-      });
-    }
-    await exchange(client, target, v.live.parkedSchema, v.previous);
-    await setState(client, v.live.id, 'retired');
-    await setState(client, v.previous.id, 'live');
-    return result(client, target.phase, null);
-  });
+      await exchange(client, target, v.live.parkedSchema, v.previous);
+      await setState(client, v.live.id, 'retired');
+      await setState(client, v.previous.id, 'live');
+      return result(client, target.phase, null);
+    },
+    { statementTimeoutMs },
+  );
 }
 
 async function result(c: pg.ClientBase, phase: string, previous: SwapResult['previous']): Promise<SwapResult> {
@@ -146,29 +146,23 @@ async function blockers(c: pg.ClientBase, target: BlueGreenTarget): Promise<stri
   return rows.map((r) => r.who).join('; ') || 'none now';
 }
 
-/** Runs a promote or rollback on the retry ladder. */
+/** Runs a promote or rollback on the lock ladder. */
 export async function swap(client: pg.ClientBase, target: BlueGreenTarget, kind: 'promote' | 'rollback', options: SwapOptions): Promise<SwapResult> {
-  const log = options.log ?? silentLog;
-  const sleep = options.sleep ?? realSleep;
   const started = performance.now();
-  for (let n = 0; ; n++) {
-    try {
-      const r = await attempt(client, target, kind, options.lockTimeoutMs);
-      return { ...r, attempts: n + 1, ms: Math.round(performance.now() - started) };
-    } catch (error) {
-      if (sqlstateOf(error) !== LOCK_NOT_AVAILABLE) throw error;
-      if (n >= options.retries) {
-        throw new LockTimeoutError(
-          `${kind} of phase ${target.phase} could not lock its tables within ${options.lockTimeoutMs} ms in ${n + 1} attempts; nothing was changed. Holding locks: ${await blockers(client, target)}`,
-          {
-            cause: error,
-            hint: 'Wait for those sessions to finish (or end them) and run it again; PGPHASE_SWAP_LOCK_TIMEOUT and PGPHASE_LOCK_RETRIES set the ladder.',
-          },
-        );
-      }
-      const delay = lockBackoffMs(n, options.retryBaseMs);
-      log.warn(`${kind} of ${target.phase}: tables busy (lock timeout ${options.lockTimeoutMs} ms); retry ${n + 1} of ${options.retries} in ${delay} ms`);
-      await sleep(delay);
-    }
+  try {
+    const { value, attempts } = await withLockRetries((lockTimeoutMs) => attempt(client, target, kind, lockTimeoutMs), {
+      ...options,
+      what: `${kind} of ${target.phase}`,
+    });
+    return { ...value, attempts: attempts.length, ms: Math.round(performance.now() - started) };
+  } catch (error) {
+    if (!(error instanceof LockLadderExhausted)) throw error;
+    throw new LockTimeoutError(
+      `${kind} of phase ${target.phase} could not lock its tables in ${error.attempts.length} attempts (waiting ${budgetsText(error.attempts)} each); nothing was changed. Holding locks: ${await blockers(client, target)}`,
+      {
+        cause: error.lastError,
+        hint: 'Wait for those sessions to finish (or end them) and run it again; PGPHASE_SWAP_LOCK_TIMEOUT, PGPHASE_LOCK_RETRIES and PGPHASE_LOCK_DEADLINE set the ladder.',
+      },
+    );
   }
 }

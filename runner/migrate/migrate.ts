@@ -2,17 +2,19 @@
  * `migrate` and `down`: node-pg-migrate's programmatic runner, wrapped with what a deploy
  * pipeline needs beyond it:
  * - one migrator at a time (an advisory lock with a bounded wait, see migrationLock.ts);
- * - `lock_timeout` and `statement_timeout` on every migration, and a bounded retry ladder with
- *   full jitter when a DDL statement cannot get its lock in time (each migration is its own
- *   transaction, so a retry starts from a clean state and skips what already committed);
+ * - `statement_timeout` on every migration, and the lock ladder (runner/db/lockRetry.ts): each
+ *   pass waits a small `lock_timeout` for its DDL's locks, so a long reader costs the readers
+ *   queued behind that DDL little, and a pass that times out is retried with a longer one (each
+ *   migration is its own transaction, so a retry starts clean and skips what already committed);
  * - applied files checksummed, a changed one refused by name;
  * - INVALID indexes left by an interrupted `CREATE INDEX CONCURRENTLY` rebuilt;
  * - repeatable procedures applied afterwards when their checksum changed.
  */
 import { runner } from 'node-pg-migrate';
 import type pg from 'pg';
-import type { Config } from '../config.js';
+import { type Config, lockLadder } from '../config.js';
 import { connect } from '../db/database.js';
+import { LockLadderExhausted, withLockRetries } from '../db/lockRetry.js';
 import { LOCK_NOT_AVAILABLE, LockTimeoutError, MigrationError, PgphaseError, sqlstateOf, wrapError } from '../errors.js';
 import { silentLog, type Log } from '../log.js';
 import { repairInvalidIndexes } from './invalidIndexes.js';
@@ -28,8 +30,6 @@ import { checkServerVersion } from '../db/serverVersion.js';
 import { checkWritable } from '../db/writable.js';
 import { majorOf } from '../db/versionRule.js';
 import { applyProcedures, describeSqlError, forServer, readProcedures } from './procedures.js';
-import { sleep as realSleep } from '../sleep.js';
-import { backoffMs } from '../plan/retryPolicy.js';
 
 export interface MigrateOptions {
   readonly url: string;
@@ -37,7 +37,7 @@ export interface MigrateOptions {
   readonly log?: Log;
   /** Stop at this migration (`--to`): up applies through it; down keeps it applied. */
   readonly to?: string;
-  /** For tests: injected sleep and randomness of the retry ladder. */
+  /** For tests: injected sleep of the lock ladder. */
   readonly sleep?: (ms: number) => Promise<void>;
   /** For tests: the framework files to install (default: all of runner/framework/schema), e.g. an older pgphase's. */
   readonly framework?: readonly FrameworkFile[];
@@ -78,11 +78,6 @@ export async function verifyChecksums(client: pg.Client, files: readonly Migrati
   }
 }
 
-/** Backoff of the lock retry ladder: full jitter over a doubling step capped at 30 s (the one backoff, retryPolicy.backoffMs). */
-export function lockBackoffMs(attempt: number, baseMs: number, random = Math.random): number {
-  return backoffMs(attempt, { baseMs, capMs: 30_000 }, random);
-}
-
 /**
  * The migration session's own state, whatever the role or database defaults: node-pg-migrate and
  * the framework open their transactions with a bare BEGIN, which then reads committed, without JIT
@@ -92,12 +87,13 @@ async function chooseSessionState(client: pg.Client): Promise<void> {
   await client.query(`SELECT set_config('default_transaction_isolation', 'read committed', false), set_config('jit', 'off', false)`);
 }
 
-async function setSessionTimeouts(client: pg.Client, config: Config): Promise<void> {
+/** The session's timeouts; `lockTimeoutMs` is a pass's budget on the ladder, else the configured cap. */
+async function setSessionTimeouts(client: pg.Client, config: Config, lockTimeoutMs = config.lockTimeoutMs): Promise<void> {
   await client.query(
     `SELECT set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false),
             CASE WHEN $3::text IS NOT NULL THEN set_config('pgphase.migrator_role', $3, false) END,
             CASE WHEN $4::text IS NOT NULL THEN set_config('pgphase.runner_role', $4, false) END`,
-    [`${config.lockTimeoutMs}ms`, `${config.statementTimeoutMs}ms`, config.roles?.migrator ?? null, config.roles?.runner ?? null],
+    [`${lockTimeoutMs}ms`, `${config.statementTimeoutMs}ms`, config.roles?.migrator ?? null, config.roles?.runner ?? null],
   );
 }
 
@@ -129,7 +125,7 @@ function failure(error: unknown, files: readonly MigrationFile[], name: string |
     if (state === LOCK_NOT_AVAILABLE) {
       return new LockTimeoutError(message, {
         cause: error,
-        hint: 'A conflicting lock was held longer than the retry ladder allows; find the blocker in pg_stat_activity and try again, or raise PGPHASE_LOCK_TIMEOUT / PGPHASE_LOCK_RETRIES.',
+        hint: 'A conflicting lock was held longer than the lock ladder allows; find the blocker in pg_stat_activity and try again, or raise PGPHASE_LOCK_RETRIES / PGPHASE_LOCK_DEADLINE (a longer PGPHASE_LOCK_TIMEOUT makes every reader queued behind the migration wait longer).',
       });
     }
     return new MigrationError(message, {
@@ -184,35 +180,39 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   const { config } = options;
   const files = await readMigrationsFrom(config);
   const procedures = await readProcedures(config.proceduresDir);
-  const sleep = options.sleep ?? realSleep;
   return withMigrationLock(options, async (client, log) => {
     await verifyChecksums(client, files, log);
     const before = new Set((await appliedMigrations(client)).keys());
     const repairedIndexes: string[] = [];
-    let lockRetries = 0;
-    for (let attempt = 0; ; attempt++) {
-      const current: { name?: string } = {};
-      try {
-        await setSessionTimeouts(client, config);
-        const done = new Set((await appliedMigrations(client)).keys());
-        repairedIndexes.push(...(await repairInvalidIndexes(client, files, done, config.concurrentStatementTimeoutMs, log)));
-        await setSessionTimeouts(client, config);
-        const count = options.to === undefined ? undefined : pendingThrough(files, done, options.to).length;
-        if (count !== 0) await runner({ ...runnerOptions(client, config, files, log, current), direction: 'up', ...(count ? { count } : {}) });
-        break;
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => {});
-        if (sqlstateOf(error) === LOCK_NOT_AVAILABLE && attempt < config.lockRetries) {
-          const delay = lockBackoffMs(attempt, config.lockRetryBaseMs);
-          lockRetries++;
-          log.warn(
-            `migration ${current.name ?? ''} could not get its lock within ${config.lockTimeoutMs} ms; retry ${attempt + 1} of ${config.lockRetries} in ${delay} ms`,
-          );
-          await sleep(delay);
-          continue;
-        }
-        throw failure(error, files, current.name, 'up');
-      }
+    const current: { name?: string } = {};
+    let lockRetries: number;
+    try {
+      const passes = await withLockRetries(
+        async (lockTimeoutMs) => {
+          current.name = undefined;
+          try {
+            // Rebuilding an index concurrently queues no reader behind it: it may wait up to the cap.
+            await setSessionTimeouts(client, config);
+            const done = new Set((await appliedMigrations(client)).keys());
+            repairedIndexes.push(...(await repairInvalidIndexes(client, files, done, config.concurrentStatementTimeoutMs, log)));
+            await setSessionTimeouts(client, config, lockTimeoutMs);
+            const count = options.to === undefined ? undefined : pendingThrough(files, done, options.to).length;
+            if (count !== 0) await runner({ ...runnerOptions(client, config, files, log, current), direction: 'up', ...(count ? { count } : {}) });
+          } catch (error) {
+            await client.query('ROLLBACK').catch(() => {});
+            throw error;
+          }
+        },
+        {
+          ladder: lockLadder(config, config.lockTimeoutMs),
+          what: () => `migration ${current.name ?? ''}`.trim(),
+          log,
+          ...(options.sleep ? { sleep: options.sleep } : {}),
+        },
+      );
+      lockRetries = passes.attempts.length - 1;
+    } catch (error) {
+      throw failure(error instanceof LockLadderExhausted ? error.lastError : error, files, current.name, 'up');
     }
     // Each migration commits on its own, so earlier attempts of the ladder may have applied some.
     const applied = [...(await appliedMigrations(client)).keys()].filter((name) => !before.has(name));

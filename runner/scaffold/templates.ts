@@ -53,9 +53,9 @@ export function configText(): string {
       proceduresDir: 'procedures',
       phases: 'phases.json',
       home: '.pgphase',
-      lockTimeoutMs: '5s',
+      lockTimeoutMs: '1s',
       statementTimeoutMs: '15min',
-      lockRetries: 5,
+      lockRetries: 20,
       runner: {
         batchMin: RUN_DEFAULTS.batch.min,
         batchMax: RUN_DEFAULTS.batch.max,

@@ -7,6 +7,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { promote, rollback } from '../../runner/bluegreen/operations.js';
+import type { LockAttempt } from '../../runner/db/lockRetry.js';
 import { phaseVersions } from '../../runner/bluegreen/versions.js';
 import { runPipeline } from '../../runner/run/runPipeline.js';
 import { PHASES } from '../../runner/odds/phases.js';
@@ -175,7 +176,7 @@ describe('promote against a long reader', () => {
         (e: unknown) => e as Error & { sqlstate?: string },
       );
       expect(error?.message).toMatch(
-        /^promote of phase curated could not lock its tables within 150 ms in 3 attempts; nothing was changed\. Holding locks: pid \d+/,
+        /^promote of phase curated could not lock its tables in 3 attempts \(waiting 100-150 ms each\); nothing was changed\. Holding locks: pid \d+/,
       );
       expect(error?.sqlstate).toBe('55P03');
       expect(slept).toHaveLength(2);
@@ -187,6 +188,58 @@ describe('promote against a long reader', () => {
       expect(r.live.runId).toBe(report.runId);
       expect(await checksums(db)).toEqual(next);
     } finally {
+      await reader.end();
+    }
+  });
+
+  it('waits at most its small lock budget per attempt: a reader loop on the table never stalls for long while the promote retries', async () => {
+    const report = await build();
+    const live = await checksums(db);
+    const reader = new pg.Client({ connectionString: db.url });
+    const loop = new pg.Client({ connectionString: db.url });
+    await reader.connect();
+    await loop.connect();
+    try {
+      await reader.query('BEGIN');
+      await reader.query('SELECT count(*) FROM curated.game_features');
+      // Without a per-attempt budget the promote waits for the reader: it is let go after 3 s.
+      const release = setTimeout(() => void reader.query('COMMIT').catch(() => {}), 3_000);
+      const stalls: number[] = [];
+      let stop = false;
+      const loopDone = (async () => {
+        while (!stop) {
+          const started = performance.now();
+          await loop.query('SELECT game_id FROM curated.game_features LIMIT 1');
+          stalls.push(performance.now() - started);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      })();
+      const attempts: LockAttempt[] = [];
+      const config = db.config({ swapLockTimeoutMs: 200, lockRetries: 4, lockRetryBaseMs: 50 });
+      const error = await promote({ url: db.url, config, phase: 'curated', phaseList: PHASES, onAttempt: (a) => attempts.push(a) }).then(
+        () => undefined,
+        (e: unknown) => e as Error & { sqlstate?: string },
+      );
+      stop = true;
+      await loopDone;
+      clearTimeout(release);
+      expect(error?.sqlstate).toBe('55P03');
+      expect(attempts.map((a) => [a.lockTimeoutMs, a.outcome])).toEqual([
+        [100, 'lock timeout'],
+        [150, 'lock timeout'],
+        [200, 'lock timeout'],
+        [200, 'lock timeout'],
+        [200, 'lock timeout'],
+      ]);
+      // Generous margins on a shared machine: 5x the budget, where a wait without one lasts 3 s.
+      expect(Math.max(...attempts.map((a) => a.ms))).toBeLessThan(1_000);
+      expect(Math.max(...stalls)).toBeLessThan(1_000);
+      expect(await checksums(db)).toEqual(live);
+      await reader.query('COMMIT');
+      const r = await promote({ url: db.url, config, phase: 'curated', phaseList: PHASES });
+      expect(r.live.runId).toBe(report.runId);
+    } finally {
+      await loop.end();
       await reader.end();
     }
   });
