@@ -5,7 +5,7 @@
  * workers, Ctrl-C, `status` (interrupted, not live), and the resumed run copying every row exactly
  * once; after each exit, no pgphase lock on the server and no lease in the ledger, though the
  * pooler's server sessions stay open; and the runner's own statement_timeout in force (set per
- * transaction): a batch that overruns it is cancelled.
+ * transaction): a batch that overruns it is cancelled. `doctor` tells the pooler is there.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPipeline } from '../../runner/run/runPipeline.js';
@@ -74,6 +74,19 @@ describe.skipIf(!PGBOUNCER)('behind PgBouncer in transaction mode', () => {
     expect(await leftovers(db)).toMatchObject({ locks: 0, leases: 0, presences: 0 });
     const done = await runCli(['status'], env);
     expect(done.stdout).toMatch(/run \d+ \[copy\] DONE/);
+  });
+
+  it('doctor names the pooler and what pgphase does about it; directly on the server it finds none', async () => {
+    type Doctor = { checks: { name: string; level: string; message: string; fix: string }[] };
+    const through = await runCli(['doctor', '--json'], { DATABASE_URL: bouncer.url });
+    const pooled = (JSON.parse(through.stdout) as Doctor).checks.find((c) => c.name === 'pooler');
+    expect(pooled).toMatchObject({
+      level: 'warn',
+      message: expect.stringMatching(/transaction-mode pooler.*lease/),
+      fix: expect.stringMatching(/pool_mode = session/),
+    });
+    const direct = await runCli(['doctor', '--json'], { DATABASE_URL: db.url });
+    expect((JSON.parse(direct.stdout) as Doctor).checks.find((c) => c.name === 'pooler')).toMatchObject({ level: 'ok' });
   });
 
   it("cancels a batch that overruns the runner's statement_timeout", async () => {
