@@ -5,7 +5,8 @@
  * workers, Ctrl-C, `status` (interrupted, not live), and the resumed run copying every row exactly
  * once; after each exit, no pgphase lock on the server and no lease in the ledger, though the
  * pooler's server sessions stay open; and the runner's own statement_timeout in force (set per
- * transaction): a batch that overruns it is cancelled. `doctor` tells the pooler is there.
+ * transaction): a batch that overruns it is cancelled. `doctor` tells the pooler is there. In
+ * session mode, a whole run with the same checks.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPipeline } from '../../runner/run/runPipeline.js';
@@ -114,5 +115,30 @@ describe.skipIf(!PGBOUNCER)('behind PgBouncer in transaction mode', () => {
     } finally {
       await slow.stop();
     }
+  });
+});
+
+describe.skipIf(!PGBOUNCER)('behind PgBouncer in session mode', () => {
+  let db: TestDatabase;
+  let bouncer: Bouncer;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    await setUpFixture(db, ROWS);
+    bouncer = await startPgBouncer(db.url, 'session');
+  });
+  afterAll(async () => {
+    await bouncer?.stop();
+    await db?.drop();
+  });
+
+  it('migrates and runs with two workers: every row once, nothing of pgphase left behind', async () => {
+    const env = { DATABASE_URL: bouncer.url, PGPHASE_PHASES: FIXTURE_PHASES_FILE };
+    const migrated = await runCli(['migrate'], env);
+    expect(migrated.code, migrated.stderr).toBe(0);
+    const run = await runCli(['run', '--workers', '2', '--json'], env);
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ status: 'done' });
+    expect(await copyDefects(db)).toEqual({ missing: 0, duplicated: 0, copied: ROWS });
+    expect(await leftovers(db)).toMatchObject({ locks: 0, leases: 0, presences: 0 });
   });
 });
