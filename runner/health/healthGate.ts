@@ -56,6 +56,8 @@ export class HealthGate {
   private inflight: Promise<HealthDecision> | null = null;
   private throttledSince: number | null = null;
   private deltas = new Map<string, number>();
+  /** The state last reported to the process's presence. */
+  private lastReport: { state: string; reason: string | null } = { state: 'running', reason: null };
   private timer: NodeJS.Timeout | null = null;
   /** When each replica was last found caught up (bounds the lag read after it: healthProbe.ts). */
   private readonly caughtUp = new Map<pg.ClientBase, number>();
@@ -156,8 +158,6 @@ export class HealthGate {
     this.options.presence.report(this.lastReport.state, this.lastReport.reason, this.takeDeltas());
     return decision;
   }
-
-  private lastReport: { state: string; reason: string | null } = { state: 'running', reason: null };
 
   private takeDeltas(): Map<string, number> {
     const deltas = this.deltas;
