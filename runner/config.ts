@@ -73,6 +73,8 @@ const schema = z
         batchInitial: count.pipe(z.number().min(1)).default(RUN_DEFAULTS.batch.initial),
         /** Target duration of one batch, in ms. Default 1000. */
         targetMs: count.pipe(z.number().min(1).max(3_600_000)).default(RUN_DEFAULTS.batch.targetMs),
+        /** PGPHASE_LEASE: how long a runner's leases last without a heartbeat (a crashed runner's partitions wait this long). Default 30s. */
+        leaseMs: duration.pipe(z.number().min(500).max(3_600_000)).default(RUN_DEFAULTS.leaseMs),
       })
       .strict()
       .default({
@@ -80,6 +82,7 @@ const schema = z
         batchMax: RUN_DEFAULTS.batch.max,
         batchInitial: RUN_DEFAULTS.batch.initial,
         targetMs: RUN_DEFAULTS.batch.targetMs,
+        leaseMs: RUN_DEFAULTS.leaseMs,
       }),
     /**
      * Role names the roles migration creates, set as pgphase.migrator_role / pgphase.runner_role
@@ -153,6 +156,7 @@ const ENV: Record<string, keyof ConfigInput> = {
 /** Environment variables of nested settings: variable -> [section, key]. */
 export const NESTED_ENV: Record<string, readonly [string, string]> = {
   PGPHASE_WORKERS: ['runner', 'workers'],
+  PGPHASE_LEASE: ['runner', 'leaseMs'],
   PGPHASE_MIGRATOR_ROLE: ['roles', 'migrator'],
   PGPHASE_RUNNER_ROLE: ['roles', 'runner'],
 };

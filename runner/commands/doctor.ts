@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { withClient } from '../db/database.js';
 import { gatherFacts } from '../doctor/gather.js';
+import { detectPooler } from '../doctor/pooler.js';
 import { type Check, diagnose } from '../doctor/judge.js';
 import { EXIT } from '../errors.js';
 import { withDatabase } from '../session.js';
@@ -25,14 +26,18 @@ export function formatChecks(checks: readonly Check[]): string {
 export const doctorCommand = defineCommand({
   name: 'doctor',
   description:
-    'preflight before a deploy: server version, a writable primary, privileges, connection budget, timeouts and session settings, JIT, pending work, invalid indexes (exit 1 when a check fails)',
+    'preflight before a deploy: server version, a writable primary, privileges, connection budget, timeouts and session settings, JIT, pending work, invalid indexes, a connection pooler (exit 1 when a check fails)',
   options: [
     { flags: '--json', description: 'print { ok, checks } as JSON on stdout' },
     { flags: '--workers <n>', description: 'the workers pgphase run will start (default: its own default)' },
   ],
   input: z.object({ json: flag(), workers: whole(1, 1_024).optional() }),
   run: (session, input) =>
-    withDatabase(session, (db) => withClient(db.url, 'pgphase doctor', async (c) => diagnose(await gatherFacts(c, session.config, input.workers)))),
+    withDatabase(session, (db) =>
+      withClient(db.url, 'pgphase doctor', async (c) =>
+        diagnose({ ...(await gatherFacts(c, session.config, input.workers)), pooler: await detectPooler(db.url) }),
+      ),
+    ),
   render: (result, input) => ({
     stdout: input.json ? JSON.stringify(result) : `${formatChecks(result.checks)}\ndoctor: ${result.ok ? 'nothing fails' : 'something fails'}`,
     exitCode: result.ok ? EXIT.ok : EXIT.failed,

@@ -86,6 +86,7 @@ export async function run(session: Session, o: RunInput, signal: AbortSignal): P
       abandon: Boolean(o.abandon),
       batch: { min, max, initial: Math.min(max, initial), targetMs: o.targetMs ?? defaults.targetMs },
       forcePerRecord: Boolean(o.perRecord),
+      leaseMs: defaults.leaseMs,
       split: o.split,
       inPlace: Boolean(o.inPlace),
       health: production.health,

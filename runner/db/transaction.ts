@@ -10,7 +10,8 @@
  *   enable_nestloop off, whose cost penalty on PostgreSQL 15-17 puts every plan past
  *   jit_above_cost, so a JIT-enabled server compiles (with inlining and optimisation) every
  *   statement of every batch; the server's setting is untouched for everything else;
- * - the timeouts the caller relies on, when it gives them (the runner's pool does, per client).
+ * - the timeouts the caller relies on, when it gives them (the runner's pool does, per client);
+ * - `pgphase.force_per_record` when a run measures the per-record path (`run --force-per-record`).
  */
 import type pg from 'pg';
 
@@ -21,6 +22,8 @@ export interface TransactionSettings {
   readonly statementTimeoutMs?: number;
   readonly lockTimeoutMs?: number;
   readonly idleInTransactionTimeoutMs?: number;
+  /** Sets pgphase.force_per_record = on (pgphase.isolate's per-record path, for measurement). */
+  readonly forcePerRecord?: boolean;
 }
 
 const ISOLATION: Readonly<Record<IsolationLevel, string>> = {
@@ -48,7 +51,8 @@ export function beginStatement(settings: TransactionSettings = {}): string {
     `BEGIN ISOLATION LEVEL ${ISOLATION[settings.isolation ?? 'read committed']}; SET LOCAL jit = off;` +
     milliseconds('statement_timeout', settings.statementTimeoutMs) +
     milliseconds('lock_timeout', settings.lockTimeoutMs) +
-    milliseconds('idle_in_transaction_session_timeout', settings.idleInTransactionTimeoutMs)
+    milliseconds('idle_in_transaction_session_timeout', settings.idleInTransactionTimeoutMs) +
+    (settings.forcePerRecord ? ' SET LOCAL pgphase.force_per_record = on;' : '')
   );
 }
 

@@ -6,6 +6,7 @@
 import { judgeVersion } from '../db/versionRule.js';
 import { jit, type SessionFacts, sessionSettings, timeouts, writable } from './sessionChecks.js';
 import { type TimeZoneNamesFacts, timeZoneNames } from './timeZoneNames.js';
+import type { PoolerFacts } from './pooler.js';
 
 export type Level = 'ok' | 'warn' | 'fail';
 
@@ -47,6 +48,8 @@ export interface DoctorFacts extends SessionFacts {
   readonly frameworkSchema: { readonly present: boolean; readonly missingTables: readonly string[] };
   /** Statements migration 0008 left for an administrator (the login could not create roles). */
   readonly rolePending: readonly string[];
+  /** Whether a transaction-mode pooler sits in front of the server (pooler.ts); absent: not asked. */
+  readonly pooler?: PoolerFacts;
 }
 
 const ok = (name: string, message: string): Check => ({ name, level: 'ok', message, fix: '' });
@@ -176,6 +179,25 @@ function framework(f: DoctorFacts): Check {
   return ok('pgphase schema', 'schema pgphase is installed and complete');
 }
 
+/**
+ * A transaction-mode pooler: pgphase run holds nothing across transactions (leases in the ledger,
+ * timeouts SET LOCAL, no named prepared statements), so it works through one; `migrate` takes a
+ * session advisory lock for its whole run, which such a pooler cannot keep.
+ */
+function pooler(f: DoctorFacts): Check | null {
+  if (!f.pooler) return null;
+  if (!f.pooler.transactionPooler) return ok('pooler', 'no transaction-mode pooler: one connection keeps its server session');
+  return {
+    name: 'pooler',
+    level: 'warn',
+    message:
+      'a transaction-mode pooler is in front of the server (one connection got another server session between two transactions): ' +
+      '`pgphase run` works through it (ownership is a lease in the ledger, timeouts are SET LOCAL per transaction, no named prepared statements); ' +
+      '`pgphase migrate` holds a session advisory lock across its migrations, which the pooler hands to other clients',
+    fix: 'Run `pgphase migrate` (and deploy) with DATABASE_URL pointing at the server or at a pool with pool_mode = session; keep the transaction pool for `pgphase run`.',
+  };
+}
+
 export function diagnose(f: DoctorFacts): { ok: boolean; checks: Check[] } {
   const checks = [
     version(f),
@@ -191,6 +213,7 @@ export function diagnose(f: DoctorFacts): { ok: boolean; checks: Check[] } {
     migrations(f),
     indexes(f),
     framework(f),
-  ];
+    pooler(f),
+  ].filter((c): c is Check => c !== null);
   return { ok: checks.every((c) => c.level !== 'fail'), checks };
 }

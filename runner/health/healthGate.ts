@@ -7,23 +7,28 @@
  * While a signal is over its threshold the workers wait and check again; a critical threshold, a
  * throttle that outlasts its deadline or a stop-pause (error budget) stops the run cleanly: the
  * workers finish their batch and leave, the run stays resumable. Throttled time is counted per
- * reason in RunStats and added to the ledger (pgphase.run_throttle) with the process's heartbeat.
- * The gate's connection also holds a shared advisory lock on the run for as long as the process
- * works on it: `status` reads it to tell a live run from an interrupted one.
+ * reason in RunStats and reported, with the gate's state, to the process's presence
+ * (runner/run/presence.ts), which writes them with its heartbeat. The gate only decides: it holds
+ * no lock and writes nothing but a stop. Each probe is one transaction with its own timeouts
+ * (SET LOCAL), so the gate's connection may go through a transaction-mode pooler.
  */
 import pg from 'pg';
 import type { Log } from '../log.js';
-import { addThrottled, endRunner, heartbeat, registerRunner, type RunControl, setPause } from '../run/control.js';
+import { type RunControl, setPause } from '../run/control.js';
 import type { RunStats } from '../run/stats.js';
 import { decideHealth, type HealthDecision, type HealthStop, type HealthThresholds, withDeadline } from './healthDecision.js';
 import { probeHealth, type ProbeTarget } from './healthProbe.js';
 import { sleep } from '../sleep.js';
 import { readableSession } from '../db/readableSession.js';
+import { transaction } from '../db/transaction.js';
 
-/** Class id of the shared advisory lock a live runner process holds on its run. */
-export const RUN_ALIVE_LOCK_CLASS = 0x7067_7061;
-/** Heartbeats (and throttle totals) are written at most this often, and on every state change. */
-const HEARTBEAT_MS = 5_000;
+/** Timeouts of each probe's transaction. */
+const PROBE_TIMEOUTS = { statementTimeoutMs: 5_000, lockTimeoutMs: 1_000 } as const;
+
+/** Where the gate reports its state and throttled time (runner/run/presence.ts). */
+export interface GateReport {
+  report(state: string, reason: string | null, throttled: ReadonlyMap<string, number>): void;
+}
 
 export interface GateOptions {
   readonly connection: pg.ClientConfig;
@@ -36,8 +41,8 @@ export interface GateOptions {
   readonly runner: string;
   readonly stats: RunStats;
   readonly log: Log;
-  /** Workers this process runs now (for the heartbeat). */
-  readonly workers: () => number;
+  /** The process's presence, told the gate's state. */
+  readonly presence: GateReport;
 }
 
 export class HealthGate {
@@ -51,9 +56,8 @@ export class HealthGate {
   private inflight: Promise<HealthDecision> | null = null;
   private throttledSince: number | null = null;
   private deltas = new Map<string, number>();
-  private lastBeat = -Infinity;
-  private lastState = 'running';
-  private lastWorkers = -1;
+  /** The state last reported to the process's presence. */
+  private lastReport: { state: string; reason: string | null } = { state: 'running', reason: null };
   private timer: NodeJS.Timeout | null = null;
   /** When each replica was last found caught up (bounds the lag read after it: healthProbe.ts). */
   private readonly caughtUp = new Map<pg.ClientBase, number>();
@@ -66,14 +70,11 @@ export class HealthGate {
     client.on('error', () => {});
     await client.connect();
     await readableSession(client);
-    const { runId } = this.options.target;
-    await client.query('SELECT pg_advisory_lock_shared($1, ($2::bigint % 2147483647)::int)', [RUN_ALIVE_LOCK_CLASS, runId]);
-    await registerRunner(client, runId, this.options.runner, this.options.workers());
     this.client = client;
     return client;
   }
 
-  /** Connects, takes the liveness lock and registers this runner process on the run. */
+  /** Connects to the primary and the replicas and takes the first decision. */
   async start(): Promise<void> {
     await this.primary();
     for (const url of this.options.replicas) {
@@ -109,7 +110,7 @@ export class HealthGate {
     const started = performance.now();
     try {
       const client = await this.primary();
-      const { sample, control } = await probeHealth(client, this.replicas, this.options.target, this.caughtUp);
+      const { sample, control } = await transaction(client, () => probeHealth(client, this.replicas, this.options.target, this.caughtUp), PROBE_TIMEOUTS);
       this.control = control;
       const t: HealthThresholds = control?.maxLagMs != null ? { ...thresholds, maxLagMs: control.maxLagMs } : thresholds;
       const now = Date.now();
@@ -153,22 +154,15 @@ export class HealthGate {
         await this.write((c) => setPause(c, this.options.target.runId, { paused: true, kind: 'stop', reason: decision.message, by: this.options.runner }));
       }
     }
-    if (state !== this.lastState || this.options.workers() !== this.lastWorkers || now - this.lastBeat >= HEARTBEAT_MS)
-      await this.beat(state, decision.state === 'ok' ? null : decision.message);
+    this.lastReport = { state, reason: decision.state === 'ok' ? null : decision.message };
+    this.options.presence.report(this.lastReport.state, this.lastReport.reason, this.takeDeltas());
     return decision;
   }
 
-  private async beat(state: string, reason: string | null): Promise<void> {
-    const { runId } = this.options.target;
+  private takeDeltas(): Map<string, number> {
     const deltas = this.deltas;
     this.deltas = new Map();
-    this.lastBeat = Date.now();
-    this.lastState = state;
-    this.lastWorkers = this.options.workers();
-    await this.write(async (c) => {
-      await heartbeat(c, runId, this.options.runner, { state, reason, workers: this.options.workers() });
-      await addThrottled(c, runId, deltas);
-    });
+    return deltas;
   }
 
   private async write(op: (c: pg.Client) => Promise<void>): Promise<void> {
@@ -206,8 +200,8 @@ export class HealthGate {
     }
   }
 
-  /** Records the end of this process's work on the run and closes the gate's connections. */
-  async close(how: string): Promise<void> {
+  /** Reports the throttled time up to now and closes the gate's connections. */
+  async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.inflight?.catch(() => {});
@@ -217,13 +211,7 @@ export class HealthGate {
       this.options.stats.throttled(last.reason, ms);
       this.deltas.set(last.reason, (this.deltas.get(last.reason) ?? 0) + ms);
     }
-    const { runId } = this.options.target;
-    const deltas = this.deltas;
-    this.deltas = new Map();
-    await this.write(async (c) => {
-      await addThrottled(c, runId, deltas);
-      await endRunner(c, runId, this.options.runner, how);
-    });
+    this.options.presence.report(this.lastReport.state, this.lastReport.reason, this.takeDeltas());
     await Promise.all([this.client, ...this.replicas].map((c) => c?.end().catch(() => {})));
     this.client = null;
   }

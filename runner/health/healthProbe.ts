@@ -123,7 +123,7 @@ export async function probeHealth(
     blocked: number;
     wraparound: string[];
     control: RunControl | null;
-  }>({ name: 'pgphase_health_probe', text: PRIMARY_SQL, values: [target.runId, target.tables] });
+  }>(PRIMARY_SQL, [target.runId, target.tables]); // unnamed: a named prepared statement lives in one server session, which a pooler does not keep
   const r = rows[0]!;
   let lag = r.lag_ms;
   let replicaError: string | null = null;

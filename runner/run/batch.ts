@@ -14,7 +14,9 @@ import { type PhaseCounts, phaseCounts } from './phaseCounts.js';
  * commit in one transaction, which first locks the partition's row with the expected cursor and
  * status (the cursor guard): a partition that moved on without this worker (taken over between
  * its batches) fails the batch before anything is written, and while the batch runs nobody
- * else can move it (a takeover skips locked rows, a split waits).
+ * else can move it (a takeover skips locked rows, a split waits). The guard does not read the
+ * lease: exactly-once holds whoever believes they own the partition. The commit renews the
+ * worker's lease (claim.ts).
  * Returns the partition's upper bound as it stood (another worker may have split it).
  * A batch holds `batchSize` rows, not keys: its upper key is read from the key's index, so
  * that sparse stretches of a skewed key space do not cost thousands of near-empty calls.
@@ -70,9 +72,21 @@ export async function runBatch(
           SET next_key = $2::bigint + 1, rows_in = rows_in + $3, written = written + $4, rejected = rejected + $5,
               extras = (SELECT coalesce(jsonb_object_agg(k, coalesce((extras ->> k)::bigint, 0) + coalesce(($6::jsonb ->> k)::bigint, 0)), '{}')
                           FROM (SELECT jsonb_object_keys(extras) UNION SELECT jsonb_object_keys($6::jsonb)) AS keys (k)),
-              batches = batches + 1, batch_ms = batch_ms || $7::int, batch_size = $8
+              batches = batches + 1, batch_ms = batch_ms || $7::int, batch_size = $8,
+              lease_owner = $9, lease_expires_at = now() + $10 * interval '1 millisecond'
         WHERE id = $1`,
-        [partition.id, range.hi.toString(), counts.rowsIn, counts.written, counts.rejected, JSON.stringify(counts.extras), ms, batchSize],
+        [
+          partition.id,
+          range.hi.toString(),
+          counts.rowsIn,
+          counts.written,
+          counts.rejected,
+          JSON.stringify(counts.extras),
+          ms,
+          batchSize,
+          partition.lease_owner,
+          partition.lease_ms,
+        ],
       );
       // The row is ours since the batch began (locked, with the expected cursor): only a deleted run gets here.
       if (rowCount !== 1) throw new LostPartitionError(partition.id);

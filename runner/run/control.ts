@@ -67,12 +67,12 @@ export async function abandonRun(c: pg.ClientBase, runId: string, by: string): P
   );
 }
 
-/** Registers (or re-registers) this runner process on a run. */
-export async function registerRunner(c: pg.ClientBase, runId: string, runner: string, workers: number): Promise<void> {
+/** Registers (or re-registers) this runner process on a run, alive for `leaseMs` unless it beats again. */
+export async function registerRunner(c: pg.ClientBase, runId: string, runner: string, workers: number, leaseMs: number): Promise<void> {
   await c.query(
-    `INSERT INTO pgphase.run_runners (run_id, runner, workers) VALUES ($1, $2, $3)
-     ON CONFLICT (run_id, runner) DO UPDATE SET last_seen = now(), ended_at = NULL, ended_how = NULL, workers = $3`,
-    [runId, runner, workers],
+    `INSERT INTO pgphase.run_runners (run_id, runner, workers, lease_expires_at) VALUES ($1, $2, $3, now() + $4 * interval '1 millisecond')
+     ON CONFLICT (run_id, runner) DO UPDATE SET last_seen = now(), ended_at = NULL, ended_how = NULL, workers = $3, lease_expires_at = excluded.lease_expires_at`,
+    [runId, runner, workers, leaseMs],
   );
 }
 
@@ -80,20 +80,19 @@ export async function heartbeat(
   c: pg.ClientBase,
   runId: string,
   runner: string,
-  state: { state: string; reason: string | null; workers: number },
+  state: { state: string; reason: string | null; workers: number; leaseMs: number },
 ): Promise<void> {
-  await c.query(`UPDATE pgphase.run_runners SET last_seen = now(), state = $3, reason = $4, workers = $5 WHERE run_id = $1 AND runner = $2`, [
-    runId,
-    runner,
-    state.state,
-    state.reason,
-    state.workers,
-  ]);
+  await c.query(
+    `UPDATE pgphase.run_runners SET last_seen = now(), state = $3, reason = $4, workers = $5, lease_expires_at = now() + $6 * interval '1 millisecond'
+      WHERE run_id = $1 AND runner = $2`,
+    [runId, runner, state.state, state.reason, state.workers, state.leaseMs],
+  );
 }
 
 export async function endRunner(c: pg.ClientBase, runId: string, runner: string, how: string): Promise<void> {
   await c.query(
-    `UPDATE pgphase.run_runners SET last_seen = now(), ended_at = now(), ended_how = $3, state = 'ended', workers = 0 WHERE run_id = $1 AND runner = $2`,
+    `UPDATE pgphase.run_runners SET last_seen = now(), ended_at = now(), ended_how = $3, state = 'ended', workers = 0, lease_expires_at = NULL
+      WHERE run_id = $1 AND runner = $2`,
     [runId, runner, how],
   );
 }

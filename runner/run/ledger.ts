@@ -5,7 +5,7 @@
  * - ledgerTypes.ts  rows and typed status values, `qualified`;
  * - runState.ts     runs and steps: create or resume, advance, finish;
  * - planStep.ts     planning reads and the partitions they produce;
- * - claim.ts        claiming, locking, retries and the end of a partition;
+ * - claim.ts        claiming, leases, retries and the end of a partition;
  * - batch.ts        the batch call, committed with the partition's cursor and counts.
  */
 export * from './batch.js';

@@ -31,6 +31,10 @@ export interface PartitionRow {
   readonly next_key: string;
   readonly attempts: number;
   readonly reclaimed: boolean;
+  /** The worker that claimed it, and its lease (claim.ts): the runner process and how long a lease lasts. */
+  readonly claimed_by: string;
+  readonly lease_owner: string;
+  readonly lease_ms: number;
 }
 
 /** Quotes `schema.table` as two identifiers. */

@@ -17,4 +17,10 @@ export const RUN_DEFAULTS = {
   statementTimeoutMs: 300_000,
   lockTimeoutMs: 10_000,
   idleInTransactionTimeoutMs: 60_000,
+  /**
+   * How long a partition's lease and a runner process's presence last without a heartbeat (which
+   * comes every sixth of it): a crashed runner's partitions are taken over, and `status` calls its
+   * run interrupted, this long after its last heartbeat.
+   */
+  leaseMs: 30_000,
 } as const;

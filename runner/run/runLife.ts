@@ -1,14 +1,14 @@
 /**
- * A run's life as the ledger and the server's locks tell it: a run marked running is `live`
- * while a runner process holds its liveness lock (or a partition lock), `interrupted` when none
- * does (Ctrl-C, a crash, a lost host): it waits to be resumed. Used by `status`, by `run` (which
+ * A run's life as the ledger's leases tell it (schema 0070_leases.sql): a run marked running is
+ * `live` while a runner process that has not ended holds an unexpired lease on it (or on one of
+ * its partitions), `interrupted` when none does (Ctrl-C, a crash, a lost host, once its lease
+ * expired): it waits to be resumed. Nothing here reads a session's locks, which a
+ * transaction-mode pooler hands to others and keeps after the runner is gone. Used by `status`, by `run` (which
  * resumes the newest unfinished run and refuses `--new` beside one unless `--abandon`) and by
  * pause/resume/tune (which default to the newest unfinished run).
  */
 import type pg from 'pg';
 import { UsageError } from '../errors.js';
-import { RUN_ALIVE_LOCK_CLASS } from '../health/healthGate.js';
-import { PARTITION_LOCK_CLASS } from './ledger.js';
 
 export interface UnfinishedRun {
   readonly id: string;
@@ -21,10 +21,8 @@ export interface UnfinishedRun {
   readonly throttled: string | null;
 }
 
-const LIVE_SQL = `EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-      AND l.granted AND l.objsubid = 2
-      AND ((l.classid = ${RUN_ALIVE_LOCK_CLASS} AND l.objid = (r.id % 2147483647)::oid)
-        OR (l.classid = ${PARTITION_LOCK_CLASS} AND l.objid IN (SELECT p.id::oid FROM pgphase.partitions p WHERE p.run_id = r.id AND p.status = 'running'))))`;
+const LIVE_SQL = `(EXISTS (SELECT 1 FROM pgphase.run_runners w WHERE w.run_id = r.id AND w.ended_at IS NULL AND w.lease_expires_at > now())
+      OR EXISTS (SELECT 1 FROM pgphase.partitions p WHERE p.run_id = r.id AND p.status = 'running' AND p.lease_expires_at > now()))`;
 
 /** Unfinished (running, not abandoned) runs, newest first. */
 export async function unfinishedRuns(c: pg.ClientBase): Promise<UnfinishedRun[]> {

@@ -1,5 +1,5 @@
 /**
- * What `status` says about a run that is not finished: live (a runner process holds its locks),
+ * What `status` says about a run that is not finished: live (a runner process holds a lease on it),
  * paused, throttled, stopped by the error budget or a critical threshold, interrupted (no runner
  * process is alive), or abandoned; and how to go on.
  */

@@ -26,7 +26,8 @@ import { liftStopPause } from './control.js';
 import { withWorkingTime } from './workingTime.js';
 import { checkUnfinished, otherUnfinished } from './runLifeGuard.js';
 import { budgetEnabled, checkBudget, type ErrorBudget, NO_BUDGET } from './errorBudget.js';
-import { advanceRun, createOrResumeRun, finishRun, qualified } from './ledger.js';
+import { advanceRun, createOrResumeRun, DEFAULT_LEASE_MS, finishRun, qualified } from './ledger.js';
+import { RunnerPresence } from './presence.js';
 import { startProgress } from './progress.js';
 import { buildReport, type RunReport } from './report.js';
 import { RunStats } from './stats.js';
@@ -56,6 +57,8 @@ export interface RunOptions {
   readonly idleInTransactionTimeoutMs?: number;
   /** Retries of a transient failure: attempts, backoff base and cap, and a deadline per batch. */
   readonly retry?: Partial<{ maxAttempts: number; baseMs: number; capMs: number; deadlineMs: number }>;
+  /** How long a partition's lease (and the process's presence) lasts without a heartbeat; a crashed runner's partitions are taken over after it. Default 30 s (claim.ts). */
+  readonly leaseMs?: number;
   /** Let a worker with nothing to claim split a running partition (runner/run/split.ts). Default true. */
   readonly split?: boolean;
   /** Force the procedures' per-record path (pgphase.force_per_record), for measurement. */
@@ -143,11 +146,12 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
     max: ceiling + 1,
     connectionTimeoutMillis: connectTimeout(),
     application_name: applicationName,
-    ...(options.forcePerRecord ? { options: '-c pgphase.force_per_record=on' } : {}),
   });
-  // The runner's timeouts are set in each of its transactions (SET LOCAL, runner/db/transaction.ts),
-  // not as startup parameters: they hold whatever the role or database sets, and through a pooler.
+  // The runner's timeouts (and --force-per-record) are set in each of its transactions (SET LOCAL,
+  // runner/db/transaction.ts), not as startup parameters: they hold whatever the role or database
+  // sets, and through a pooler, which refuses or drops startup parameters it does not track.
   const timeouts = {
+    ...(options.forcePerRecord ? { forcePerRecord: true } : {}),
     statementTimeoutMs: options.statementTimeoutMs ?? RUN_DEFAULTS.statementTimeoutMs,
     lockTimeoutMs: options.lockTimeoutMs ?? RUN_DEFAULTS.lockTimeoutMs,
     idleInTransactionTimeoutMs: options.idleInTransactionTimeoutMs ?? RUN_DEFAULTS.idleInTransactionTimeoutMs,
@@ -216,14 +220,10 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
     const health = { ...DEFAULT_HEALTH, ...options.health, thresholds: { ...DEFAULT_THRESHOLDS, ...options.health?.thresholds } };
     const live = new Map<number, Promise<void>>();
     const controllers = new Map<string, BatchState>();
+    const lease = { owner: runner, ms: options.leaseMs ?? DEFAULT_LEASE_MS };
+    const presence = new RunnerPresence({ runId, lease, write: (op) => ledger(op), workers: () => live.size, log });
     const gate = new HealthGate({
-      connection: {
-        connectionString: options.url,
-        connectionTimeoutMillis: connectTimeout(),
-        application_name: applicationName,
-        statement_timeout: 5_000,
-        lock_timeout: 1_000,
-      },
+      connection: { connectionString: options.url, connectionTimeoutMillis: connectTimeout(), application_name: applicationName },
       replicas: health.replicas,
       target: { runId, tables: phaseTables(phases, outputSchemas), throttleQuery: health.throttleQuery, signals: health.enabled },
       thresholds: health.thresholds,
@@ -232,7 +232,7 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
       runner,
       stats,
       log,
-      workers: () => live.size,
+      presence,
     });
     const budget = { ...NO_BUDGET, ...options.budget };
     const afterBatch = budgetEnabled(budget)
@@ -242,8 +242,9 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
         }
       : undefined;
     let how = 'interrupted';
-    await gate.start();
+    await presence.start();
     try {
+      await gate.start();
       await runWorkerPool(
         {
           target: () => Math.min(ceiling, gate.control?.workers ?? workers),
@@ -257,6 +258,7 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
                 runId,
                 name: `${runner}:w${i}`,
                 pool,
+                lease,
                 batch,
                 retry,
                 stats,
@@ -278,7 +280,8 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
       );
       how = gate.stopped ? `stopped: ${gate.stopped.message}` : stopping() ? 'interrupted' : 'finished';
     } finally {
-      await gate.close(how);
+      await gate.close();
+      await presence.close(how);
     }
     await throttle.flush();
     const settled = !stopping() && !gate.stopped;

@@ -12,7 +12,18 @@ import type { Log } from '../log.js';
 import type { HealthGate } from '../health/healthGate.js';
 import { type BatchControllerOptions, type BatchState, createBatchState, observeBatch, retuneBatch } from '../plan/batchController.js';
 import { backoffMs, decideRetry } from '../plan/retryPolicy.js';
-import { claimPartition, finishPartition, LostPartitionError, type PartitionRow, releasePartition, recordRetry, relockPartition, runBatch } from './ledger.js';
+import {
+  claimPartition,
+  DEFAULT_LEASE_MS,
+  finishPartition,
+  type Lease,
+  LostPartitionError,
+  type PartitionRow,
+  releasePartition,
+  recordRetry,
+  relockPartition,
+  runBatch,
+} from './ledger.js';
 import type { RunStats } from './stats.js';
 import { PinnedConnection, recordedState, type RetrySettings, sessionLost, withTransientRetry } from './connection.js';
 import { sleep } from '../sleep.js';
@@ -22,6 +33,8 @@ export interface WorkerOptions {
   readonly runId: string;
   readonly name: string;
   readonly pool: pg.Pool;
+  /** The lease its claims take (claim.ts): this runner process's, renewed by its presence. Default: the worker's own, 30 s. */
+  readonly lease?: Lease;
   readonly batch: BatchControllerOptions;
   readonly retry: RetrySettings;
   readonly stats: RunStats;
@@ -58,11 +71,11 @@ async function processPartition(conn: PinnedConnection, partition: PartitionRow,
   let lastState: string | null = null;
   const place = { phase: partition.phase, table: partition.source_table };
   let deadlineAt = Date.now() + options.retry.deadlineMs;
-  if (partition.reclaimed) log.warn(`reclaimed partition ${partition.id} of ${partition.source_table} from a worker that is gone`);
+  if (partition.reclaimed) log.warn(`reclaimed partition ${partition.id} of ${partition.source_table}: its lease expired (its runner process is gone)`);
   while (cursor <= hi) {
     if (!options.allowed() || !(await options.gate.pass(() => options.stopping() || !options.allowed())) || !options.allowed()) {
       // Leaving mid-partition: let another worker (of any process) claim it at the cursor.
-      await withTransientRetry(conn, options.retry, options.stats, (c) => releasePartition(c, partition.id)).catch(() => conn.discard());
+      await withTransientRetry(conn, options.retry, options.stats, (c) => releasePartition(c, partition)).catch(() => conn.discard());
       return state;
     }
     const control = options.gate.control;
@@ -122,8 +135,8 @@ async function processPartition(conn: PinnedConnection, partition: PartitionRow,
         await sleep(decision.delayMs);
         if (lost) {
           conn.discard();
-          // Our session, and with it the partition's lock, is gone: take the lock again or let it go.
-          const relocked = await withTransientRetry(conn, options.retry, options.stats, (c) => relockPartition(c, partition.id));
+          // Our session is gone (the lease is not): renew the lease, or let the partition go if another worker has it.
+          const relocked = await withTransientRetry(conn, options.retry, options.stats, (c) => relockPartition(c, partition));
           if (!relocked) {
             log.warn(`partition ${partition.id} was claimed by another worker while we reconnected`);
             conn.release();
@@ -160,15 +173,16 @@ const IDLE_BACKOFF = { baseMs: 25, capMs: 250 } as const;
 export async function runWorker(options: WorkerOptions, controllers = new Map<string, BatchState>()): Promise<WorkerEnd> {
   const conn = new PinnedConnection(options.pool, options.stats);
   const ledger = <T>(op: (c: pg.PoolClient) => Promise<T>) => withTransientRetry(conn, options.retry, options.stats, op);
+  const lease = options.lease ?? { owner: options.name, ms: DEFAULT_LEASE_MS };
   let idle = 0;
   try {
     for (;;) {
       if (options.stopping() || options.gate.stopped) return 'stopped';
       if (!options.allowed()) return 'left';
-      let partition = await ledger((c) => claimPartition(c, options.runId, options.name));
+      let partition = await ledger((c) => claimPartition(c, options.runId, options.name, lease));
       if (!partition) {
         if (await ledger(options.advance)) return 'done';
-        partition = await ledger((c) => claimPartition(c, options.runId, options.name));
+        partition = await ledger((c) => claimPartition(c, options.runId, options.name, lease));
       }
       if (!partition && options.split !== false && !options.stopping() && options.allowed()) {
         // Nothing left to claim: take the second half of the longest partition still running.
@@ -177,7 +191,7 @@ export async function runWorker(options: WorkerOptions, controllers = new Map<st
         );
         if (split) {
           options.log.info(`split partition ${split.from} of its step: ${split.rows} rows from key ${split.lo} are partition ${split.partition}`);
-          partition = await ledger((c) => claimPartition(c, options.runId, options.name));
+          partition = await ledger((c) => claimPartition(c, options.runId, options.name, lease));
         }
       }
       if (!partition) {

@@ -190,7 +190,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
        CREATE TRIGGER chaos_latency AFTER UPDATE ON pgphase.partitions FOR EACH STATEMENT EXECUTE FUNCTION pipeline.chaos_latency()`,
     );
 
-    const env = { DATABASE_URL: disturbed };
+    // A short lease: a SIGKILLed runner's partitions are taken over 3 s after its last heartbeat.
+    const env = { DATABASE_URL: disturbed, PGPHASE_LEASE: '3s' };
     const runnerExits: (number | null)[] = [];
     const spawn = () => {
       const entry = startCli(RUN_ARGS, env, options.chaosMs + 180_000);

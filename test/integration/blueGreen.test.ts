@@ -338,7 +338,8 @@ describe('crashes and what a swap would break', () => {
     await db.query(`CREATE FUNCTION public.slow_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.05); RETURN NULL; END $$;
                     CREATE TRIGGER slow_commit AFTER UPDATE ON pgphase.partitions FOR EACH STATEMENT EXECUTE FUNCTION public.slow_commit()`);
     const args = ['run', 'curated', '--new', '--workers', '1', '--batch-initial', '1', '--batch-min', '1', '--batch-max', '1'];
-    const { child, done } = startCli(args, { DATABASE_URL: db.url });
+    // A short lease: the killed runner's partition is taken over 3 s after its last heartbeat.
+    const { child, done } = startCli(args, { DATABASE_URL: db.url, PGPHASE_LEASE: '3s' });
     let batches = 0;
     for (let i = 0; i < 3_000 && batches < 3; i++) {
       await new Promise((r) => setTimeout(r, 10));
@@ -356,7 +357,7 @@ describe('crashes and what a swap would break', () => {
     const [run] = await db.query<{ id: string; status: string }>(`SELECT r.id::text AS id, r.status FROM pgphase.runs r ORDER BY r.id DESC LIMIT 1`);
     expect(run!.status).toBe('running');
     expect((await versions()).pending).toMatchObject({ runId: run!.id, state: 'building' });
-    const resumed = await runCli(['run', 'curated', '--promote', '--json'], { DATABASE_URL: db.url });
+    const resumed = await runCli(['run', 'curated', '--promote', '--json'], { DATABASE_URL: db.url, PGPHASE_LEASE: '3s' });
     expect(resumed.code, resumed.stderr).toBe(0);
     const out = JSON.parse(resumed.stdout) as { runId: string; resumed: boolean; promoted: { live: { runId: string } }[] };
     expect(out).toMatchObject({ runId: run!.id, resumed: true });

@@ -84,7 +84,7 @@ describe('runner', () => {
       await new Promise((r) => setTimeout(r, 150));
       const rows = await db.query<{ ok: boolean }>(
         `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity
-          WHERE datname = current_database() AND application_name LIKE 'pgphase run%' AND state = 'active' LIMIT 1`,
+          WHERE datname = current_database() AND application_name LIKE 'pgphase run%' AND state = 'active' AND query LIKE 'CALL %' LIMIT 1`,
       );
       killed += rows.filter((r) => r.ok).length;
     }

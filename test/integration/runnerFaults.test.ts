@@ -34,7 +34,8 @@ describe('a runner killed with SIGKILL mid-run', () => {
   afterAll(() => db.drop());
 
   it('is resumed by the next `pgphase run`, which finishes with every row copied exactly once', async () => {
-    const env = { DATABASE_URL: db.url, PGPHASE_PHASES: FIXTURE_PHASES_FILE };
+    // A short lease: the dead process's partitions are taken over 3 s after its last heartbeat.
+    const env = { DATABASE_URL: db.url, PGPHASE_PHASES: FIXTURE_PHASES_FILE, PGPHASE_LEASE: '3s' };
     const args = ['run', '--workers', '2', '--json', '--batch-initial', '100', '--batch-min', '50', '--batch-max', '100', '--target-ms', '100'];
     const first = startCli(args, env);
     for (let i = 0; i < 300 && (await copiedSoFar(db)) < ROWS / 5; i++) await sleep(50);
