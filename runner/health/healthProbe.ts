@@ -38,7 +38,7 @@ SELECT
             'flushMs', CASE WHEN flush_lsn >= sent_lsn THEN 0 ELSE extract(epoch FROM flush_lag) * 1000 END,
             'replayedMark', replay_lsn >= $3::pg_lsn)), '[]')
      FROM pg_stat_replication) AS standbys,
-  pg_current_wal_lsn()::text AS wal_lsn,
+  pg_current_wal_insert_lsn()::text AS wal_lsn,
   (SELECT count(*)::int FROM a WHERE state = 'active' AND NOT runner) AS active,
   (SELECT json_build_object('pid', pid, 'ageMs', extract(epoch FROM now() - xact_start) * 1000) FROM a
     WHERE datname = current_database() AND xact_start IS NOT NULL AND (backend_xmin IS NOT NULL OR backend_xid IS NOT NULL) AND NOT runner
@@ -60,8 +60,8 @@ SELECT
 const REPLICA_SQL = `
 SELECT pg_is_in_recovery() AS standby,
        pg_last_wal_receive_lsn() IS NOT NULL AND pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() AS caught_up,
-       NOT pg_is_wal_replay_paused() AND EXISTS (
-         SELECT 1 FROM pg_stat_activity WHERE backend_type = 'startup' AND wait_event = 'RecoveryApplyDelay') AS delaying,
+       CASE WHEN pg_is_in_recovery() THEN NOT pg_is_wal_replay_paused() AND EXISTS (
+         SELECT 1 FROM pg_stat_activity WHERE backend_type = 'startup' AND wait_event = 'RecoveryApplyDelay') END AS delaying,
        (extract(epoch FROM now() - pg_last_xact_replay_timestamp()) * 1000)::float8 AS age_ms,
        (SELECT setting::float8 FROM pg_settings WHERE name = 'recovery_min_apply_delay') AS delay_ms`;
 
