@@ -49,8 +49,9 @@ describe('replica lag', () => {
   /** WAL the standby received and has not replayed. */
   const pending = async () =>
     (await standby.query<{ pending: boolean }>('SELECT pg_last_wal_receive_lsn() <> pg_last_wal_replay_lsn() AS pending')).rows[0]!.pending;
-  /** Waits until the standby has replayed all the primary had written. */
+  /** Commits a transaction and waits until the standby has replayed it and all before it. */
   const caughtUpNow = async () => {
+    await client.query('SELECT pg_current_xact_id()');
     const { rows } = await client.query<{ lsn: string }>('SELECT pg_current_wal_insert_lsn()::text AS lsn');
     await until(
       async () => (await standby.query<{ ok: boolean }>('SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS ok', [rows[0]!.lsn])).rows[0]!.ok,
@@ -139,13 +140,27 @@ describe('replica lag', () => {
   it.each([
     ['pg_stat_replication', false],
     ['--replica', true],
-  ])('a run beside the delayed standby finishes, reading it through %s', async (_, viaReplica) => {
+  ])('a run beside the delayed standby and an application committing 5 times a second finishes, reading the standby through %s', async (_, viaReplica) => {
     await client.query('TRUNCATE fixture.dst');
     // Batches of 100 rows that take 150 ms each: 20 of them, every one replayed 3 s late.
     await client.query(`ALTER DATABASE postgres SET fixture.sleep_ms = 150`);
+    // Another application's commits: the standby never replays all it was sent while they go on.
+    const app = new pg.Client({ connectionString: primary.server.url });
+    await app.connect();
+    let writing = true;
+    const writes = (async () => {
+      while (writing) {
+        await app.query('SELECT pg_current_xact_id()');
+        await sleep(200);
+      }
+    })();
     const warnings: string[] = [];
     const started = Date.now();
-    const report = await run(viaReplica, warnings);
+    const report = await run(viaReplica, warnings).finally(async () => {
+      writing = false;
+      await writes;
+      await app.end();
+    });
     console.log(
       `${viaReplica ? '--replica' : 'pg_stat_replication'}: ${report.status} in ${Date.now() - started} ms, throttled ${JSON.stringify(report.throttledSeconds)}, ${warnings.filter((w) => w.startsWith('throttled')).length} throttles`,
     );
