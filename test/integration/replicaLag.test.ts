@@ -13,6 +13,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeHealth, replicaLag } from '../../runner/health/healthProbe.js';
+import { newLagMemory } from '../../runner/health/standbyLag.js';
 import type { RunOptions } from '../../runner/run/runPipeline.js';
 import { runPipeline } from '../../runner/run/runPipeline.js';
 import { type DedicatedServer, freePort, packageOfMajor, startDedicated } from '../support/dedicatedServer.js';
@@ -75,9 +76,13 @@ describe('replica lag', () => {
     // in a row say the standby caught up; read the probe while that stale figure is on show.
     const caughtUp = `SELECT replay_lsn >= sent_lsn AND replay_lag > interval '1 s' AS stale FROM pg_stat_replication`;
     await client.query('CREATE TABLE fixture.ping_primary ()');
+    // A gate that has watched this standby for a long time: no bound since a caught-up reading.
+    const memory = newLagMemory();
+    const { rows } = await client.query<{ pid: number }>('SELECT pid FROM pg_stat_replication');
+    memory.walSenders.set(rows[0]!.pid, 0);
     const lag = await until(async () => {
       if (!(await client.query<{ stale: boolean }>(caughtUp)).rows[0]?.stale) return null;
-      const { sample } = await probeHealth(client, [], target);
+      const { sample } = await probeHealth(client, [], target, memory);
       // Only a reading taken while the row stayed caught up (no WAL of others in between) counts.
       return (await client.query<{ stale: boolean }>(caughtUp)).rows[0]?.stale ? { ms: sample.replicaLagMs } : null;
     }, 'the standby to report that it replayed the commit');
