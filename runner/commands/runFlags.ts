@@ -21,7 +21,12 @@ export const PRODUCTION_OPTIONS: readonly OptionSpec[] = [
   { flags: '--no-health-gate', description: 'do not read the health signals before batches (pause and tune still work; or health.enabled false)' },
   { flags: '--max-lag <ms>', description: `throttle while replica replay lag is above this ${dflt(DEFAULT_THRESHOLDS.maxLagMs, 'maxLagMs')}` },
   { flags: '--critical-lag <ms>', description: 'stop the run (resumable) when replica lag is above this (default: never, or health.criticalLagMs)' },
-  { flags: '--replica <url>', description: 'a standby whose replay lag counts too (repeatable; or health.replicas)', repeatable: true },
+  {
+    flags: '--replica <url>',
+    description:
+      'a standby whose replay lag, less its recovery_min_apply_delay, counts; given, pg_stat_replication counts flushed WAL only (repeatable; or health.replicas)',
+    repeatable: true,
+  },
   {
     flags: '--max-active <n>',
     description: `throttle while more backends than this (not the runner's) are active ${dflt(DEFAULT_THRESHOLDS.maxActive, 'maxActive')}`,

@@ -18,6 +18,7 @@ import { type RunControl, setPause } from '../run/control.js';
 import type { RunStats } from '../run/stats.js';
 import { decideHealth, type HealthDecision, type HealthStop, type HealthThresholds, withDeadline } from './healthDecision.js';
 import { probeHealth, type ProbeTarget } from './healthProbe.js';
+import { newLagMemory } from './standbyLag.js';
 import { sleep } from '../sleep.js';
 import { readableSession } from '../db/readableSession.js';
 import { transaction } from '../db/transaction.js';
@@ -59,8 +60,8 @@ export class HealthGate {
   /** The state last reported to the process's presence. */
   private lastReport: { state: string; reason: string | null } = { state: 'running', reason: null };
   private timer: NodeJS.Timeout | null = null;
-  /** When each replica was last found caught up (bounds the lag read after it: healthProbe.ts). */
-  private readonly caughtUp = new Map<pg.ClientBase, number>();
+  /** What the lag readings keep between probes (standbyLag.ts). */
+  private readonly lag = newLagMemory();
 
   constructor(private readonly options: GateOptions) {}
 
@@ -110,11 +111,13 @@ export class HealthGate {
     const started = performance.now();
     try {
       const client = await this.primary();
-      const { sample, control } = await transaction(client, () => probeHealth(client, this.replicas, this.options.target, this.caughtUp), PROBE_TIMEOUTS);
+      const { sample, control, walLsn } = await transaction(client, () => probeHealth(client, this.replicas, this.options.target, this.lag), PROBE_TIMEOUTS);
       this.control = control;
       const t: HealthThresholds = control?.maxLagMs != null ? { ...thresholds, maxLagMs: control.maxLagMs } : thresholds;
       const now = Date.now();
       decision = withDeadline(decideHealth(sample, t), this.throttledSince, now, this.options.limits);
+      // The WAL written before a replica-lag throttle began is what the run waits to see replayed.
+      this.lag.mark = decision.state === 'throttle' && decision.reason === 'replica lag' ? (this.lag.mark ?? walLsn) : null;
     } catch (error) {
       log.warn(`health gate: probe failed (${error instanceof Error ? error.message : String(error)}); trying again`);
       this.client?.end().catch(() => {});

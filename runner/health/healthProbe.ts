@@ -15,11 +15,14 @@
  * A standby whose last reply says it replayed all it was sent counts as caught up: `replay_lag`
  * keeps showing the last lag it measured until the standby reports being caught up twice in a row
  * (every wal_receiver_status_interval, 10 s), and the runner's own heartbeat while it waits (every
- * 5 s) would keep that stale figure forever, so a throttled run would never go on.
+ * 5 s) would keep that stale figure forever, so a throttled run would never go on. Which lag of a
+ * standby counts (a delayed standby, one read through --replica, the first WAL after an idle
+ * primary) is standbyLag.ts's.
  */
 import pg from 'pg';
 import { CONTROL_COLUMNS, type RunControl } from '../run/control.js';
 import type { HealthSample } from './healthDecision.js';
+import { boundedLag, newLagMemory, replicaLagOf, type LagMemory, type WalSenderReading, walSenderLag } from './standbyLag.js';
 
 export const RUNNER_APP_PREFIX = 'pgphase run ';
 
@@ -29,8 +32,13 @@ WITH a AS MATERIALIZED (
          coalesce(application_name, '') LIKE '${RUNNER_APP_PREFIX}%' AS runner
     FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid())
 SELECT
-  (SELECT max(CASE WHEN replay_lsn >= sent_lsn THEN 0 ELSE extract(epoch FROM replay_lag) * 1000 END)::float8
-     FROM pg_stat_replication) AS lag_ms,
+  (SELECT coalesce(json_agg(json_build_object(
+            'pid', pid,
+            'replayMs', CASE WHEN replay_lsn >= sent_lsn THEN 0 ELSE extract(epoch FROM replay_lag) * 1000 END,
+            'flushMs', CASE WHEN flush_lsn >= sent_lsn THEN 0 ELSE extract(epoch FROM flush_lag) * 1000 END,
+            'replayedMark', replay_lsn >= $3::pg_lsn)), '[]')
+     FROM pg_stat_replication) AS standbys,
+  pg_current_wal_insert_lsn()::text AS wal_lsn,
   (SELECT count(*)::int FROM a WHERE state = 'active' AND NOT runner) AS active,
   (SELECT json_build_object('pid', pid, 'ageMs', extract(epoch FROM now() - xact_start) * 1000) FROM a
     WHERE datname = current_database() AND xact_start IS NOT NULL AND (backend_xmin IS NOT NULL OR backend_xid IS NOT NULL) AND NOT runner
@@ -51,8 +59,11 @@ SELECT
 
 const REPLICA_SQL = `
 SELECT pg_is_in_recovery() AS standby,
-       CASE WHEN pg_last_wal_receive_lsn() IS NOT NULL AND pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
-            ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) * 1000 END::float8 AS lag_ms`;
+       pg_last_wal_receive_lsn() IS NOT NULL AND pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() AS caught_up,
+       CASE WHEN pg_is_in_recovery() THEN NOT pg_is_wal_replay_paused() AND EXISTS (
+         SELECT 1 FROM pg_stat_activity WHERE backend_type = 'startup' AND wait_event = 'RecoveryApplyDelay') END AS delaying,
+       (extract(epoch FROM now() - pg_last_xact_replay_timestamp()) * 1000)::float8 AS age_ms,
+       (SELECT setting::float8 FROM pg_settings WHERE name = 'recovery_min_apply_delay') AS delay_ms`;
 
 export interface ProbeTarget {
   readonly runId: string;
@@ -66,36 +77,32 @@ export interface ProbeTarget {
 export interface Probe {
   readonly sample: HealthSample;
   readonly control: RunControl | null;
+  /** The primary's WAL position when it was read (the gate's mark when a replica-lag throttle begins). */
+  readonly walLsn: string | null;
 }
 
 /**
- * Replay lag of one standby, ms: 0 when it has replayed all it received (an idle primary makes
- * the last replayed transaction old without any lag), else the age of the last replayed
- * transaction; unknown (an error, which throttles) while WAL waits and none was replayed yet.
- * With `caughtUp` (the health gate's, kept across probes): WAL that waits now came in after the
- * last reading that found this standby caught up, so its lag is at most the time since then. On
- * a primary that sat idle, the last replayed transaction is as old as the idleness, and the first
- * commit after it would otherwise read as that much lag (a false --critical-lag stop).
+ * Replay lag of one standby beyond its recovery_min_apply_delay, ms (standbyLag.ts): 0 when it has
+ * replayed all it received (an idle primary makes the last replayed transaction old without any
+ * lag) or waits out its delay; unknown (an error, which throttles) while WAL waits and none was
+ * replayed yet. With `seen` (the gate's, kept across probes) it is at most the time since this
+ * standby was last found caught up, or first read.
  */
-export async function replicaLag(client: pg.ClientBase, caughtUp?: Map<pg.ClientBase, number>): Promise<number> {
+export async function replicaLag(client: pg.ClientBase, seen?: Map<object, number>): Promise<number> {
   const asked = Date.now();
-  const { rows } = await client.query<{ standby: boolean; lag_ms: number | null }>(REPLICA_SQL);
-  if (!rows[0]?.standby) throw new Error('not a standby (pg_is_in_recovery() is false)');
-  const { lag_ms: lag } = rows[0];
-  if (lag === 0) {
-    caughtUp?.set(client, asked);
-    return 0;
-  }
+  const { rows } = await client.query<{ standby: boolean; caught_up: boolean; delaying: boolean; age_ms: number | null; delay_ms: number | null }>(REPLICA_SQL);
+  const r = rows[0];
+  if (!r?.standby) throw new Error('not a standby (pg_is_in_recovery() is false)');
+  const lag = replicaLagOf({ caughtUp: r.caught_up, delaying: r.delaying, ageMs: r.age_ms, delayMs: r.delay_ms ?? 0 });
   if (lag === null) throw new Error('WAL waits to be replayed and no transaction was replayed yet');
-  const since = caughtUp?.get(client);
-  return since === undefined ? lag : Math.min(lag, Date.now() - since);
+  return seen ? boundedLag(seen, client, lag, asked) : lag;
 }
 
 export async function probeHealth(
   primary: pg.ClientBase,
   replicas: readonly pg.ClientBase[],
   target: ProbeTarget,
-  caughtUp?: Map<pg.ClientBase, number>,
+  memory: LagMemory = newLagMemory(),
 ): Promise<Probe> {
   if (!target.signals) {
     const { rows } = await primary.query<{ control: RunControl | null }>(
@@ -113,23 +120,24 @@ export async function probeHealth(
       throttleQuery: null,
       pause: pauseOf(control),
     };
-    return { sample, control };
+    return { sample, control, walLsn: null };
   }
   const { rows } = await primary.query<{
-    lag_ms: number | null;
+    standbys: WalSenderReading[];
+    wal_lsn: string;
     active: number;
     oldest_xact: { pid: number; ageMs: number } | null;
     oldest_slot: { holder: string; xids: number } | null;
     blocked: number;
     wraparound: string[];
     control: RunControl | null;
-  }>(PRIMARY_SQL, [target.runId, target.tables]); // unnamed: a named prepared statement lives in one server session, which a pooler does not keep
+  }>(PRIMARY_SQL, [target.runId, target.tables, memory.mark]); // unnamed: a named prepared statement lives in one server session, which a pooler does not keep
   const r = rows[0]!;
-  let lag = r.lag_ms;
+  let lag = walSenderLag(r.standbys, memory, Date.now(), replicas.length > 0);
   let replicaError: string | null = null;
   for (const [i, replica] of replicas.entries()) {
     try {
-      lag = Math.max(lag ?? 0, await replicaLag(replica, caughtUp));
+      lag = Math.max(lag ?? 0, await replicaLag(replica, memory.replicas));
     } catch (error) {
       replicaError = `--replica ${i + 1}: ${error instanceof Error ? error.message : String(error)}`;
     }
@@ -150,7 +158,7 @@ export async function probeHealth(
     throttleQuery: throttle,
     pause: pauseOf(r.control),
   };
-  return { sample, control: r.control };
+  return { sample, control: r.control, walLsn: r.wal_lsn };
 }
 
 function pauseOf(control: RunControl | null): HealthSample['pause'] {

@@ -10,7 +10,7 @@ export interface HealthSettings {
   readonly thresholds: HealthThresholds;
   readonly intervalMs: number;
   readonly throttleQuery: string | null;
-  /** Standby servers whose replay lag counts (`--replica URL`). */
+  /** Standby servers whose replay lag, less their recovery_min_apply_delay, counts (`--replica URL`); with any given, pg_stat_replication counts flushed WAL only. */
   readonly replicas: readonly string[];
   /** A throttle lasting this long without a break stops the run (resumable). Default 1 h. */
   readonly throttleTimeoutMs: number;

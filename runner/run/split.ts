@@ -43,14 +43,29 @@ export interface SplitOptions {
  * owner's batch did not end within `waitMs`).
  */
 export async function splitPartition(client: pg.ClientBase, runId: string, options: SplitOptions): Promise<Split | null> {
-  const { rows: candidates } = await client.query<{ id: string }>(
-    `SELECT p.id FROM pgphase.partitions p JOIN pgphase.run_steps s ON s.id = p.step_id
+  const { rows: candidates } = await client.query<{
+    id: string;
+    next_key: string;
+    hi: string;
+    batch_size: number | null;
+    source_table: string;
+    key_column: string;
+  }>(
+    `SELECT p.id, p.next_key::text, p.hi::text, p.batch_size, p.source_table, s.key_column
+       FROM pgphase.partitions p JOIN pgphase.run_steps s ON s.id = p.step_id
       WHERE p.run_id = $1 AND s.status = 'planned' AND p.status = 'running' AND p.next_key < p.hi
       ORDER BY p.hi - p.next_key DESC, p.id LIMIT 1`,
     [runId],
   );
   const candidate = candidates[0];
   if (!candidate) return null;
+  // Read before any lock: an idle worker asks this every 250 ms, and a row lock taken only to find
+  // the partition not worth splitting is a commit each time, WAL that a standby must replay while
+  // the run may be waiting on that very standby. What is left only shrinks (the owner's cursor
+  // moves up, a split lowers hi), so what fails here would fail under the lock; the next attempt
+  // reads again.
+  const unlocked = await rowsLeft(client, candidate);
+  if (!worthSplitting(unlocked, candidate.batch_size, options)) return null;
   try {
     return await transaction(client, async () => {
       await client.query(`SELECT set_config('lock_timeout', $1, true)`, [`${Math.max(1, Math.round(options.waitMs))}ms`]);
@@ -73,14 +88,10 @@ export async function splitPartition(client: pg.ClientBase, runId: string, optio
       );
       const row = locked[0];
       if (!row) return null; // finished meanwhile
+      const rows = await rowsLeft(client, row);
+      if (!worthSplitting(rows, row.batch_size, options)) return null;
       const table = qualified(client, row.source_table);
       const key = client.escapeIdentifier(row.key_column);
-      const { rows: left } = await client.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM (SELECT 1 FROM ${table} WHERE ${key} >= $1::bigint AND ${key} <= $2::bigint) t`,
-        [row.next_key, row.hi],
-      );
-      const rows = left[0]!.n;
-      if (rows < 2 * options.minRows || rows < (row.batch_size ?? 0) / 4) return null;
       const half = Math.floor(rows / 2);
       // The first key of the second half: the owner keeps [next_key, mid - 1], the new partition is [mid, hi].
       const { rows: middle } = await client.query<{ mid: string }>(
@@ -102,4 +113,19 @@ export async function splitPartition(client: pg.ClientBase, runId: string, optio
     if (recordedState(error) === '55P03') return null;
     throw error;
   }
+}
+
+/** Rows of the partition's source from its cursor to its upper bound. */
+async function rowsLeft(client: pg.ClientBase, p: { next_key: string; hi: string; source_table: string; key_column: string }): Promise<number> {
+  const key = client.escapeIdentifier(p.key_column);
+  const { rows } = await client.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM (SELECT 1 FROM ${qualified(client, p.source_table)} WHERE ${key} >= $1::bigint AND ${key} <= $2::bigint) t`,
+    [p.next_key, p.hi],
+  );
+  return rows[0]!.n;
+}
+
+/** At least two of the smallest batches, and a quarter of the owner's last batch (SplitOptions). */
+function worthSplitting(rows: number, batchSize: number | null, options: SplitOptions): boolean {
+  return rows >= 2 * options.minRows && rows >= (batchSize ?? 0) / 4;
 }

@@ -179,6 +179,10 @@ export async function runWorker(options: WorkerOptions, controllers = new Map<st
     for (;;) {
       if (options.stopping() || options.gate.stopped) return 'stopped';
       if (!options.allowed()) return 'left';
+      // A worker without a partition waits for the gate before it claims, plans or splits: all of
+      // them commit, and while the gate throttles (a standby behind, locks, a pause) no worker of
+      // the run may add to what it waits on.
+      if (!(await options.gate.pass(() => options.stopping() || !options.allowed()))) continue;
       let partition = await ledger((c) => claimPartition(c, options.runId, options.name, lease));
       if (!partition) {
         if (await ledger(options.advance)) return 'done';

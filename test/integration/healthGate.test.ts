@@ -49,6 +49,13 @@ describe('health gate', () => {
     const state = await until(async () => ((await runnerState())?.state === 'throttled' ? runnerState() : null), 'the runner to throttle');
     expect(state.reason).toBe('throttle query returned true');
     expect(await copied()).toBe(0);
+    // Workers without a partition wait for the gate too: while it throttles, none claims, plans
+    // or splits (each a commit, and a standby's replay lag is what the gate may be waiting on).
+    await new Promise((r) => setTimeout(r, 1_000));
+    const partitions = await db.query<{ status: string; n: number }>(
+      `SELECT status, count(*)::int AS n FROM pgphase.partitions WHERE run_id = (SELECT max(id) FROM pgphase.runs) GROUP BY status`,
+    );
+    expect(partitions).toEqual([{ status: 'pending', n: 8 }]);
     await db.query('UPDATE fixture.gate SET hold = false');
     const report = await run;
     expect(report.status).toBe('done');

@@ -106,6 +106,24 @@ describe('splitting a running partition', () => {
     }
   });
 
+  it('asks, and finds a partition not worth splitting, without a row lock or a transaction id: attempts commit nothing', async () => {
+    try {
+      const { runId, partition } = await claimedAlone();
+      await runBatch(owner, partition, runId, BigInt(partition.next_key), 7_000);
+      // The next transaction id, read without taking one: it moves with every commit that wrote.
+      const nextXid = async () => (await db.query<{ x: string }>('SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS x'))[0]!.x;
+      const locker = async () => (await db.query<{ xmax: string }>('SELECT xmax::text FROM pgphase.partitions WHERE id = $1', [partition.id]))[0]!.xmax;
+      const before = await nextXid();
+      const lockedBy = await locker();
+      // An idle worker asks every 250 ms; each attempt here finds 3,000 rows, not two batches of 2,000.
+      for (let i = 0; i < 10; i++) expect(await splitPartition(thief, runId, { minRows: 2_000, waitMs: 5_000 })).toBeNull();
+      expect(await nextXid()).toBe(before);
+      expect(await locker(), 'the row locked by the last batch, not by a split attempt').toBe(lockedBy);
+    } finally {
+      await closeClients();
+    }
+  });
+
   it('gives up, splitting nothing, when the batch in flight outlasts its wait', async () => {
     try {
       const { runId, partition } = await claimedAlone();
