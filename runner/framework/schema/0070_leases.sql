@@ -11,11 +11,11 @@
 --                                renewed by the same heartbeat, has not expired (`status`).
 -- The batch's cursor guard still decides what is written: a lease only says who should work.
 ALTER TABLE pgphase.partitions
-  ADD COLUMN lease_owner text,
-  ADD COLUMN lease_expires_at timestamptz;
+ADD COLUMN lease_owner text,
+ADD COLUMN lease_expires_at timestamptz;
 
 ALTER TABLE pgphase.run_runners
-  ADD COLUMN lease_expires_at timestamptz;
+ADD COLUMN lease_expires_at timestamptz;
 
 COMMENT ON COLUMN pgphase.partitions.lease_owner IS 'The runner process working on this running partition (NULL: released or never claimed).';
 
