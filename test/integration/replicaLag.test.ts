@@ -193,8 +193,10 @@ describe('replica lag', () => {
         return r?.state === 'throttled' && /^replica lag \d/.test(r.reason ?? '');
       }, 'the run to throttle on the paused standby');
       await sleep(1_000); // the batches in flight when the gate closed commit
-      // Rows changed or locked in the run's partitions: a claim, a batch, a split or a split's row lock.
-      const partitions = `SELECT id::text, status, next_key::text, hi::text, xmin::text, xmax::text FROM pgphase.partitions
+      // Rows changed or locked in the run's partitions: a claim, a batch, a split or a split's row
+      // lock. The process's lease heartbeat (runner/run/presence.ts, every sixth of the lease) is
+      // the one write a throttled run keeps making: it renews lease_expires_at, a new row version.
+      const partitions = `SELECT id::text, status, next_key::text, hi::text, lease_owner, xmax::text FROM pgphase.partitions
                            WHERE run_id = (SELECT max(id) FROM pgphase.runs) ORDER BY id`;
       const before = (await client.query(partitions)).rows;
       const rowsBefore = (await copied()).n;
