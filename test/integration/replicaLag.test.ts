@@ -126,9 +126,10 @@ describe('replica lag', () => {
     }
   });
 
-  const run = (viaReplica: boolean, warnings: string[] = []) =>
+  const run = (viaReplica: boolean, warnings: string[] = [], leaseMs?: number) =>
     runPipeline({
       url: primary.server.url,
+      ...(leaseMs ? { leaseMs } : {}),
       phaseList: fixturePhases(),
       workers: 2,
       fresh: true,
@@ -184,7 +185,7 @@ describe('replica lag', () => {
     await standby.query('SELECT pg_wal_replay_pause()');
     let paused = true;
     try {
-      const running = run(viaReplica);
+      const running = run(viaReplica, [], 600_000);
       const runner = async () =>
         (await client.query<{ state: string; reason: string | null }>(`SELECT state, reason FROM pgphase.run_runners ORDER BY started_at DESC LIMIT 1`))
           .rows[0];
@@ -194,9 +195,10 @@ describe('replica lag', () => {
       }, 'the run to throttle on the paused standby');
       await sleep(1_000); // the batches in flight when the gate closed commit
       // Rows changed or locked in the run's partitions: a claim, a batch, a split or a split's row
-      // lock. The process's lease heartbeat (runner/run/presence.ts, every sixth of the lease) is
-      // the one write a throttled run keeps making: it renews lease_expires_at, a new row version.
-      const partitions = `SELECT id::text, status, next_key::text, hi::text, lease_owner, xmax::text FROM pgphase.partitions
+      // lock. The process's lease heartbeat (runner/run/presence.ts) is the one write a throttled
+      // run keeps making, every sixth of the lease and at a change of state: with a 10 min lease
+      // none falls in this window after the throttle began.
+      const partitions = `SELECT id::text, status, next_key::text, hi::text, lease_owner, xmin::text, xmax::text FROM pgphase.partitions
                            WHERE run_id = (SELECT max(id) FROM pgphase.runs) ORDER BY id`;
       const before = (await client.query(partitions)).rows;
       const rowsBefore = (await copied()).n;
