@@ -96,7 +96,7 @@ const FAST_SETTINGS: Readonly<Record<string, string>> = {
 };
 
 /** Whether the OS user `postgres` can reach (traverse) every ancestor of `dir`. */
-function othersCanTraverse(dir: string): boolean {
+export function othersCanTraverse(dir: string): boolean {
   for (let d = dirname(dir); ; d = dirname(d)) {
     if (existsSync(d)) {
       const st = statSync(d);
@@ -137,7 +137,8 @@ function prepareDataDir(requested: string, log: (line: string) => void): string 
   return dataDir;
 }
 
-function freePort(): Promise<number> {
+/** A port on 127.0.0.1 that nothing listens on now. */
+export function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
     server.unref();

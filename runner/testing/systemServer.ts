@@ -15,11 +15,10 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import type { EmbeddedServer } from '../db/embedded.js';
+import { type EmbeddedServer, freePort, othersCanTraverse } from '../db/embedded.js';
 
 export interface SystemServerOptions {
   /** The cluster's folder; its parent holds the socket, the password file and postgres.log. */
@@ -79,26 +78,6 @@ async function pgTool(ids: Ids, binDir: string, tool: (typeof TOOLS)[number], ar
     const e = error as { stderr?: string; stdout?: string; message: string };
     throw new Error(`${tool} ${args[0]} failed: ${(e.stderr || e.stdout || e.message).trim()}`, { cause: error });
   }
-}
-
-/** Whether others (the OS user postgres, when we are root) can enter every ancestor of `dir`. */
-function othersCanTraverse(dir: string): boolean {
-  for (let d = dirname(dir); d !== dirname(d); d = dirname(d)) {
-    if (existsSync(d) && (statSync(d).mode & 0o001) === 0) return false;
-  }
-  return true;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 /** The port of a live server on `dataDir`, read from its postmaster.pid, if there is one. */
