@@ -78,7 +78,7 @@ export async function stopAllEmbedded(): Promise<void> {
 const isRoot = () => userInfo().uid === 0;
 
 /** Settings for a server that a pgphase pipeline runs on: big enough WAL, some memory. */
-const BASE_SETTINGS: Readonly<Record<string, string>> = {
+export const BASE_SETTINGS: Readonly<Record<string, string>> = {
   listen_addresses: '127.0.0.1',
   max_connections: '200',
   shared_buffers: '512MB',
@@ -89,7 +89,8 @@ const BASE_SETTINGS: Readonly<Record<string, string>> = {
   max_worker_processes: '16',
   max_parallel_workers: '8',
 };
-const FAST_SETTINGS: Readonly<Record<string, string>> = {
+/** For throwaway servers (tests): no durability. */
+export const FAST_SETTINGS: Readonly<Record<string, string>> = {
   fsync: 'off',
   synchronous_commit: 'off',
   full_page_writes: 'off',

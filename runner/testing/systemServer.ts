@@ -18,7 +18,7 @@ import { chownSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync
 import { userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { type EmbeddedServer, freePort, othersCanTraverse } from '../db/embedded.js';
+import { BASE_SETTINGS, type EmbeddedServer, FAST_SETTINGS, freePort, othersCanTraverse } from '../db/embedded.js';
 
 export interface SystemServerOptions {
   /** The cluster's folder; its parent holds the socket, the password file and postgres.log. */
@@ -32,21 +32,8 @@ export interface SystemServerOptions {
 const USER = 'postgres';
 const TOOLS = ['initdb', 'pg_ctl', 'postgres'] as const;
 
-/** The embedded test servers' settings (runner/db/embedded.ts, not durable): the lanes differ by their build only. */
-const SETTINGS: Readonly<Record<string, string>> = {
-  listen_addresses: '127.0.0.1',
-  max_connections: '200',
-  shared_buffers: '512MB',
-  work_mem: '32MB',
-  maintenance_work_mem: '256MB',
-  max_wal_size: '8GB',
-  checkpoint_timeout: '30min',
-  max_worker_processes: '16',
-  max_parallel_workers: '8',
-  fsync: 'off',
-  synchronous_commit: 'off',
-  full_page_writes: 'off',
-};
+/** The embedded test servers' settings (not durable): the lanes differ by their build only. */
+const SETTINGS: Readonly<Record<string, string>> = { ...BASE_SETTINGS, ...FAST_SETTINGS };
 
 /** The distro's binaries of `major`: PGPHASE_PG_BINDIR, else Debian's /usr/lib/postgresql/<major>/bin. */
 export function systemBinDir(major: number, env: Record<string, string | undefined> = process.env): string {
