@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { withClient } from '../db/database.js';
 import { gatherFacts } from '../doctor/gather.js';
-import { detectPooler } from '../doctor/pooler.js';
+import { detectPooler } from '../db/pooler.js';
 import { type Check, diagnose } from '../doctor/judge.js';
 import { EXIT } from '../errors.js';
 import { withDatabase } from '../session.js';

@@ -6,7 +6,7 @@
 import { judgeVersion } from '../db/versionRule.js';
 import { jit, type SessionFacts, sessionSettings, timeouts, writable } from './sessionChecks.js';
 import { type TimeZoneNamesFacts, timeZoneNames } from './timeZoneNames.js';
-import type { PoolerFacts } from './pooler.js';
+import type { PoolerFacts } from '../db/pooler.js';
 
 export type Level = 'ok' | 'warn' | 'fail';
 

@@ -1,7 +1,8 @@
 /**
  * `migrate` and `down`: node-pg-migrate's programmatic runner, wrapped with what a deploy
  * pipeline needs beyond it:
- * - one migrator at a time (an advisory lock with a bounded wait, see migrationLock.ts);
+ * - one migrator at a time (an advisory lock with a bounded wait, see migrationLock.ts), in a
+ *   server session of its own: a transaction-mode pooler is refused (runner/db/pooler.ts);
  * - `statement_timeout` on every migration, and the lock ladder (runner/db/lockRetry.ts): each
  *   pass waits a small `lock_timeout` for its DDL's locks, so a long reader costs the readers
  *   queued behind that DDL little, and a pass that times out is retried with a longer one (each
@@ -28,6 +29,7 @@ import { downCountTo, pendingThrough } from './target.js';
 import { acquireMigrationLock, releaseMigrationLock } from './migrationLock.js';
 import { checkServerVersion } from '../db/serverVersion.js';
 import { checkWritable } from '../db/writable.js';
+import { requireOwnSession } from '../db/pooler.js';
 import { majorOf } from '../db/versionRule.js';
 import { applyProcedures, describeSqlError, forServer, readProcedures } from './procedures.js';
 
@@ -137,12 +139,13 @@ function failure(error: unknown, files: readonly MigrationFile[], name: string |
   return wrapError(error, name ? `migration ${name} failed` : 'migration failed');
 }
 
-async function withMigrationLock<T>(options: MigrateOptions, fn: (client: pg.Client, log: Log) => Promise<T>): Promise<T> {
+async function withMigrationLock<T>(options: MigrateOptions, command: 'migrate' | 'down', fn: (client: pg.Client, log: Log) => Promise<T>): Promise<T> {
   const log = options.log ?? silentLog;
   const client = await connect(options.url, 'pgphase migrate', options.config.connectTimeoutMs || undefined);
   try {
     await checkServerVersion(client);
     await checkWritable(client);
+    await requireOwnSession(options.url, command, options.config.connectTimeoutMs || undefined);
     await chooseSessionState(client);
     await acquireMigrationLock(client, options.config.migrateWaitMs);
     try {
@@ -180,7 +183,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   const { config } = options;
   const files = await readMigrationsFrom(config);
   const procedures = await readProcedures(config.proceduresDir);
-  return withMigrationLock(options, async (client, log) => {
+  return withMigrationLock(options, 'migrate', async (client, log) => {
     await verifyChecksums(client, files, log);
     const before = new Set((await appliedMigrations(client)).keys());
     const repairedIndexes: string[] = [];
@@ -228,7 +231,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
 export async function down(options: MigrateOptions & { count?: number }): Promise<{ reverted: string[] }> {
   const { config } = options;
   const files = await readMigrationsFrom(config);
-  return withMigrationLock(options, async (client, log) => {
+  return withMigrationLock(options, 'down', async (client, log) => {
     await verifyChecksums(client, files, log);
     await setSessionTimeouts(client, config);
     const current: { name?: string } = {};

@@ -1,13 +1,15 @@
 /**
  * pgphase behind a real PgBouncer in transaction mode (test/support/pgbouncer.ts), which hands a
  * server session to another client between transactions and keeps it after the client is gone,
- * and refuses startup parameters it does not track. Through the pooler: `migrate`; `run` with two
+ * and refuses startup parameters it does not track. Through the pooler: `migrate` refuses (it needs
+ * a server session of its own) and leaves no setting on the pooler's sessions; `run` with two
  * workers, Ctrl-C, `status` (interrupted, not live), and the resumed run copying every row exactly
  * once; after each exit, no pgphase lock on the server and no lease in the ledger, though the
  * pooler's server sessions stay open; and the runner's own statement_timeout in force (set per
  * transaction): a batch that overruns it is cancelled. `doctor` tells the pooler is there. In
  * session mode, a whole run with the same checks.
  */
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPipeline } from '../../runner/run/runPipeline.js';
 import { runCli, startCli } from '../support/cli.js';
@@ -16,6 +18,15 @@ import { type Bouncer, PGBOUNCER, startPgBouncer } from '../support/pgbouncer.js
 import { copyDefects, FIXTURE_PHASES_FILE, fixturePhases, setUpFixture } from '../support/runnerFixture.js';
 
 const ROWS = 6_000;
+async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** What pgphase left behind on the server and in the ledger after its processes exited. */
@@ -45,7 +56,18 @@ describe.skipIf(!PGBOUNCER)('behind PgBouncer in transaction mode', () => {
 
   it('migrates, runs with two workers, stops on Ctrl-C and resumes: every row once, nothing of pgphase left behind', async () => {
     const env = { DATABASE_URL: bouncer.url, PGPHASE_PHASES: FIXTURE_PHASES_FILE };
-    const migrated = await runCli(['migrate'], env);
+    // migrate needs a server session of its own: through the transaction pool it refuses before it
+    // sets or locks anything, so no server session the pooler hands out carries its settings.
+    const refused = await runCli(['migrate'], env);
+    expect(refused.code, refused.stderr).toBe(2);
+    expect(refused.stderr).toMatch(/transaction-mode pooler.*pgphase migrate needs one server session/);
+    expect(refused.stderr).toMatch(/pool_mode = session/);
+    const settings = `SELECT current_setting('statement_timeout') AS st, current_setting('lock_timeout') AS lt,
+                              current_setting('jit') AS jit, current_setting('pgphase.migrator_role', true) AS role`;
+    const pooled = await withClient(bouncer.url, (c) => c.query(settings));
+    const direct = await withClient(db.url, (c) => c.query(settings));
+    expect(pooled.rows).toEqual(direct.rows);
+    const migrated = await runCli(['migrate'], { ...env, DATABASE_URL: db.url });
     expect(migrated.code, migrated.stderr).toBe(0);
 
     const args = ['run', '--workers', '2', '--json', '--batch-initial', '100', '--batch-min', '50', '--batch-max', '100', '--target-ms', '100'];
