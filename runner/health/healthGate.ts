@@ -19,6 +19,7 @@ import type { RunStats } from '../run/stats.js';
 import { decideHealth, type HealthDecision, type HealthStop, type HealthThresholds, withDeadline } from './healthDecision.js';
 import { probeHealth, type ProbeTarget } from './healthProbe.js';
 import { newLagMemory } from './standbyLag.js';
+import { ReplicaLink } from './replicaLink.js';
 import { sleep } from '../sleep.js';
 import { readableSession } from '../db/readableSession.js';
 import { transaction } from '../db/transaction.js';
@@ -52,7 +53,7 @@ export class HealthGate {
   /** Set once the gate decided to stop the run. */
   stopped: HealthStop | null = null;
   private client: pg.Client | null = null;
-  private replicas: pg.Client[] = [];
+  private replicas: ReplicaLink[] = [];
   private last: { at: number; decision: HealthDecision } = { at: -Infinity, decision: { state: 'ok' } };
   private inflight: Promise<HealthDecision> | null = null;
   private throttledSince: number | null = null;
@@ -78,17 +79,8 @@ export class HealthGate {
   /** Connects to the primary and the replicas and takes the first decision. */
   async start(): Promise<void> {
     await this.primary();
-    for (const url of this.options.replicas) {
-      const replica = new pg.Client({
-        connectionString: url,
-        connectionTimeoutMillis: 10_000,
-        statement_timeout: 5_000,
-        application_name: this.options.connection.application_name ?? 'pgphase run',
-      });
-      replica.on('error', () => {});
-      await replica.connect().catch(() => {}); // an unreachable replica throttles at the first probe
-      this.replicas.push(replica);
-    }
+    const name = this.options.connection.application_name ?? 'pgphase run';
+    this.replicas = this.options.replicas.map((url) => new ReplicaLink(url, name)); // an unreachable replica throttles at the first probe
     await this.check(true);
     // Ticks at half the interval: check() probes once the last probe is an interval old, so a tick
     // that comes a little early does not leave the next probe a whole interval late.
@@ -215,7 +207,7 @@ export class HealthGate {
       this.deltas.set(last.reason, (this.deltas.get(last.reason) ?? 0) + ms);
     }
     this.options.presence.report(this.lastReport.state, this.lastReport.reason, this.takeDeltas());
-    await Promise.all([this.client, ...this.replicas].map((c) => c?.end().catch(() => {})));
+    await Promise.all([this.client?.end().catch(() => {}), ...this.replicas.map((r) => r.end())]);
     this.client = null;
   }
 }

@@ -22,6 +22,9 @@
 import pg from 'pg';
 import { CONTROL_COLUMNS, type RunControl } from '../run/control.js';
 import type { HealthSample } from './healthDecision.js';
+import { transaction, type TransactionSettings } from '../db/transaction.js';
+import type { ReplicaLink } from './replicaLink.js';
+import { within } from '../sleep.js';
 import { boundedLag, newLagMemory, replicaLagOf, type LagMemory, type WalSenderReading, walSenderLag } from './standbyLag.js';
 
 export const RUNNER_APP_PREFIX = 'pgphase run ';
@@ -57,6 +60,11 @@ SELECT
       AND (SELECT query FROM pg_stat_activity x WHERE x.pid = v.pid) LIKE '%to prevent wraparound%') AS wraparound,
   (SELECT row_to_json(c) FROM (SELECT ${CONTROL_COLUMNS} FROM pgphase.run_control WHERE run_id = $1) c) AS control`;
 
+/** A standby's probe waits at most this long (set per transaction: a pooler may sit in front of it). */
+const REPLICA_TIMEOUTS: TransactionSettings = { statementTimeoutMs: 5_000 };
+/** Connecting (5 s at most, replicaLink.ts) and reading, past which the standby is taken as silent. */
+const REPLICA_DEADLINE_MS = 6_000;
+
 const REPLICA_SQL = `
 SELECT pg_is_in_recovery() AS standby,
        pg_last_wal_receive_lsn() IS NOT NULL AND pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() AS caught_up,
@@ -88,19 +96,20 @@ export interface Probe {
  * replayed yet. With `seen` (the gate's, kept across probes) it is at most the time since this
  * standby was last found caught up, or first read.
  */
-export async function replicaLag(client: pg.ClientBase, seen?: Map<object, number>): Promise<number> {
+export async function replicaLag(client: pg.ClientBase, seen?: Map<object, number>, key: object = client): Promise<number> {
   const asked = Date.now();
-  const { rows } = await client.query<{ standby: boolean; caught_up: boolean; delaying: boolean; age_ms: number | null; delay_ms: number | null }>(REPLICA_SQL);
+  type Row = { standby: boolean; caught_up: boolean; delaying: boolean; age_ms: number | null; delay_ms: number | null };
+  const { rows } = await transaction(client, () => client.query<Row>(REPLICA_SQL), REPLICA_TIMEOUTS);
   const r = rows[0];
   if (!r?.standby) throw new Error('not a standby (pg_is_in_recovery() is false)');
   const lag = replicaLagOf({ caughtUp: r.caught_up, delaying: r.delaying, ageMs: r.age_ms, delayMs: r.delay_ms ?? 0 });
   if (lag === null) throw new Error('WAL waits to be replayed and no transaction was replayed yet');
-  return seen ? boundedLag(seen, client, lag, asked) : lag;
+  return seen ? boundedLag(seen, key, lag, asked) : lag;
 }
 
 export async function probeHealth(
   primary: pg.ClientBase,
-  replicas: readonly pg.ClientBase[],
+  replicas: readonly ReplicaLink[],
   target: ProbeTarget,
   memory: LagMemory = newLagMemory(),
 ): Promise<Probe> {
@@ -135,10 +144,14 @@ export async function probeHealth(
   const r = rows[0]!;
   let lag = walSenderLag(r.standbys, memory, Date.now(), replicas.length > 0);
   let replicaError: string | null = null;
-  for (const [i, replica] of replicas.entries()) {
+  for (const [i, link] of replicas.entries()) {
     try {
-      lag = Math.max(lag ?? 0, await replicaLag(replica, memory.replicas));
+      // A standby that went silent would hold the probe, and so every worker, forever: the reading
+      // has a deadline, and the connection is dropped and made again at the next probe.
+      const reading = link.client().then((client) => replicaLag(client, memory.replicas, link));
+      lag = Math.max(lag ?? 0, await within(reading, REPLICA_DEADLINE_MS, 'reading the standby'));
     } catch (error) {
+      link.drop();
       replicaError = `--replica ${i + 1}: ${error instanceof Error ? error.message : String(error)}`;
     }
   }

@@ -20,6 +20,8 @@ import { type DedicatedServer, freePort, packageOfMajor, startDedicated } from '
 import { until } from '../support/poll.js';
 import { sleep } from '../../runner/sleep.js';
 import { type Replica, startReplica } from '../support/replica.js';
+import { PGBOUNCER, startPgBouncer } from '../support/pgbouncer.js';
+import { startTcpProxy } from '../support/tcpProxy.js';
 import { fixturePhases } from '../support/runnerFixture.js';
 
 const ROWS = 2_000;
@@ -126,7 +128,7 @@ describe('replica lag', () => {
     }
   });
 
-  const run = (viaReplica: boolean, warnings: string[] = [], leaseMs?: number) =>
+  const run = (viaReplica: boolean | string, warnings: string[] = [], leaseMs?: number) =>
     runPipeline({
       url: primary.server.url,
       ...(leaseMs ? { leaseMs } : {}),
@@ -135,7 +137,7 @@ describe('replica lag', () => {
       fresh: true,
       batch: { initial: 100, min: 100, max: 100, targetMs: 1_000 },
       // A hung run fails the test in a minute rather than an hour.
-      health: { replicas: viaReplica ? [replica.url] : [], intervalMs: 100, throttleTimeoutMs: 60_000 },
+      health: { replicas: viaReplica ? [typeof viaReplica === 'string' ? viaReplica : replica.url] : [], intervalMs: 100, throttleTimeoutMs: 60_000 },
       log: { debug: () => {}, info: () => {}, error: () => {}, warn: (m: string) => void warnings.push(m) },
     } satisfies RunOptions);
   const copied = async () => {
@@ -173,6 +175,46 @@ describe('replica lag', () => {
     expect(report.status).toBe('done');
     expect(report.throttledSeconds).toBeDefined();
     expect(await copied()).toEqual({ n: ROWS, d: ROWS });
+  });
+
+  it.skipIf(!PGBOUNCER)('reads a --replica behind a transaction-mode PgBouncer, which refuses a statement_timeout startup parameter', async () => {
+    await client.query('TRUNCATE fixture.dst');
+    await client.query(`ALTER DATABASE postgres SET fixture.sleep_ms = 20`);
+    const bouncer = await startPgBouncer(replica.url, 'transaction');
+    try {
+      const warnings: string[] = [];
+      const report = await run(bouncer.url, warnings);
+      expect(report.status).toBe('done');
+      expect(warnings.filter((w) => /--replica|probe failed|startup parameter/.test(w))).toEqual([]);
+      expect(await copied()).toEqual({ n: ROWS, d: ROWS });
+    } finally {
+      await bouncer.stop();
+    }
+  });
+
+  it('a --replica that goes silent mid-run throttles it with the reason, and the run goes on once the standby answers again', async () => {
+    await client.query('TRUNCATE fixture.dst');
+    await client.query(`ALTER DATABASE postgres SET fixture.sleep_ms = 300`);
+    const proxy = await startTcpProxy(replica.url);
+    try {
+      const running = run(proxy.url);
+      await until(async () => (await copied()).n > 0, 'the first batch');
+      proxy.silent = true; // the gate's connection to the standby now waits for an answer that never comes
+      await until(async () => {
+        const { rows } = await client.query<{ state: string; reason: string | null }>(
+          `SELECT state, reason FROM pgphase.run_runners ORDER BY started_at DESC LIMIT 1`,
+        );
+        return rows[0]?.state === 'throttled' && /^replica lag unknown: --replica 1: /.test(rows[0].reason ?? '');
+      }, 'the run to throttle on the silent standby');
+      proxy.silent = false;
+      const report = await running;
+      expect(report.status).toBe('done');
+      expect(report.throttledSeconds!['replica lag']).toBeGreaterThan(0);
+      expect(await copied()).toEqual({ n: ROWS, d: ROWS });
+    } finally {
+      proxy.silent = false;
+      await proxy.close();
+    }
   });
 
   it.each([
