@@ -32,6 +32,13 @@ const schema = z
   .object({
     /** DATABASE_URL: the server to use. Unset: an embedded PostgreSQL under `home`. */
     databaseUrl: z.string().min(1).optional(),
+    /**
+     * PGPHASE_EMBEDDED: may pgphase start its embedded PostgreSQL when DATABASE_URL is unset?
+     * `on` (1, true): yes, in CI too; `off` (0, false): never, DATABASE_URL is required; `ci`
+     * (set by configFromEnv when CI is set and PGPHASE_EMBEDDED is not): no, with an error saying
+     * how to ask for it. Unset elsewhere: yes.
+     */
+    embedded: z.enum(['on', 'off', 'ci']).optional(),
     /** PGPHASE_HOME: where the embedded server keeps its data and log. Default `./.pgphase`. */
     home: z.string().default('.pgphase'),
     /** PGPHASE_MIGRATIONS_DIR: versioned migrations. Default `./migrations`. */
@@ -174,7 +181,29 @@ export function configFromEnv(env: Readonly<Record<string, string | undefined>> 
     if (value !== undefined && value !== '') input[section] = { ...(input[section] as object), [key]: value };
   }
   if (env.PGPHASE_VERBOSE === '1' || env.PGPHASE_VERBOSE === 'true') input.verbose = true;
+  if (env.DATABASE_URL !== undefined && env.DATABASE_URL.trim() === '') {
+    // A CI secret that is missing expands to an empty string: that is a mistake, not "embedded".
+    throw new UsageError(
+      'DATABASE_URL is set but empty: pgphase will not take that for "no database given" and start a throwaway embedded server',
+      'Set DATABASE_URL to the server to use (check that the CI secret exists and is exposed to this job), or unset it to use the embedded server.',
+    );
+  }
+  const embedded = embeddedSwitch(env);
+  if (embedded) input.embedded = embedded;
   return input as ConfigInput;
+}
+
+const truthy = (v: string | undefined) => v !== undefined && !['', '0', 'false', 'no', 'off'].includes(v.trim().toLowerCase());
+
+function embeddedSwitch(env: Readonly<Record<string, string | undefined>>): 'on' | 'off' | 'ci' | undefined {
+  const value = env.PGPHASE_EMBEDDED?.trim().toLowerCase();
+  if (value === undefined || value === '') return truthy(env.CI) ? 'ci' : undefined;
+  if (['1', 'true', 'on', 'yes'].includes(value)) return 'on';
+  if (['0', 'false', 'off', 'no'].includes(value)) return 'off';
+  throw new UsageError(
+    `PGPHASE_EMBEDDED must be 1 or 0 (got '${env.PGPHASE_EMBEDDED}')`,
+    'PGPHASE_EMBEDDED=1 allows the embedded server in CI; 0 forbids it everywhere.',
+  );
 }
 
 export function parseConfig(input: ConfigInput, cwd = process.cwd()): Config {

@@ -68,7 +68,8 @@ function envSource(key: string): string {
   const flat = Object.entries(ENV_KEYS).find(([, k]) => k === key)?.[0];
   if (flat) return `env ${flat}`;
   const nested = Object.entries(NESTED_ENV).find(([, [s, k]]) => `${s}.${k}` === key)?.[0];
-  return nested ? `env ${nested}` : key === 'verbose' ? 'env PGPHASE_VERBOSE' : 'env';
+  if (nested) return `env ${nested}`;
+  return key === 'verbose' ? 'env PGPHASE_VERBOSE' : key === 'embedded' ? 'env PGPHASE_EMBEDDED / CI' : 'env';
 }
 
 /** Finds the file, reads every source, validates the merge (every error at once). */
@@ -103,7 +104,7 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
 }
 
 /** Settings without a default, listed by `pgphase config` even when unset. */
-const OPTIONAL_KEYS = ['databaseUrl', 'phases', 'runner.workers', 'roles.migrator', 'roles.runner'];
+const OPTIONAL_KEYS = ['databaseUrl', 'embedded', 'phases', 'runner.workers', 'roles.migrator', 'roles.runner'];
 
 function withDefaults(config: Config, sources: Record<string, string>): Record<string, string> {
   const all: Record<string, string> = {};

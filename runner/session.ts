@@ -3,7 +3,7 @@
  * pgphase.config.json > defaults, see configFile.ts), a log, the project's phases, and a database
  * opened for the length of the command (the embedded server is stopped when it ends).
  */
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Config, ConfigInput } from './config.js';
 import { loadConfig, type LoadedConfig } from './configFile.js';
 import { type Database, openDatabase } from './db/database.js';
@@ -57,8 +57,20 @@ export function projectRoot(session: Session): string {
   return session.loaded.file ? dirname(session.loaded.file) : process.cwd();
 }
 
-export async function withDatabase<T>(session: Session, fn: (db: Database) => Promise<T>): Promise<T> {
-  const db = await openDatabase(session.config);
+export interface DatabaseOptions {
+  /** The command is a throwaway by nature (`demo`): the embedded server counts as asked for in CI. */
+  readonly embeddedAsked?: boolean;
+}
+
+/**
+ * Opens the command's database for `fn`. On the embedded server it says so in one line on
+ * stderr, with where the data lives: a command that changes something never does it unseen on
+ * a server the user did not mean.
+ */
+export async function withDatabase<T>(session: Session, fn: (db: Database) => Promise<T>, options: DatabaseOptions = {}): Promise<T> {
+  const { config } = session;
+  const db = await openDatabase(options.embeddedAsked && config.embedded === 'ci' ? { ...config, embedded: 'on' } : config);
+  if (db.kind === 'embedded') session.log.info(`PostgreSQL: the embedded server (DATABASE_URL is not set), data in ${join(config.home, 'pgdata')}`);
   try {
     return await fn(db);
   } finally {

@@ -1,6 +1,7 @@
 /**
  * Database selection: `DATABASE_URL` when set, otherwise the embedded PostgreSQL under the
- * project's `.pgphase/` folder. `openDatabase` returns a URL to connect to and a `close` that
+ * project's `.pgphase/` folder — in CI only when asked for (PGPHASE_EMBEDDED=1; config.ts). An
+ * empty DATABASE_URL is an error, never the embedded server. `openDatabase` returns a URL to connect to and a `close` that
  * stops the embedded server when this process started it.
  */
 import { join } from 'node:path';
@@ -36,6 +37,15 @@ export async function openDatabase(config: Config): Promise<Database> {
       await client.end().catch(() => {});
     }
     return { url, kind: 'external', close: async () => {} };
+  }
+  if (config.embedded === 'off') {
+    throw new UsageError('DATABASE_URL is not set, and PGPHASE_EMBEDDED=0 forbids the embedded server', 'Set DATABASE_URL to the server to use.');
+  }
+  if (config.embedded === 'ci') {
+    throw new UsageError(
+      'DATABASE_URL is not set, and this is CI (CI is set): pgphase starts its throwaway embedded server there only when asked, so that a missing secret cannot make a green deploy that touched nothing',
+      'Set DATABASE_URL to the server to change; for a job that wants a throwaway server (a pull-request check), set PGPHASE_EMBEDDED=1.',
+    );
   }
   const server = await startEmbedded({ dataDir: join(config.home, 'pgdata'), durable: true });
   return { url: server.url, kind: 'embedded', close: () => server.stop() };

@@ -130,9 +130,13 @@ export const demoCommand = defineCommand({
   ],
   input: z.object({ rows: whole(1, MAX_ROWS), seed: anyWhole(), workers: whole(1, 1_024).optional(), regenerate: flag() }),
   run: (session, o, signal) =>
-    withDatabase(session, (db) => {
-      session.log.info(db.kind === 'embedded' ? `PostgreSQL: embedded server, data in ${session.config.home}/pgdata` : 'PostgreSQL: DATABASE_URL');
-      return demo(session, db.url, o, signal);
-    }),
+    withDatabase(
+      session,
+      (db) => {
+        if (db.kind === 'external') session.log.info('PostgreSQL: DATABASE_URL');
+        return demo(session, db.url, o, signal);
+      },
+      { embeddedAsked: true },
+    ),
   render: (r) => ({ stdout: formatDemo(r), exitCode: r.report.status === 'done' ? EXIT.ok : EXIT.failed }),
 });

@@ -38,7 +38,12 @@ function commands(yaml: string, job: string): string[] {
 function script(lines: readonly string[], env: Record<string, string | undefined>, cwd: string): number[] {
   const pgphase = `${process.execPath} --import tsx ${CLI}`;
   const body = lines.map((l, i) => `${l.replace(/^npx pgphase/, pgphase)}; code=$?; echo "step ${i} exit $code" >&3; [ $code -eq 0 ] || exit $code`).join('\n');
-  const r = spawnSync('bash', ['-c', `exec 3>&2; ${body}`], { cwd, env: { ...process.env, PGPHASE_LOG: 'json', ...env }, encoding: 'utf8', timeout: 240_000 });
+  const r = spawnSync('bash', ['-c', `exec 3>&2; ${body}`], {
+    cwd,
+    env: { ...process.env, PGPHASE_LOG: 'json', CI: undefined, ...env },
+    encoding: 'utf8',
+    timeout: 240_000,
+  });
   return [...r.stderr.matchAll(/^step \d+ exit (\d+)$/gm)].map((m) => Number(m[1]));
 }
 
@@ -63,7 +68,9 @@ describe('docs/deploy-pipeline.md', () => {
   it("the pull-request job passes on a throwaway embedded server (this repository's migrations lint clean)", () => {
     const lines = commands(block('GitHub Actions'), 'check');
     const home = mkdtempSync(join(tmpdir(), 'pgphase-pr-'));
-    expect(script(lines, { DATABASE_URL: undefined, PGPHASE_HOME: home }, process.cwd())).toEqual([0, 0]);
+    // In CI, as the doc's job runs: the throwaway server is asked for with PGPHASE_EMBEDDED=1.
+    expect(script(lines, { CI: 'true', PGPHASE_EMBEDDED: '1', DATABASE_URL: undefined, PGPHASE_HOME: home }, process.cwd())).toEqual([0, 0]);
+    expect(script(lines.slice(0, 1), { CI: 'true', PGPHASE_EMBEDDED: undefined, DATABASE_URL: undefined, PGPHASE_HOME: home }, process.cwd())).toEqual([2]);
   });
 
   it('the pull-request job stops at --check (exit 1) when a pending migration builds an index without CONCURRENTLY', () => {

@@ -21,7 +21,7 @@ const ROWS = 3_000;
 describe('Ctrl-C', () => {
   const home = mkdtempSync(join(tmpdir(), 'pgphase-sigint-'));
   chmodSync(home, 0o755);
-  const env: Record<string, string | undefined> = { PGPHASE_HOME: home, PGPHASE_PHASES: FIXTURE_PHASES_FILE, DATABASE_URL: '' };
+  const env: Record<string, string | undefined> = { PGPHASE_HOME: home, PGPHASE_PHASES: FIXTURE_PHASES_FILE, DATABASE_URL: undefined };
 
   /** Runs `fn` on the project's embedded server (started here, stopped after). */
   async function onServer<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
@@ -51,7 +51,11 @@ describe('Ctrl-C', () => {
 
   /** Starts a command in its own process group, as a shell starts a foreground job. */
   function startJob(command: string, args: string[]) {
-    const child = spawn(command, args, { env: { ...process.env, PGPHASE_LOG: 'json', ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(command, args, {
+      env: { ...process.env, PGPHASE_LOG: 'json', CI: undefined, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     let stderr = '';
     child.stdout!.on('data', () => {});
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));

@@ -20,7 +20,9 @@ export function startCli(args: string[], env: Record<string, string | undefined>
   let child!: ChildProcess;
   const done = new Promise<CliResult>((resolve, reject) => {
     child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
-      env: { ...process.env, PGPHASE_LOG: 'json', ...env },
+      // CI: undefined — the child sees a developer's machine (embedded server allowed) unless the
+      // test sets CI itself, whatever CI system runs the suite.
+      env: { ...process.env, PGPHASE_LOG: 'json', CI: undefined, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

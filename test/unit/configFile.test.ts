@@ -66,3 +66,21 @@ describe('pgphase.config.json', () => {
     expect(() => loadConfig({ cwd: tmpdir(), configPath: 'nope.json', env: {} })).toThrow(/nope\.json does not exist/);
   });
 });
+
+describe('which server: DATABASE_URL, or the embedded one when asked', () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'pgphase-embedded-'));
+  it('refuses a DATABASE_URL that is set but empty (a missing CI secret), with a hint', () => {
+    for (const url of ['', '  ']) {
+      expect(() => loadConfig({ cwd, env: { DATABASE_URL: url } })).toThrow(/DATABASE_URL is set but empty/);
+    }
+  });
+  it('in CI, takes no DATABASE_URL as an error unless PGPHASE_EMBEDDED=1 asks for the embedded server', () => {
+    expect(loadConfig({ cwd, env: {} }).config.embedded).toBeUndefined();
+    expect(loadConfig({ cwd, env: { CI: 'true' } }).config.embedded).toBe('ci');
+    expect(loadConfig({ cwd, env: { CI: '1' } }).config.embedded).toBe('ci');
+    expect(loadConfig({ cwd, env: { CI: 'false' } }).config.embedded).toBeUndefined();
+    expect(loadConfig({ cwd, env: { CI: 'true', PGPHASE_EMBEDDED: '1' } }).config.embedded).toBe('on');
+    expect(loadConfig({ cwd, env: { PGPHASE_EMBEDDED: 'false' } }).config.embedded).toBe('off');
+    expect(() => loadConfig({ cwd, env: { PGPHASE_EMBEDDED: 'maybe' } })).toThrow(/PGPHASE_EMBEDDED must be 1 or 0/);
+  });
+});
