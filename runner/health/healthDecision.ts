@@ -8,7 +8,8 @@
  */
 
 /** Throttle reasons: the keys of the report's throttled seconds (and of metrics labels). */
-export type ThrottleReason = 'paused' | 'lock waits' | 'replica lag' | 'xmin horizon' | 'wraparound vacuum' | 'load' | 'throttle query';
+export const THROTTLE_REASONS = ['paused', 'lock waits', 'replica lag', 'xmin horizon', 'wraparound vacuum', 'load', 'throttle query'] as const;
+export type ThrottleReason = (typeof THROTTLE_REASONS)[number];
 
 export interface HealthSample {
   /** Largest replay lag, ms, over pg_stat_replication and the --replica servers; null when none. */

@@ -3,8 +3,16 @@
  * their own prom-client registry. Counters start at zero with the process: when one process ran
  * a whole run, their final values equal the ledger's; when several shared it, sum them across
  * instances. Names: the `pgphase_` prefix, `_total` for counters, `_seconds` for durations.
+ *
+ * Every labelled counter an alert rule reads exists at 0 from the start of the run, for every
+ * label set pgphase knows then (each step's phase and table, each throttle reason): a series that
+ * first appears at 1 has no earlier sample, so `increase()` over it is 0 and the alert on the first
+ * failure of a run would never fire. A partition's SQLSTATE is not known before it fails, so the
+ * alert counts `pgphase_partition_failures_total` (by phase and table), and
+ * `pgphase_partition_errors_total` adds the SQLSTATE for the page.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { THROTTLE_REASONS } from '../health/healthDecision.js';
 import type { RunStats } from '../run/stats.js';
 
 export type RunState = 'starting' | 'running' | 'done' | 'failed' | 'stopped';
@@ -12,11 +20,17 @@ const STATES: readonly RunState[] = ['starting', 'running', 'done', 'failed', 's
 
 export interface RunMetrics {
   readonly registry: Registry;
-  /** The run this process works on, and its phases. */
-  setRun(runId: string, phases: string): void;
+  /** The run this process works on, and its phases: their counters start at 0 here. */
+  setRun(runId: string, phases: readonly RunPhase[]): void;
   setState(state: RunState): void;
   setWorkers(workers: number): void;
   setMaxConnections(max: number): void;
+}
+
+/** What setRun needs of a phase (runner/phases.ts's Phase). */
+export interface RunPhase {
+  readonly name: string;
+  readonly steps: readonly { readonly source: string }[];
 }
 
 const BATCH_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
@@ -51,6 +65,12 @@ export function createRunMetrics(stats: RunStats): RunMetrics {
     name: 'pgphase_partition_errors_total',
     help: 'Permanent errors that failed a partition, by SQLSTATE.',
     labelNames: [...byTable, 'sqlstate'],
+    registers,
+  });
+  const failures = new Counter({
+    name: 'pgphase_partition_failures_total',
+    help: 'Partitions failed by a permanent error (the alert reads this one: it exists at 0 from the start).',
+    labelNames: byTable,
     registers,
   });
   const ledgerRetries = new Counter({
@@ -122,6 +142,7 @@ export function createRunMetrics(stats: RunStats): RunMetrics {
     },
     failure(sqlstate, place) {
       errors.inc({ phase: place?.phase ?? '', table: place?.table ?? '', sqlstate });
+      failures.inc({ phase: place?.phase ?? '', table: place?.table ?? '' });
     },
     throttled(reason, ms) {
       throttled.inc({ reason }, ms / 1000);
@@ -134,7 +155,16 @@ export function createRunMetrics(stats: RunStats): RunMetrics {
   setState('starting');
   return {
     registry,
-    setRun: (runId, phases) => info.set({ run_id: runId, phases }, 1),
+    setRun: (runId, phases) => {
+      info.set({ run_id: runId, phases: phases.map((p) => p.name).join(',') }, 1);
+      for (const phase of phases) {
+        for (const step of phase.steps) {
+          const labels = { phase: phase.name, table: step.source };
+          for (const counter of [rowsIn, staged, quarantined, failures]) counter.inc(labels, 0);
+        }
+      }
+      for (const reason of THROTTLE_REASONS) throttled.inc({ reason }, 0);
+    },
     setState,
     setWorkers: (n) => workers.set(n),
     setMaxConnections: (n) => {

@@ -183,7 +183,7 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
         createdBy: runner,
       }),
     );
-    metrics?.setRun(runId, phases.map((p) => p.name).join(','));
+    metrics?.setRun(runId, phases);
     metrics?.setWorkers(workers);
     metrics?.setState('running');
     const samples = await ledger(canWriteSamples);
