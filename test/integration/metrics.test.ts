@@ -13,7 +13,7 @@ import { RunStats } from '../../runner/run/stats.js';
 import { runCli } from '../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { fixturePhases, setUpFixture } from '../support/runnerFixture.js';
-import { freePort, metricNamesInRules, parseScrape, type Scrape, scrape } from '../support/prometheus.js';
+import { freePort, metricNamesInDashboard, metricNamesInRules, parseScrape, type Scrape, scrape } from '../support/prometheus.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -153,6 +153,18 @@ describe('Prometheus metrics of a run', () => {
     expect(() => parseScrape('pgphase_rows_in_total{phase="x" 1\n')).toThrow(/not Prometheus text/);
   });
 
+  it('the Grafana dashboard parses, and every metric its panels query is served by a real run', async () => {
+    expect(final, 'needs the scrape of the first test').toBeDefined();
+    const { panels, names } = metricNamesInDashboard(await readFile('deploy/grafana/pgphase.json', 'utf8'));
+    expect(panels).toEqual(
+      expect.arrayContaining(['Run status', 'Rows read per second, by phase and table', 'Quarantine rate, by table', 'Batch time p50 / p95, by table']),
+    );
+    expect(names.size).toBeGreaterThan(10);
+    expect([...names].filter((n) => !final.names.has(n))).toEqual([]);
+    const typo = metricNamesInDashboard(JSON.stringify({ panels: [{ title: 'x', targets: [{ expr: 'rate(pgphase_rows_read_total[$__rate_interval])' }] }] }));
+    expect([...typo.names].filter((n) => !final.names.has(n))).toEqual(['pgphase_rows_read_total']);
+  });
+
   it('a failed run ends with pgphase_run_status{status="failed"} and its errors by SQLSTATE equal the ledger', async () => {
     await setUpFixture(db, 3_000);
     await db.query(`UPDATE fixture.src SET v = 'boom' WHERE id = 1234`);
@@ -184,6 +196,7 @@ describe('Prometheus metrics of a run', () => {
     expect(end.samples('pgphase_partition_errors_total').map((s) => ({ ...s.labels, n: s.value }))).toEqual([
       { phase: 'copy', table: 'fixture.src', sqlstate: 'P0001', n: 1 },
     ]);
+    expect(end.value('pgphase_partition_failures_total', { phase: 'copy', table: 'fixture.src' })).toBe(1);
     const [rows] = await db.query<{ n: number }>(`SELECT sum(rows_in)::int AS n FROM pgphase.partitions WHERE run_id = $1`, [report.runId]);
     expect(end.value('pgphase_rows_in_total', { phase: 'copy', table: 'fixture.src' })).toBe(rows!.n);
   });

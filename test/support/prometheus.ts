@@ -67,6 +67,17 @@ export async function scrape(url: string): Promise<Scrape> {
   return parseScrape(await res.text());
 }
 
+/** Adds the metric names a PromQL expression selects to `names`; throws (naming `what`) if it does not parse. */
+export function namesInExpr(expr: string, what: string, names: Set<string>): void {
+  const tree = parser.parse(expr);
+  tree.iterate({
+    enter(node) {
+      if (node.type.isError) throw new Error(`${what}: PromQL does not parse at ${node.from}: ${expr}`);
+      if (node.name === 'Identifier' && node.node.parent?.name === 'VectorSelector') names.add(expr.slice(node.from, node.to));
+    },
+  });
+}
+
 /** Metric names in the expressions of a Prometheus rules file; throws if an expression does not parse. */
 export function metricNamesInRules(yamlText: string): { alerts: string[]; names: Set<string> } {
   const doc = parseYaml(yamlText) as { groups: { rules: { alert?: string; record?: string; expr: string }[] }[] };
@@ -74,14 +85,23 @@ export function metricNamesInRules(yamlText: string): { alerts: string[]; names:
   const alerts: string[] = [];
   for (const rule of doc.groups.flatMap((g) => g.rules)) {
     if (rule.alert) alerts.push(rule.alert);
-    const expr = String(rule.expr);
-    const tree = parser.parse(expr);
-    tree.iterate({
-      enter(node) {
-        if (node.type.isError) throw new Error(`${rule.alert ?? rule.record}: PromQL does not parse at ${node.from}: ${expr}`);
-        if (node.name === 'Identifier' && node.node.parent?.name === 'VectorSelector') names.add(expr.slice(node.from, node.to));
-      },
-    });
+    namesInExpr(String(rule.expr), rule.alert ?? rule.record ?? 'rule', names);
   }
   return { alerts, names };
+}
+
+/**
+ * Metric names a Grafana dashboard's panels query (Prometheus targets), with Grafana's variables
+ * replaced by values PromQL parses; throws if an expression does not parse. Also the panels' titles.
+ */
+export function metricNamesInDashboard(json: string): { panels: string[]; names: Set<string> } {
+  const doc = JSON.parse(json) as { panels: { title: string; targets?: { expr: string }[] }[] };
+  const names = new Set<string>();
+  for (const panel of doc.panels) {
+    for (const target of panel.targets ?? []) {
+      const expr = target.expr.replaceAll('$__rate_interval', '5m').replaceAll('$instance', '.*');
+      namesInExpr(expr, panel.title, names);
+    }
+  }
+  return { panels: doc.panels.map((p) => p.title), names };
 }
