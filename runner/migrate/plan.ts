@@ -10,7 +10,8 @@ import { pendingFrameworkFiles } from '../framework/install.js';
 import { findInvalidIndexes } from './invalidIndexes.js';
 import { appliedMigrations, appliedProcedures, metaExists } from './meta.js';
 import type { MigrationFile } from './migrationFile.js';
-import { readProcedures } from './procedures.js';
+import { describeSqlError, readProcedures } from './procedures.js';
+import { MigrationError } from '../errors.js';
 import { reapplyReason } from './reapply.js';
 import { readMigrationsFrom } from './readMigrationsFrom.js';
 import { type StatementLock, statementLocks } from './statementLocks.js';
@@ -34,6 +35,20 @@ export interface MigratePlan {
   readonly files: MigrationFile[];
 }
 
+/** A migration PostgreSQL's parser refuses, named as `lint` and `migrate` name it: file:line:column, the line, a caret. */
+function parseFailure(file: MigrationFile, error: unknown): MigrationError {
+  const details = (error as { sqlDetails?: { message?: string; cursorPosition?: number } }).sqlDetails;
+  if (details?.cursorPosition === undefined)
+    return new MigrationError(`${file.name}: ${error instanceof Error ? error.message : String(error)}`, { file: file.path });
+  // The parser's cursor is a 0-based byte offset into the Up section.
+  const chars = Buffer.from(file.up.sql, 'utf8').subarray(0, details.cursorPosition).toString('utf8').length;
+  const at = { message: details.message, position: String(file.up.offset + chars + 1) };
+  return new MigrationError(describeSqlError(file.path, file.text, at), {
+    file: file.path,
+    hint: 'Fix the statement; `pgphase lint` reports every finding of the pending migrations at once.',
+  });
+}
+
 export async function planMigrate(client: pg.Client, config: Config, options: { to?: string } = {}): Promise<MigratePlan> {
   const files = await readMigrationsFrom(config);
   const procedures = await readProcedures(config.proceduresDir);
@@ -49,7 +64,9 @@ export async function planMigrate(client: pg.Client, config: Config, options: { 
       path: file.path,
       transaction: !file.noTransaction,
       sql: file.up.sql,
-      statements: await statementLocks(file.up.sql, file.text, file.up.offset),
+      statements: await statementLocks(file.up.sql, file.text, file.up.offset).catch((error: unknown) => {
+        throw parseFailure(file, error);
+      }),
     });
   }
   const planned = procedures

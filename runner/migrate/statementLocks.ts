@@ -94,6 +94,9 @@ export function lockOf(kind: string, node: Node): { lock: string; target: string
     case 'DeleteStmt':
     case 'MergeStmt':
       return { lock: 'ROW EXCLUSIVE', target: relName(node.relation) };
+    case 'CopyStmt':
+      // COPY FROM writes rows (ROW EXCLUSIVE, as INSERT); COPY TO reads them.
+      return { lock: node.is_from ? 'ROW EXCLUSIVE' : 'ACCESS SHARE', target: relName(node.relation) };
     case 'SelectStmt':
     case 'CreateTableAsStmt':
     case 'ViewStmt':

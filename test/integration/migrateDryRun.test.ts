@@ -66,6 +66,17 @@ describe('migrate --check / --dry-run / --to', () => {
     expect(ok.code, ok.stdout + ok.stderr).toBe(0);
   });
 
+  it('--dry-run and --check name a syntax error by file:line:column, with the line, a caret and a hint', async () => {
+    const broken = project('-- Up Migration\nCREATE INDEX customers_email\n  ON app.customers (email,);\n-- Down Migration\nSELECT 1;\n');
+    for (const flag of ['--dry-run', '--check']) {
+      const r = await runCli(['migrate', flag], { DATABASE_URL: db.url, ...broken.env });
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(/^error: .*0002_email_index\.sql:3:27: syntax error at or near "\)"$/m);
+      expect(r.stderr).toContain('  3 |   ON app.customers (email,);');
+      expect(r.stderr).toMatch(/^hint: /m);
+    }
+  });
+
   it('--dry-run lists migrations, locks and procedures in order and leaves the catalog unchanged', async () => {
     const p = project(CONCURRENT_INDEX);
     const up = await runCli(['migrate', '--to', '0001_customers'], { DATABASE_URL: db.url, ...p.env });

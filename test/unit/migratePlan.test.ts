@@ -34,6 +34,8 @@ describe('statement locks (libpg-query)', () => {
       'CREATE FUNCTION app.f () RETURNS int LANGUAGE sql AS $$ SELECT 1; $$;',
       "UPDATE app.t SET email = 'é' WHERE id = 1;",
       'DROP INDEX CONCURRENTLY app.t_email;',
+      'COPY app.t (email) FROM STDIN WITH (FORMAT csv);',
+      'COPY app.t TO STDOUT;',
       '-- Down Migration',
       'DROP TABLE app.t;',
     ].join('\n');
@@ -49,7 +51,10 @@ describe('statement locks (libpg-query)', () => {
       [9, 'CreateFunctionStmt', 'none'],
       [10, 'UpdateStmt', 'ROW EXCLUSIVE'],
       [11, 'DropStmt', 'SHARE UPDATE EXCLUSIVE'],
+      [12, 'CopyStmt', 'ROW EXCLUSIVE'],
+      [13, 'CopyStmt', 'ACCESS SHARE'],
     ]);
+    expect(locks.at(-2)!.target).toBe('app.t');
     expect(locks[1]!.target).toBe('app.t');
   });
 });
