@@ -9,8 +9,8 @@
  */
 import type pg from 'pg';
 import type { Log } from '../log.js';
-import { type Lease, releaseLeases, renewLeases } from './claim.js';
-import { addThrottled, endRunner, heartbeat, registerRunner } from './control.js';
+import { type Lease, releaseLeases, renewLeases } from '../ledger/claim.js';
+import { addThrottled, endRunner, heartbeat, registerRunner } from '../ledger/control.js';
 
 export interface PresenceOptions {
   readonly runId: string;

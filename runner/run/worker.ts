@@ -12,22 +12,13 @@ import type { Log } from '../log.js';
 import type { HealthGate } from '../health/healthGate.js';
 import { type BatchControllerOptions, type BatchState, createBatchState, observeBatch, retuneBatch } from '../plan/batchController.js';
 import { backoffMs, decideRetry } from '../plan/retryPolicy.js';
-import {
-  claimPartition,
-  DEFAULT_LEASE_MS,
-  finishPartition,
-  type Lease,
-  LostPartitionError,
-  type PartitionRow,
-  releasePartition,
-  recordRetry,
-  relockPartition,
-  runBatch,
-} from './ledger.js';
+import { claimPartition, DEFAULT_LEASE_MS, finishPartition, type Lease, releasePartition, recordRetry, relockPartition } from '../ledger/claim.js';
+import type { PartitionRow } from '../ledger/types.js';
+import { LostPartitionError, runBatch } from './batch.js';
 import type { RunStats } from './stats.js';
 import { PinnedConnection, recordedState, type RetrySettings, sessionLost, withTransientRetry } from './connection.js';
 import { sleep } from '../sleep.js';
-import { type SplitOptions, splitPartition } from './split.js';
+import { type SplitOptions, splitPartition } from '../ledger/split.js';
 
 export interface WorkerOptions {
   readonly runId: string;
