@@ -60,9 +60,9 @@ export interface RunOptions {
   readonly idleInTransactionTimeoutMs?: number;
   /** Retries of a transient failure: attempts, backoff base and cap, and a deadline per batch. */
   readonly retry?: Partial<{ maxAttempts: number; baseMs: number; capMs: number; deadlineMs: number }>;
-  /** How long a partition's lease (and the process's presence) lasts without a heartbeat; a crashed runner's partitions are taken over after it. Default 30 s (claim.ts). */
+  /** How long a partition's lease (and the process's presence) lasts without a heartbeat; a crashed runner's partitions are taken over after it. Default 30 s (runner/ledger/claim.ts). */
   readonly leaseMs?: number;
-  /** Let a worker with nothing to claim split a running partition (runner/run/split.ts). Default true. */
+  /** Let a worker with nothing to claim split a running partition (runner/ledger/split.ts). Default true. */
   readonly split?: boolean;
   /** Force the procedures' per-record path (pgphase.force_per_record), for measurement. */
   readonly forcePerRecord?: boolean;
