@@ -18,7 +18,7 @@ export { decideRetry, backoffMs } from './plan/retryPolicy.js';
 export { listQuarantine, replayQuarantine, type QuarantineSummary, type ReplayResult } from './run/quarantine.js';
 export { buildReport, type RunReport, type PhaseReport } from './run/report.js';
 export { runPipeline, defaultWorkers, type RunOptions } from './run/runPipeline.js';
-export { recentRuns, type RunSummary } from './run/runStatus.js';
+export { recentRuns, type RunSummary } from './ledger/runStatus.js';
 export { lintSql } from './commands/lintSql.js';
 export { promote, rollback, pruneVersions, blueGreenStatus, type BlueGreenOptions, type BlueGreenStatus } from './bluegreen/operations.js';
 export type { SwapResult } from './bluegreen/swap.js';

@@ -1,7 +1,7 @@
 /** `pgphase pause [RUN]`: every runner process of the run holds before its next batch. */
 import { z } from 'zod';
 import { EXIT } from '../errors.js';
-import { setPause } from '../run/control.js';
+import { setPause } from '../ledger/control.js';
 import { defineCommand } from './spec.js';
 import { onRun, operator, RUN_ARG } from './runControl.js';
 

@@ -11,6 +11,7 @@ import { buildCharts } from '../report/reportCharts.js';
 import { loadReportData } from '../report/reportData.js';
 import { renderHtml } from '../report/renderHtml.js';
 import type { RunReport } from '../run/report.js';
+import { storedRunReport } from '../ledger/reportReads.js';
 import { withDatabase } from '../session.js';
 import { flag, runId } from './flags.js';
 import { formatReport } from './formatReport.js';
@@ -67,11 +68,7 @@ export const reportCommand = defineCommand({
 /** The stored summary of run `run` (or of the newest run); a usage error when there is none yet. */
 async function storedReport(url: string, run: string | undefined): Promise<RunReport> {
   const stored = await withClient(url, 'pgphase report', async (c) => {
-    const { rows } = await c.query<{ id: string; report: RunReport | null }>(
-      `SELECT id::text, report FROM pgphase.runs WHERE $1::bigint IS NULL OR id = $1::bigint ORDER BY id DESC LIMIT 1`,
-      [run ?? null],
-    );
-    return rows[0];
+    return storedRunReport<RunReport>(c, run ?? null);
   });
   if (!stored) throw new UsageError(run ? `run ${run} does not exist` : 'there is no run yet', 'List runs with `pgphase status`.');
   if (!stored.report)

@@ -1,7 +1,7 @@
 /** `pgphase resume [RUN]`: lifts a pause; the runner processes go on within one health interval. */
 import { z } from 'zod';
 import { EXIT } from '../errors.js';
-import { setPause } from '../run/control.js';
+import { setPause } from '../ledger/control.js';
 import { onRun, operator, RUN_ARG } from './runControl.js';
 import { defineCommand } from './spec.js';
 

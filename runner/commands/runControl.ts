@@ -2,7 +2,7 @@
 import { hostname, userInfo } from 'node:os';
 import type pg from 'pg';
 import { withClient } from '../db/database.js';
-import { resolveRun, type UnfinishedRun } from '../run/runLife.js';
+import { resolveRun, type UnfinishedRun } from '../ledger/runLife.js';
 import { type Session, withDatabase } from '../session.js';
 
 /** Who gives an operator command, for the ledger: user@host. */

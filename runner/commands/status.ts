@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { EXIT } from '../errors.js';
 import { withClient } from '../db/database.js';
 import { type MigrationStatus, migrationStatus } from '../migrate/status.js';
-import { recentRuns, type RunSummary } from '../run/runStatus.js';
+import { recentRuns, type RunSummary } from '../ledger/runStatus.js';
 import { describeLife, lifeOf, type RunLife } from '../run/runLifeStatus.js';
 import { pendingRoleStatements } from '../migrate/rolePending.js';
 import { blueGreenStatus, type BlueGreenStatus } from '../bluegreen/operations.js';

@@ -1,7 +1,7 @@
 /** `pgphase tune [RUN] --workers N --batch-max N --target-ms N --max-lag MS`, from any host. */
 import { z } from 'zod';
 import { EXIT } from '../errors.js';
-import { setTuning, type Tuning } from '../run/control.js';
+import { setTuning, type Tuning } from '../ledger/control.js';
 import { conflict, whole } from './flags.js';
 import { defineCommand } from './spec.js';
 import { onRun, operator, RUN_ARG } from './runControl.js';

@@ -7,15 +7,14 @@
  * While a signal is over its threshold the workers wait and check again; a critical threshold, a
  * throttle that outlasts its deadline or a stop-pause (error budget) stops the run cleanly: the
  * workers finish their batch and leave, the run stays resumable. Throttled time is counted per
- * reason in RunStats and reported, with the gate's state, to the process's presence
+ * reason in the process's figures (GateStats, which RunStats satisfies) and reported, with the gate's state, to the process's presence
  * (runner/run/presence.ts), which writes them with its heartbeat. The gate only decides: it holds
  * no lock and writes nothing but a stop. Each probe is one transaction with its own timeouts
  * (SET LOCAL), so the gate's connection may go through a transaction-mode pooler.
  */
 import pg from 'pg';
 import type { Log } from '../log.js';
-import { type RunControl, setPause } from '../run/control.js';
-import type { RunStats } from '../run/stats.js';
+import { type RunControl, setPause } from '../ledger/control.js';
 import { decideHealth, type HealthDecision, type HealthStop, type HealthThresholds, withDeadline } from './healthDecision.js';
 import { probeHealth, type ProbeTarget } from './healthProbe.js';
 import { newLagMemory } from './standbyLag.js';
@@ -32,6 +31,17 @@ export interface GateReport {
   report(state: string, reason: string | null, throttled: ReadonlyMap<string, number>): void;
 }
 
+/**
+ * What the gate tells the process's figures (runner/run/stats.ts's RunStats has these): its
+ * probes, the healthy waits, the throttled time per reason and the current throttle.
+ */
+export interface GateStats {
+  gateProbe(ms: number): void;
+  gateWait(ms: number): void;
+  throttled(reason: string, ms: number): void;
+  throttle(message: string | null): void;
+}
+
 export interface GateOptions {
   readonly connection: pg.ClientConfig;
   readonly replicas: readonly string[];
@@ -41,7 +51,7 @@ export interface GateOptions {
   readonly intervalMs: number;
   readonly limits: { readonly throttleMs: number; readonly pauseMs: number };
   readonly runner: string;
-  readonly stats: RunStats;
+  readonly stats: GateStats;
   readonly log: Log;
   /** The process's presence, told the gate's state. */
   readonly presence: GateReport;

@@ -1,5 +1,6 @@
 /**
- * The health gate's probe: one query on the primary for every signal and the run's control row,
+ * The health gate's probe: one query on the primary for every signal and the run's control row
+ * (the ledger's subquery, CONTROL_ROW_SQL of runner/ledger/control.ts),
  * plus the --throttle-query and one query per --replica when given. Cheap when healthy: the lock
  * check calls pg_blocking_pids only for sessions that wait on a lock, the vacuum check reads
  * pg_stat_progress_vacuum (empty most of the time). Runner sessions are recognised by their
@@ -20,7 +21,7 @@
  * primary) is standbyLag.ts's.
  */
 import pg from 'pg';
-import { CONTROL_COLUMNS, type RunControl } from '../run/control.js';
+import { CONTROL_ROW_SQL, readControl, type RunControl } from '../ledger/control.js';
 import type { HealthSample } from './healthDecision.js';
 import { transaction, type TransactionSettings } from '../db/transaction.js';
 import type { ReplicaLink } from './replicaLink.js';
@@ -58,7 +59,7 @@ SELECT
   (SELECT coalesce(array_agg(v.relid::regclass::text ORDER BY 1), '{}') FROM pg_stat_progress_vacuum v
     WHERE v.datname = current_database() AND v.relid IN (SELECT to_regclass(t) FROM unnest($2::text[]) t)
       AND (SELECT query FROM pg_stat_activity x WHERE x.pid = v.pid) LIKE '%to prevent wraparound%') AS wraparound,
-  (SELECT row_to_json(c) FROM (SELECT ${CONTROL_COLUMNS} FROM pgphase.run_control WHERE run_id = $1) c) AS control`;
+  ${CONTROL_ROW_SQL} AS control`;
 
 /** A standby's probe waits at most this long (set per transaction: a pooler may sit in front of it). */
 const REPLICA_TIMEOUTS: TransactionSettings = { statementTimeoutMs: 5_000 };
@@ -114,11 +115,7 @@ export async function probeHealth(
   memory: LagMemory = newLagMemory(),
 ): Promise<Probe> {
   if (!target.signals) {
-    const { rows } = await primary.query<{ control: RunControl | null }>(
-      `SELECT (SELECT row_to_json(c) FROM (SELECT ${CONTROL_COLUMNS} FROM pgphase.run_control WHERE run_id = $1) c) AS control`,
-      [target.runId],
-    );
-    const control = rows[0]?.control ?? null;
+    const control = await readControl(primary, target.runId);
     const sample: HealthSample = {
       replicaLagMs: null,
       activeBackends: 0,

@@ -17,6 +17,7 @@ import { EXIT } from '../errors.js';
 import { migrate } from '../migrate/migrate.js';
 import { listQuarantine, type QuarantineSummary } from '../run/quarantine.js';
 import type { RunReport } from '../run/report.js';
+import { newestDoneRunReport } from '../ledger/reportReads.js';
 import { runPipeline } from '../run/runPipeline.js';
 import { type Session, withDatabase } from '../session.js';
 import { formatDemo } from './demoText.js';
@@ -51,14 +52,7 @@ async function rawRows(client: pg.ClientBase): Promise<number> {
 
 /** The stored report of a finished run of both phases that is newer than the raw data, if any. */
 async function finishedRun(client: pg.ClientBase): Promise<RunReport | null> {
-  const { rows } = await client.query<{ report: RunReport | null }>(
-    `SELECT report FROM pgphase.runs r
-      WHERE r.phases = $1::text[] AND r.status = 'done'
-        AND r.started_at > (SELECT coalesce(max(ingested_at), '-infinity') FROM raw.games)
-      ORDER BY id DESC LIMIT 1`,
-    [NAMES],
-  );
-  return rows[0]?.report ?? null;
+  return newestDoneRunReport<RunReport>(client, NAMES, `(SELECT coalesce(max(ingested_at), '-infinity') FROM raw.games)`);
 }
 
 async function sampleFeatures(client: pg.ClientBase): Promise<[string, unknown][]> {

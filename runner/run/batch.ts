@@ -1,12 +1,14 @@
 /**
  * The batch call: one CALL of a step's procedure over a key range, committed together with the
- * partition's cursor and counts (the generic phase contract, phaseCounts.ts): exactly once.
+ * partition's cursor and counts (the generic phase contract, phaseCounts.ts): exactly once. The
+ * cursor's statements, the guard and the commit, are runner/ledger/cursor.ts's.
  */
 import type pg from 'pg';
 import { type IsolationLevel, transaction } from '../db/transaction.js';
 import type { KeyRange } from '../plan/planPartitions.js';
-import { qualified, type PartitionRow } from './ledgerTypes.js';
-import { type BatchSample, insertBatchSample } from './batchSamples.js';
+import { type BatchSample, insertBatchSample } from '../ledger/batchSamples.js';
+import { commitPartitionCursor, lockPartitionCursor } from '../ledger/cursor.js';
+import { qualified, type PartitionRow } from '../ledger/types.js';
 import { type PhaseCounts, phaseCounts } from './phaseCounts.js';
 
 /**
@@ -16,7 +18,7 @@ import { type PhaseCounts, phaseCounts } from './phaseCounts.js';
  * its batches) fails the batch before anything is written, and while the batch runs nobody
  * else can move it (a takeover skips locked rows, a split waits). The guard does not read the
  * lease: exactly-once holds whoever believes they own the partition. The commit renews the
- * worker's lease (claim.ts).
+ * worker's lease (runner/ledger/claim.ts).
  * Returns the partition's upper bound as it stood (another worker may have split it).
  * A batch holds `batchSize` rows, not keys: its upper key is read from the key's index, so
  * that sparse stretches of a skewed key space do not cost thousands of near-empty calls.
@@ -49,14 +51,11 @@ export async function runBatch(
         [cursor.toString(), partition.hi, Math.max(1, batchSize)],
       );
       // Then the partition's row, locked until the batch commits, and its bound as it stands: a
-      // worker splitting the partition (split.ts) waits for this batch and then lowers `hi`, which
+      // worker splitting the partition (runner/ledger/split.ts) waits for this batch and then lowers `hi`, which
       // the next batch reads here. No batch runs past a bound that moved.
-      const { rows: own } = await client.query<{ hi: string }>(
-        `SELECT hi::text FROM pgphase.partitions WHERE id = $1 AND next_key = $2::bigint AND status = 'running' FOR NO KEY UPDATE`,
-        [partition.id, cursor.toString()],
-      );
-      if (!own[0]) throw new LostPartitionError(partition.id);
-      const hi = BigInt(own[0].hi);
+      const own = await lockPartitionCursor(client, partition.id, cursor);
+      if (own === null) throw new LostPartitionError(partition.id);
+      const hi = BigInt(own);
       const found = upper[0]?.hi;
       // The last batch of a partition runs to its end, so the ledger's cursor always reaches hi.
       const range: KeyRange = { lo: cursor, hi: found === null || found === undefined || BigInt(found) >= hi ? hi : BigInt(found) };
@@ -67,29 +66,9 @@ export async function runBatch(
       );
       const ms = Math.round(performance.now() - started);
       const counts = phaseCounts(rows[0]);
-      const { rowCount } = await client.query(
-        `UPDATE pgphase.partitions
-          SET next_key = $2::bigint + 1, rows_in = rows_in + $3, written = written + $4, rejected = rejected + $5,
-              extras = (SELECT coalesce(jsonb_object_agg(k, coalesce((extras ->> k)::bigint, 0) + coalesce(($6::jsonb ->> k)::bigint, 0)), '{}')
-                          FROM (SELECT jsonb_object_keys(extras) UNION SELECT jsonb_object_keys($6::jsonb)) AS keys (k)),
-              batches = batches + 1, batch_ms = batch_ms || $7::int, batch_size = $8,
-              lease_owner = $9, lease_expires_at = now() + $10 * interval '1 millisecond'
-        WHERE id = $1`,
-        [
-          partition.id,
-          range.hi.toString(),
-          counts.rowsIn,
-          counts.written,
-          counts.rejected,
-          JSON.stringify(counts.extras),
-          ms,
-          batchSize,
-          partition.lease_owner,
-          partition.lease_ms,
-        ],
-      );
+      const committed = await commitPartitionCursor(client, partition, range.hi, counts, ms, batchSize);
       // The row is ours since the batch began (locked, with the expected cursor): only a deleted run gets here.
-      if (rowCount !== 1) throw new LostPartitionError(partition.id);
+      if (!committed) throw new LostPartitionError(partition.id);
       if (sample) await insertBatchSample(client, partition, runId, counts, ms, batchSize, sample);
       return { range, counts, ms, hi };
     },

@@ -3,9 +3,10 @@
  * quarantine most of their input, or whose partitions keep failing, is stopped (a stop-pause in
  * pgphase.run_control, exit 1, resumable) before it writes a mostly-rejected table. Off by
  * default. The rate is judged per step, once the step has seen `minRows` rows, from the ledger
- * (so every runner process of the run counts).
+ * (so every runner process of the run counts; runner/ledger/runReads.ts reads it).
  */
 import type pg from 'pg';
+import { type StepTally, stepTally } from '../ledger/runReads.js';
 
 export interface ErrorBudget {
   /** Largest share of a step's rows that may be quarantined, in [0, 1]; null = no limit. */
@@ -18,12 +19,7 @@ export interface ErrorBudget {
 
 export const NO_BUDGET: ErrorBudget = { maxQuarantineRate: null, minRows: 1_000, maxFailedPartitions: null };
 
-export interface StepTally {
-  readonly source: string;
-  readonly rowsIn: number;
-  readonly quarantined: number;
-  readonly failedPartitions: number;
-}
+export type { StepTally };
 
 export const budgetEnabled = (b: ErrorBudget) => b.maxQuarantineRate !== null || b.maxFailedPartitions !== null;
 
@@ -43,14 +39,5 @@ export function overBudget(t: StepTally, b: ErrorBudget): string | null {
 
 /** Reads a step's tally (and the run's failed partitions) from the ledger and judges it. */
 export async function checkBudget(c: pg.ClientBase, runId: string, stepId: string, b: ErrorBudget): Promise<string | null> {
-  const { rows } = await c.query<{ source: string; rows_in: string; quarantined: string; failed: number }>(
-    `SELECT (SELECT source_table FROM pgphase.run_steps WHERE id = $2) AS source,
-            coalesce(sum(rows_in) FILTER (WHERE step_id = $2), 0)::text AS rows_in,
-            coalesce(sum(rejected) FILTER (WHERE step_id = $2), 0)::text AS quarantined,
-            count(*) FILTER (WHERE status = 'failed')::int AS failed
-       FROM pgphase.partitions WHERE run_id = $1`,
-    [runId, stepId],
-  );
-  const r = rows[0]!;
-  return overBudget({ source: r.source, rowsIn: Number(r.rows_in), quarantined: Number(r.quarantined), failedPartitions: r.failed }, b);
+  return overBudget(await stepTally(c, runId, stepId), b);
 }

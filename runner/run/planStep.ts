@@ -3,25 +3,25 @@
  * it from `waiting` to `planned`: the source is ANALYZEd (unless its statistics are current),
  * its span (from the key's index), row estimate and histogram read, and
  * the step's partitions (key ranges of about equal row counts, runner/plan/planPartitions.ts)
- * inserted, in one transaction.
+ * inserted, in one transaction. The ledger's statements are runner/ledger/planning.ts's.
  */
 import type pg from 'pg';
 import { transaction } from '../db/transaction.js';
 import { planPartitions, type KeyRange } from '../plan/planPartitions.js';
-import { qualified, type StepRow } from './ledgerTypes.js';
+import { claimStepPlanning, insertPartitions } from '../ledger/planning.js';
+import { qualified, type StepRow } from '../ledger/types.js';
 
 /** Reads the key space and equi-depth samples of a step's source and inserts its partitions. */
 export async function planStep(client: pg.ClientBase, runId: string, step: StepRow, targetPartitions: (rows: number) => number): Promise<void> {
   await transaction(client, async () => {
-    const won = await client.query(`UPDATE pgphase.run_steps SET status = 'planned', planned_at = now() WHERE id = $1 AND status = 'waiting'`, [step.id]);
-    if (won.rowCount !== 1) return; // another runner process planned it
+    if (!(await claimStepPlanning(client, step.id))) return; // another runner process planned it
     const table = qualified(client, step.source_table);
     const key = client.escapeIdentifier(step.key_column);
     const [schema, name] = step.source_table.split('.');
     // Fresh statistics for the key column (the histogram we plan by), unless the table's own are
     // current: a histogram of the key, and at most a tenth of the rows changed since it was taken.
     // An ANALYZE costs every waiting worker 50-100 ms per million-row table; stale statistics
-    // only unbalance the partitions, and the run evens that out by splitting (split.ts).
+    // only unbalance the partitions, and the run evens that out by splitting (runner/ledger/split.ts).
     const { rows: current } = await client.query<{ fresh: boolean }>(
       `SELECT EXISTS (SELECT 1 FROM pg_stats WHERE schemaname = $1 AND tablename = $2 AND attname = $3 AND histogram_bounds IS NOT NULL)
               AND coalesce((SELECT c.reltuples > 0 AND s.n_mod_since_analyze <= 0.1 * c.reltuples
@@ -59,15 +59,6 @@ export async function planStep(client: pg.ClientBase, runId: string, step: StepR
             partitions: targetPartitions(rowCount),
             samples: (stats[0]?.bounds ?? []).map((b) => BigInt(b)),
           });
-    for (const r of ranges) {
-      await client.query(`INSERT INTO pgphase.partitions (run_id, step_id, phase, source_table, lo, hi, next_key) VALUES ($1, $2, $3, $4, $5, $6, $5)`, [
-        runId,
-        step.id,
-        step.phase,
-        step.source_table,
-        r.lo.toString(),
-        r.hi.toString(),
-      ]);
-    }
+    await insertPartitions(client, runId, step, ranges);
   });
 }

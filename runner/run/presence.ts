@@ -1,7 +1,7 @@
 /**
  * Runner presence: the one module that says a runner process is alive on a run. It registers the
  * process in pgphase.run_runners, and a heartbeat every sixth of the lease renews the process's
- * lease there and on every partition its workers hold (claim.ts), writes the state the health
+ * lease there and on every partition its workers hold (runner/ledger/claim.ts), writes the state the health
  * gate reports (running, throttled, paused, stopping) with the throttled time, and on the way out
  * records how the process ended and releases its leases. Each write is a statement of its own:
  * nothing outlives its transaction, so presence holds behind a transaction-mode pooler, and a
@@ -9,8 +9,8 @@
  */
 import type pg from 'pg';
 import type { Log } from '../log.js';
-import { type Lease, releaseLeases, renewLeases } from './claim.js';
-import { addThrottled, endRunner, heartbeat, registerRunner } from './control.js';
+import { type Lease, releaseLeases, renewLeases } from '../ledger/claim.js';
+import { addThrottled, endRunner, heartbeat, registerRunner } from '../ledger/control.js';
 
 export interface PresenceOptions {
   readonly runId: string;

@@ -8,7 +8,8 @@
 import type pg from 'pg';
 import type { Phase } from '../phases.js';
 import { transaction } from '../db/transaction.js';
-import { qualified } from './ledger.js';
+import { finishReplayRun, insertReplayRun } from '../ledger/runState.js';
+import { qualified } from '../ledger/types.js';
 
 export interface QuarantineSummary {
   readonly total: number;
@@ -56,11 +57,7 @@ export async function replayQuarantine(client: pg.ClientBase, options: { reason?
   const { rows: before } = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM pgphase.quarantine WHERE $1::text IS NULL OR reason_code = $1`, [
     reason,
   ]);
-  const { rows: run } = await client.query<{ id: string }>(
-    `INSERT INTO pgphase.runs (phases, options, created_by) VALUES ('{quarantine-replay}', $1, 'pgphase quarantine replay') RETURNING id`,
-    [{ reason }],
-  );
-  const runId = run[0]!.id;
+  const runId = await insertReplayRun(client, reason);
   for (const step of steps) {
     const bare = step.source.split('.').pop()!;
     const { rows: ids } = await client.query<{ id: string }>(
@@ -83,6 +80,6 @@ export async function replayQuarantine(client: pg.ClientBase, options: { reason?
     reason,
   ]);
   const result = { runId, replayed: before[0]!.n, written: Math.max(0, before[0]!.n - after[0]!.n), stillQuarantined: after[0]!.n };
-  await client.query(`UPDATE pgphase.runs SET status = 'done', finished_at = now(), report = $2 WHERE id = $1`, [runId, result]);
+  await finishReplayRun(client, runId, result);
   return result;
 }

@@ -1,12 +1,15 @@
 /**
  * The run report: per phase rows in, written, rejected (and named extras), partitions, retries, errors by
- * SQLSTATE, duration, rows/s and p50/p95 batch time, read from the ledger (so it covers every
- * runner process that worked on the run), plus this process's peak RSS, pool high-water mark
+ * SQLSTATE, duration, rows/s and p50/p95 batch time, read from the ledger (runner/ledger/runReads.ts,
+ * so it covers every runner process that worked on the run), plus this process's peak RSS, pool high-water mark
  * and final batch sizes. It is printed with --json, stored in pgphase.runs.report, and shown
  * by `pgphase status`.
  */
 import type pg from 'pg';
+import { blockedSteps, errorsByPhase, type FailedPartition, failedPartitions, phaseTotals, runSpanMs } from '../ledger/runReads.js';
 import type { RunStats } from './stats.js';
+
+export type { FailedPartition } from '../ledger/runReads.js';
 
 export interface PhaseReport {
   readonly phase: string;
@@ -23,15 +26,6 @@ export interface PhaseReport {
   readonly rowsPerSec: number;
   readonly batchMs: { readonly p50: number | null; readonly p95: number | null };
   readonly finalBatchSize: number | null;
-}
-
-export interface FailedPartition {
-  readonly id: string;
-  readonly table: string;
-  readonly lo: string;
-  readonly hi: string;
-  readonly sqlstate: string | null;
-  readonly error: string | null;
 }
 
 /** A blue-green phase's build in this run: where it is and what verification found. */
@@ -78,56 +72,11 @@ export async function buildReport(
   runId: string,
   context: { stats: RunStats; workers: number; resumed: boolean; status: RunReport['status'] },
 ): Promise<RunReport> {
-  const { rows: phases } = await client.query<{
-    phase: string;
-    rows_in: string;
-    written: string;
-    rejected: string;
-    extras: Record<string, string> | null;
-    total: number;
-    done: number;
-    failed: number;
-    batches: string;
-    retries: string;
-    ms: number;
-    p50: number | null;
-    p95: number | null;
-  }>(
-    `WITH p AS (SELECT * FROM pgphase.partitions WHERE run_id = $1)
-     SELECT s.phase,
-            coalesce(sum(p.rows_in), 0) AS rows_in, coalesce(sum(p.written), 0) AS written,
-            coalesce(sum(p.rejected), 0) AS rejected,
-            (SELECT jsonb_object_agg(e.key, e.n) FROM (SELECT x.key, sum(x.value::bigint)::text AS n FROM p p3 JOIN pgphase.run_steps s3 ON s3.id = p3.step_id,
-                    jsonb_each_text(p3.extras) x WHERE s3.phase = s.phase GROUP BY x.key) e) AS extras,
-            count(p.id)::int AS total, count(p.id) FILTER (WHERE p.status = 'done')::int AS done,
-            count(p.id) FILTER (WHERE p.status = 'failed')::int AS failed,
-            coalesce(sum(p.batches), 0) AS batches, coalesce(sum(p.retries), 0) AS retries,
-            coalesce(extract(epoch FROM max(p.finished_at) - min(p.started_at)) * 1000, 0)::float8 AS ms,
-            (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY b) FROM p p2 JOIN pgphase.run_steps s2 ON s2.id = p2.step_id, unnest(p2.batch_ms) b WHERE s2.phase = s.phase) AS p50,
-            (SELECT percentile_cont(0.95) WITHIN GROUP (ORDER BY b) FROM p p2 JOIN pgphase.run_steps s2 ON s2.id = p2.step_id, unnest(p2.batch_ms) b WHERE s2.phase = s.phase) AS p95
-       FROM pgphase.run_steps s LEFT JOIN p ON p.step_id = s.id
-      WHERE s.run_id = $1
-      GROUP BY s.phase ORDER BY min(s.ordinal)`,
-    [runId],
-  );
-  const { rows: errors } = await client.query<{ phase: string; sqlstate: string; n: string }>(
-    `SELECT p.phase, e.key AS sqlstate, sum(e.value::int) AS n
-       FROM pgphase.partitions p, jsonb_each_text(p.errors) e WHERE p.run_id = $1 GROUP BY 1, 2`,
-    [runId],
-  );
-  const { rows: failed } = await client.query<FailedPartition>(
-    `SELECT id::text, source_table AS table, lo::text, hi::text, last_sqlstate AS sqlstate, last_error AS error
-       FROM pgphase.partitions WHERE run_id = $1 AND status = 'failed' ORDER BY id`,
-    [runId],
-  );
-  const { rows: blocked } = await client.query<{ source_table: string }>(
-    `SELECT source_table FROM pgphase.run_steps WHERE run_id = $1 AND status = 'blocked' ORDER BY ordinal`,
-    [runId],
-  );
-  const { rows: span } = await client.query<{ ms: number }>(
-    `SELECT coalesce(extract(epoch FROM coalesce(finished_at, now()) - started_at) * 1000, 0)::float8 AS ms FROM pgphase.runs WHERE id = $1`,
-    [runId],
-  );
+  const phases = await phaseTotals(client, runId);
+  const errors = await errorsByPhase(client, runId);
+  const failed = await failedPartitions(client, runId);
+  const blocked = await blockedSteps(client, runId);
+  const spanMs = await runSpanMs(client, runId);
   const phaseReports: PhaseReport[] = phases.map((p) => {
     const rowsIn = Number(p.rows_in);
     return {
@@ -147,7 +96,7 @@ export async function buildReport(
     };
   });
   const rowsIn = phaseReports.reduce((a, p) => a + p.rowsIn, 0);
-  const durationMs = Math.round(span[0]?.ms ?? 0);
+  const durationMs = Math.round(spanMs);
   context.stats.sampleMemory();
   return {
     runId,
@@ -156,7 +105,7 @@ export async function buildReport(
     workers: context.workers,
     phases: phaseReports,
     failedPartitions: failed,
-    blockedSteps: blocked.map((b) => b.source_table),
+    blockedSteps: blocked,
     rowsIn,
     durationMs,
     rowsPerSec: durationMs > 0 ? Math.round(rowsIn / (durationMs / 1000)) : 0,

@@ -7,8 +7,9 @@
 import type pg from 'pg';
 import { UsageError } from '../errors.js';
 import type { Log } from '../log.js';
-import { abandonRun } from './control.js';
-import { unfinishedRuns, type UnfinishedRun } from './runLife.js';
+import { abandonRun } from '../ledger/control.js';
+import { unfinishedRuns, type UnfinishedRun } from '../ledger/runLife.js';
+import { closeAbandonedRun } from '../ledger/runState.js';
 
 const name = (r: UnfinishedRun) => `run ${r.id} [${r.phases.join(', ')}] (${r.live ? 'live' : r.paused ? 'paused' : 'interrupted'})`;
 
@@ -30,11 +31,7 @@ export async function checkUnfinished(c: pg.ClientBase, options: { abandon: bool
   }
   for (const r of runs) {
     await abandonRun(c, r.id, options.by);
-    await c.query(
-      `UPDATE pgphase.runs SET status = 'failed', finished_at = now(), report = coalesce(report, '{}'::jsonb) || jsonb_build_object('abandoned', true, 'abandonedBy', $2::text)
-        WHERE id = $1 AND status = 'running'`,
-      [r.id, options.by],
-    );
+    await closeAbandonedRun(c, r.id, options.by);
     options.log.warn(`abandoned ${name(r)}: its rows so far stay; it will not be resumed`);
   }
 }

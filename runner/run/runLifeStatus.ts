@@ -4,8 +4,8 @@
  * process is alive), or abandoned; and how to go on.
  */
 import type pg from 'pg';
-import type { RunSummary } from './runStatus.js';
-import { unfinishedRuns } from './runLife.js';
+import type { RunSummary } from '../ledger/runStatus.js';
+import { hasRunControl, unfinishedRuns } from '../ledger/runLife.js';
 
 export interface RunLife {
   readonly live: boolean;
@@ -19,8 +19,7 @@ export interface RunLife {
 /** Adds `life` to the runs marked running (no-op before pgphase's run tables exist). */
 export async function lifeOf<T extends RunSummary>(c: pg.ClientBase, runs: T[]): Promise<(T & { life?: RunLife })[]> {
   if (!runs.some((r) => r.status === 'running')) return runs;
-  const { rows } = await c.query<{ ok: boolean }>(`SELECT to_regclass('pgphase.run_control') IS NOT NULL AS ok`);
-  if (!rows[0]?.ok) return runs;
+  if (!(await hasRunControl(c))) return runs;
   const unfinished = new Map((await unfinishedRuns(c)).map((u) => [u.id, u]));
   return runs.map((r) => {
     if (r.status !== 'running') return r;

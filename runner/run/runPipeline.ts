@@ -22,11 +22,14 @@ import { HealthGate } from '../health/healthGate.js';
 import { phaseTables } from '../health/phaseTables.js';
 export type { HealthSettings } from '../health/healthSettings.js';
 import { RUNNER_APP_PREFIX } from '../health/healthProbe.js';
-import { liftStopPause } from './control.js';
+import { liftStopPause } from '../ledger/control.js';
 import { withWorkingTime } from './workingTime.js';
 import { checkUnfinished, otherUnfinished } from './runLifeGuard.js';
 import { budgetEnabled, checkBudget, type ErrorBudget, NO_BUDGET } from './errorBudget.js';
-import { advanceRun, createOrResumeRun, DEFAULT_LEASE_MS, finishRun, qualified } from './ledger.js';
+import { DEFAULT_LEASE_MS } from '../ledger/claim.js';
+import { createOrResumeRun, finishRun, markRunFailed, storeRunReport } from '../ledger/runState.js';
+import { qualified } from '../ledger/types.js';
+import { advanceRun } from './advanceRun.js';
 import { RunnerPresence } from './presence.js';
 import { startProgress } from './progress.js';
 import { buildReport, type RunReport } from './report.js';
@@ -35,7 +38,7 @@ import { PinnedConnection, withTransientRetry } from './connection.js';
 import { runWorker } from './worker.js';
 import { runWorkerPool } from './workerPool.js';
 import { RUN_DEFAULTS } from './runDefaults.js';
-import { canWriteSamples, insertThrottleEvent } from './batchSamples.js';
+import { canWriteSamples, insertThrottleEvent } from '../ledger/batchSamples.js';
 import { recordThrottlePeriods } from './throttleRecorder.js';
 import { serveRunMetrics } from '../metrics/serveRunMetrics.js';
 
@@ -57,9 +60,9 @@ export interface RunOptions {
   readonly idleInTransactionTimeoutMs?: number;
   /** Retries of a transient failure: attempts, backoff base and cap, and a deadline per batch. */
   readonly retry?: Partial<{ maxAttempts: number; baseMs: number; capMs: number; deadlineMs: number }>;
-  /** How long a partition's lease (and the process's presence) lasts without a heartbeat; a crashed runner's partitions are taken over after it. Default 30 s (claim.ts). */
+  /** How long a partition's lease (and the process's presence) lasts without a heartbeat; a crashed runner's partitions are taken over after it. Default 30 s (runner/ledger/claim.ts). */
   readonly leaseMs?: number;
-  /** Let a worker with nothing to claim split a running partition (runner/run/split.ts). Default true. */
+  /** Let a worker with nothing to claim split a running partition (runner/ledger/split.ts). Default true. */
   readonly split?: boolean;
   /** Force the procedures' per-record path (pgphase.force_per_record), for measurement. */
   readonly forcePerRecord?: boolean;
@@ -292,10 +295,10 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
       let status = await finishRun(c, runId, draft);
       if (builds?.some((b) => b.state === 'failed')) {
         status = 'failed';
-        await c.query(`UPDATE pgphase.runs SET status = 'failed' WHERE id = $1`, [runId]);
+        await markRunFailed(c, runId);
       }
       const final = { ...draft, status, ...(builds ? { builds } : {}) };
-      await c.query('UPDATE pgphase.runs SET report = $2 WHERE id = $1', [runId, JSON.stringify(final)]);
+      await storeRunReport(c, runId, final);
       return final;
     });
     metrics?.setState(report.status === 'running' ? 'stopped' : report.status);

@@ -12,28 +12,19 @@ import type { Log } from '../log.js';
 import type { HealthGate } from '../health/healthGate.js';
 import { type BatchControllerOptions, type BatchState, createBatchState, observeBatch, retuneBatch } from '../plan/batchController.js';
 import { backoffMs, decideRetry } from '../plan/retryPolicy.js';
-import {
-  claimPartition,
-  DEFAULT_LEASE_MS,
-  finishPartition,
-  type Lease,
-  LostPartitionError,
-  type PartitionRow,
-  releasePartition,
-  recordRetry,
-  relockPartition,
-  runBatch,
-} from './ledger.js';
+import { claimPartition, DEFAULT_LEASE_MS, finishPartition, type Lease, releasePartition, recordRetry, relockPartition } from '../ledger/claim.js';
+import type { PartitionRow } from '../ledger/types.js';
+import { LostPartitionError, runBatch } from './batch.js';
 import type { RunStats } from './stats.js';
 import { PinnedConnection, recordedState, type RetrySettings, sessionLost, withTransientRetry } from './connection.js';
 import { sleep } from '../sleep.js';
-import { type SplitOptions, splitPartition } from './split.js';
+import { type SplitOptions, splitPartition } from '../ledger/split.js';
 
 export interface WorkerOptions {
   readonly runId: string;
   readonly name: string;
   readonly pool: pg.Pool;
-  /** The lease its claims take (claim.ts): this runner process's, renewed by its presence. Default: the worker's own, 30 s. */
+  /** The lease its claims take (runner/ledger/claim.ts): this runner process's, renewed by its presence. Default: the worker's own, 30 s. */
   readonly lease?: Lease;
   readonly batch: BatchControllerOptions;
   readonly retry: RetrySettings;
@@ -53,7 +44,7 @@ export interface WorkerOptions {
   readonly gate: HealthGate;
   /** Whether this worker may go on (false after `pgphase tune --workers` lowered the count). */
   readonly allowed: () => boolean;
-  /** Splitting a running partition when nothing is left to claim (split.ts): on unless false. */
+  /** Splitting a running partition when nothing is left to claim (runner/ledger/split.ts): on unless false. */
   readonly split?: Partial<SplitOptions> | false;
   /** Called after each batch and each failed partition (the error budget). */
   readonly afterBatch?: (client: pg.PoolClient, partition: PartitionRow) => Promise<void>;
@@ -64,7 +55,7 @@ export type WorkerEnd = 'done' | 'left' | 'stopped';
 
 async function processPartition(conn: PinnedConnection, partition: PartitionRow, options: WorkerOptions, controller: BatchState): Promise<BatchState> {
   const { log, stats } = options;
-  let hi = BigInt(partition.hi); // lowered when another worker splits the partition (split.ts)
+  let hi = BigInt(partition.hi); // lowered when another worker splits the partition (runner/ledger/split.ts)
   let cursor = BigInt(partition.next_key);
   let state = controller;
   let attempt = 0;
@@ -166,7 +157,7 @@ const IDLE_BACKOFF = { baseMs: 25, capMs: 250 } as const;
 /**
  * Claims and processes partitions until every step of the run is settled. When nothing is
  * claimable it moves the run forward (a step may have become runnable), then splits the running
- * partition with the most left (split.ts), and otherwise polls with capped backoff: the remaining
+ * partition with the most left (runner/ledger/split.ts), and otherwise polls with capped backoff: the remaining
  * partitions are being processed by others, any of whom may die.
  */
 

@@ -5,15 +5,13 @@
  * per reason and, for a stopped run, why it stopped.
  */
 import type pg from 'pg';
-import { throttledSeconds, workingMs } from './control.js';
+import { throttledSeconds, workingMs } from '../ledger/control.js';
+import { phaseSpans } from '../ledger/runReads.js';
 import type { RunReport } from './report.js';
 
 export async function withWorkingTime(c: pg.ClientBase, built: RunReport, stoppedBy: string | undefined): Promise<RunReport> {
   const durationMs = await workingMs(c, built.runId);
-  const { rows: spans } = await c.query<{ phase: string; lo: string | null; hi: string | null }>(
-    `SELECT phase, min(started_at)::text AS lo, max(finished_at)::text AS hi FROM pgphase.partitions WHERE run_id = $1 GROUP BY phase`,
-    [built.runId],
-  );
+  const spans = await phaseSpans(c, built.runId);
   const phases = [];
   for (const p of built.phases) {
     const span = spans.find((x) => x.phase === p.phase);

@@ -1,13 +1,15 @@
 /**
- * Work stealing (runner/run/split.ts): a worker with nothing to claim splits the longest running
+ * Work stealing (runner/ledger/split.ts): a worker with nothing to claim splits the longest running
  * partition, and the protocol with the batch call never lets two workers process one key. The
  * fixture's destination has no unique key, so a key processed twice shows up as a duplicate row.
  */
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { advanceRun, claimPartition, createOrResumeRun, finishPartition, type PartitionRow, runBatch } from '../../runner/run/ledger.js';
+import { claimPartition, createOrResumeRun, finishPartition, type PartitionRow } from '../../runner/ledger/index.js';
+import { advanceRun } from '../../runner/run/advanceRun.js';
+import { runBatch } from '../../runner/run/batch.js';
 import { runPipeline } from '../../runner/run/runPipeline.js';
-import { splitPartition } from '../../runner/run/split.js';
+import { splitPartition } from '../../runner/ledger/split.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { copyDefects, fixturePhases, setUpFixture } from '../support/runnerFixture.js';
 

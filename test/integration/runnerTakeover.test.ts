@@ -1,7 +1,7 @@
 /**
  * Takeover of a partition whose first worker is alive but whose lease expired (a process that
  * stopped heartbeating: a pause of the host, a network partition), against the two safeguards:
- * - the lease (runner/run/claim.ts): a running partition whose lease has not expired is not
+ * - the lease (runner/ledger/claim.ts): a running partition whose lease has not expired is not
  *   claimed by anyone else, and one whose batch is in flight is not claimed even when it has
  *   (claiming skips a locked row);
  * - the cursor guard of a batch (runner/run/batch.ts, runBatch: the partition's row is locked
@@ -14,7 +14,9 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { advanceRun, claimPartition, createOrResumeRun, finishPartition, LostPartitionError, runBatch } from '../../runner/run/ledger.js';
+import { claimPartition, createOrResumeRun, finishPartition } from '../../runner/ledger/index.js';
+import { advanceRun } from '../../runner/run/advanceRun.js';
+import { LostPartitionError, runBatch } from '../../runner/run/batch.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { copyDefects, fixturePhases, setUpFixture } from '../support/runnerFixture.js';
 

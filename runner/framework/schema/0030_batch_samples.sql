@@ -1,7 +1,7 @@
 -- Per-batch samples and throttle periods, the series behind `pgphase report --html`.
 --
 -- pgphase.batch_samples: one row per committed batch, inserted by the runner in the batch's own
--- transaction (runner/run/ledger.ts runBatch), so a batch has a sample exactly when its writes
+-- transaction (runner/run/batch.ts runBatch), so a batch has a sample exactly when its writes
 -- committed, and a run shared by several runner processes on several hosts has one series.
 -- `started_at` is the server's transaction start (one clock for every host); `ms` is the phase
 -- procedure's time; `retries` and `retry_sqlstate` are the failed attempts of this batch before

@@ -1,12 +1,12 @@
 /**
  * Rows of pgphase.batch_samples (runner/framework/schema/0030_batch_samples.sql): one per committed
- * batch, inserted by runBatch in the batch's own transaction, read by `pgphase report --html`.
+ * batch, inserted by runBatch (runner/run/batch.ts) in the batch's own transaction, read by `pgphase report --html`.
  * Its columns `staged` and `quarantined` (named before the generic phase contract) hold a
  * batch's `written` and `rejected` (runner/run/phaseCounts.ts).
  */
 import type pg from 'pg';
-import type { PartitionRow } from './ledgerTypes.js';
-import type { PhaseCounts } from './phaseCounts.js';
+import type { PartitionRow } from './types.js';
+import type { PhaseCounts } from '../run/phaseCounts.js';
 
 /** Who ran a batch and the failed attempts before it, for its sample. */
 export interface BatchSample {

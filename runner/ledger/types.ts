@@ -1,7 +1,8 @@
 /**
  * The ledger's rows and status values (schema pgphase: runs, run_steps, partitions), and the
- * one way the ledger quotes a table name. Shared by the ledger's modules: run and step state
- * (runState.ts), planning (planStep.ts), claiming and locking (claim.ts), the batch call (batch.ts).
+ * one way the ledger quotes a table name. Shared by the ledger's modules (run and step state in
+ * runState.ts, planning.ts, claim.ts, cursor.ts, split.ts) and the runner code that calls them
+ * (runner/run/planStep.ts, batch.ts, worker.ts).
  */
 import type pg from 'pg';
 

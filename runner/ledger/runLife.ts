@@ -38,6 +38,12 @@ export async function unfinishedRuns(c: pg.ClientBase): Promise<UnfinishedRun[]>
   return rows;
 }
 
+/** Whether pgphase's run_control table exists yet (it does not before the framework schema is installed). */
+export async function hasRunControl(c: pg.ClientBase): Promise<boolean> {
+  const { rows } = await c.query<{ ok: boolean }>(`SELECT to_regclass('pgphase.run_control') IS NOT NULL AS ok`);
+  return rows[0]?.ok ?? false;
+}
+
 /** The run named on the command line, or the newest unfinished run. */
 export async function resolveRun(c: pg.ClientBase, arg: string | undefined): Promise<UnfinishedRun> {
   const runs = await unfinishedRuns(c);

@@ -20,6 +20,18 @@ export interface RunControl {
 export const CONTROL_COLUMNS = `paused, pause_kind AS "pauseKind", pause_reason AS "pauseReason", workers, batch_max AS "batchMax",
   target_ms AS "targetMs", max_lag_ms AS "maxLagMs", abandoned_at::text AS "abandonedAt"`;
 
+/**
+ * The run's control row as one JSON value (null without a row), a scalar subquery on `$1` (the run
+ * id): the health probe reads it inside its one query on the primary (runner/health/healthProbe.ts).
+ */
+export const CONTROL_ROW_SQL = `(SELECT row_to_json(c) FROM (SELECT ${CONTROL_COLUMNS} FROM pgphase.run_control WHERE run_id = $1) c)`;
+
+/** The run's control row alone (the probe without health signals, --no-health-gate). */
+export async function readControl(c: pg.ClientBase, runId: string): Promise<RunControl | null> {
+  const { rows } = await c.query<{ control: RunControl | null }>(`SELECT ${CONTROL_ROW_SQL} AS control`, [runId]);
+  return rows[0]?.control ?? null;
+}
+
 export async function setPause(
   c: pg.ClientBase,
   runId: string,

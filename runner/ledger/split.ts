@@ -4,7 +4,7 @@
  * the last partition of a run is walked by one worker while the others wait (on 1M rows with two
  * workers, one sat idle for 0.25-1.1 s at the end of every run).
  *
- * The protocol, with the batch call (batch.ts): a batch locks its partition's row (FOR NO KEY
+ * The protocol, with the batch call (runner/run/batch.ts, its cursor guard in cursor.ts): a batch locks its partition's row (FOR NO KEY
  * UPDATE) first and reads the partition's `hi` under that lock, so a batch never runs past a
  * bound that changed. The splitter takes the same row lock (it waits for the batch in flight to
  * commit, at most one batch), re-reads the cursor, and in one transaction lowers the running
@@ -14,8 +14,8 @@
  */
 import type pg from 'pg';
 import { transaction } from '../db/transaction.js';
-import { recordedState } from './connection.js';
-import { qualified } from './ledgerTypes.js';
+import { recordedState } from '../run/connection.js';
+import { qualified } from './types.js';
 
 /** What a split did: the new partition's range, taken from partition `from`. */
 export interface Split {

@@ -5,13 +5,14 @@
  * partition marked `running` is taken over only once its lease has expired (its process is gone)
  * or was released (its worker left). Nothing here outlives its transaction, so it holds behind a
  * transaction-mode pooler. The lease only says who should work on a partition: what is written
- * is decided by the batch's cursor guard (batch.ts), so exactly-once does not depend on it.
+ * is decided by the batch's cursor guard (cursor.ts, in runner/run/batch.ts's transaction), so
+ * exactly-once does not depend on it.
  * Retries and the partition's end are recorded here too, and the end clears the lease.
  */
 import type pg from 'pg';
 import { transaction } from '../db/transaction.js';
-import type { PartitionRow } from './ledgerTypes.js';
-import { RUN_DEFAULTS } from './runDefaults.js';
+import type { PartitionRow } from './types.js';
+import { RUN_DEFAULTS } from '../run/runDefaults.js';
 
 /** Who holds a lease and for how long. */
 export interface Lease {

@@ -2,7 +2,7 @@
  * The latest runs from the ledger, with their stored reports, for `pgphase status`.
  */
 import type pg from 'pg';
-import type { RunReport } from './report.js';
+import type { RunReport } from '../run/report.js';
 
 export interface RunSummary {
   readonly id: string;

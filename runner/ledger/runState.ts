@@ -1,14 +1,15 @@
 /**
  * Run and step state in the ledger: a run is created or resumed under a transaction-level
- * advisory lock; advanceRun finishes steps whose partitions are settled, blocks steps that wait
- * on a failed one and plans the runnable ones (planStep.ts); finishRun settles the run once.
+ * advisory lock; the statements of advancing a run (runner/run/advanceRun.ts: finish steps whose
+ * partitions are settled, block steps that wait on a failed one, find the runnable ones);
+ * finishRun settles the run once; the run
+ * row's later writes (a failed build, the final report, abandonment, a quarantine replay's run).
  * Each function is one short transaction or statement, safe from any number of runner processes.
  */
 import type pg from 'pg';
 import { transaction } from '../db/transaction.js';
 import type { Phase, PhaseStep } from '../phases.js';
-import type { RunStatus, StepRow } from './ledgerTypes.js';
-import { planStep } from './planStep.js';
+import type { RunStatus, StepRow } from './types.js';
 
 /** Transaction-level advisory lock taken while creating or resuming a run. */
 const RUN_LOCK_KEY = '7232648511430961154';
@@ -49,11 +50,10 @@ export async function createOrResumeRun(
 }
 
 /**
- * Moves the run forward: finishes steps whose partitions are all settled, blocks steps that wait
- * on a failed one, and plans the steps whose prerequisites are done. Returns whether every step
- * of the run is settled.
+ * The first statement of advancing a run (runner/run/advanceRun.ts): finishes the planned steps
+ * whose partitions are all settled, failed if one of them failed.
  */
-export async function advanceRun(client: pg.ClientBase, runId: string, targetPartitions: (rows: number) => number): Promise<boolean> {
+export async function finishSettledSteps(client: pg.ClientBase, runId: string): Promise<void> {
   await client.query(
     `UPDATE pgphase.run_steps s
         SET status = CASE WHEN EXISTS (SELECT 1 FROM pgphase.partitions p WHERE p.step_id = s.id AND p.status = 'failed')
@@ -63,18 +63,23 @@ export async function advanceRun(client: pg.ClientBase, runId: string, targetPar
         AND NOT EXISTS (SELECT 1 FROM pgphase.partitions p WHERE p.step_id = s.id AND p.status IN ('pending', 'running'))`,
     [runId],
   );
-  // Blocking can cascade (a step after a blocked step is blocked too): repeat until stable.
-  for (;;) {
-    const { rowCount } = await client.query(
-      `UPDATE pgphase.run_steps s SET status = 'blocked', finished_at = now()
+}
+
+/** Blocks the waiting steps that wait on a failed or blocked one; returns how many (the caller repeats until none). */
+export async function blockWaitingSteps(client: pg.ClientBase, runId: string): Promise<number> {
+  const { rowCount } = await client.query(
+    `UPDATE pgphase.run_steps s SET status = 'blocked', finished_at = now()
         WHERE s.run_id = $1 AND s.status = 'waiting'
           AND EXISTS (SELECT 1 FROM pgphase.run_steps d
                        WHERE d.run_id = s.run_id AND d.source_table = ANY (s.after_tables) AND d.status IN ('failed', 'blocked'))`,
-      [runId],
-    );
-    if (!rowCount) break;
-  }
-  const { rows: ready } = await client.query<StepRow>(
+    [runId],
+  );
+  return rowCount ?? 0;
+}
+
+/** The waiting steps whose prerequisites are all done, in order. */
+export async function readySteps(client: pg.ClientBase, runId: string): Promise<StepRow[]> {
+  const { rows } = await client.query<StepRow>(
     `SELECT s.* FROM pgphase.run_steps s
       WHERE s.run_id = $1 AND s.status = 'waiting'
         AND NOT EXISTS (SELECT 1 FROM pgphase.run_steps d
@@ -82,12 +87,16 @@ export async function advanceRun(client: pg.ClientBase, runId: string, targetPar
       ORDER BY s.ordinal`,
     [runId],
   );
-  for (const step of ready) await planStep(client, runId, step, targetPartitions);
+  return rows;
+}
+
+/** Steps of the run not yet settled (waiting or planned). */
+export async function openSteps(client: pg.ClientBase, runId: string): Promise<number> {
   const { rows } = await client.query<{ open: number }>(
     `SELECT count(*)::int AS open FROM pgphase.run_steps WHERE run_id = $1 AND status IN ('waiting', 'planned')`,
     [runId],
   );
-  return rows[0]!.open === 0;
+  return rows[0]!.open;
 }
 
 /** Marks the run finished (once, by whichever process gets there first) with its report. */
@@ -103,4 +112,37 @@ export async function finishRun(client: pg.ClientBase, runId: string, report: un
     JSON.stringify(report),
   ]);
   return status;
+}
+
+/** Marks a finished run failed after all (a blue-green build of it failed verification). */
+export async function markRunFailed(client: pg.ClientBase, runId: string): Promise<void> {
+  await client.query(`UPDATE pgphase.runs SET status = 'failed' WHERE id = $1`, [runId]);
+}
+
+/** Stores the run's final report. */
+export async function storeRunReport(client: pg.ClientBase, runId: string, report: unknown): Promise<void> {
+  await client.query('UPDATE pgphase.runs SET report = $2 WHERE id = $1', [runId, JSON.stringify(report)]);
+}
+
+/** Closes an abandoned run as failed (`run --new --abandon`), if it is still running. */
+export async function closeAbandonedRun(client: pg.ClientBase, runId: string, by: string): Promise<void> {
+  await client.query(
+    `UPDATE pgphase.runs SET status = 'failed', finished_at = now(), report = coalesce(report, '{}'::jsonb) || jsonb_build_object('abandoned', true, 'abandonedBy', $2::text)
+        WHERE id = $1 AND status = 'running'`,
+    [runId, by],
+  );
+}
+
+/** The run row of a quarantine replay (runner/run/quarantine.ts); returns its id. */
+export async function insertReplayRun(client: pg.ClientBase, reason: string | null): Promise<string> {
+  const { rows: run } = await client.query<{ id: string }>(
+    `INSERT INTO pgphase.runs (phases, options, created_by) VALUES ('{quarantine-replay}', $1, 'pgphase quarantine replay') RETURNING id`,
+    [{ reason }],
+  );
+  return run[0]!.id;
+}
+
+/** Marks a quarantine replay's run done with its result. */
+export async function finishReplayRun(client: pg.ClientBase, runId: string, result: unknown): Promise<void> {
+  await client.query(`UPDATE pgphase.runs SET status = 'done', finished_at = now(), report = $2 WHERE id = $1`, [runId, result]);
 }

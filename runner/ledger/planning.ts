@@ -1,0 +1,28 @@
+/**
+ * Planning's statements (runner/run/planStep.ts does the planning): a step that became runnable
+ * is planned by whichever runner process first moves it from `waiting` to `planned`, and its
+ * partitions are inserted in that same transaction (the caller's).
+ */
+import type pg from 'pg';
+import type { KeyRange } from '../plan/planPartitions.js';
+import type { StepRow } from './types.js';
+
+/** Moves the step from `waiting` to `planned`; false when another runner process planned it. */
+export async function claimStepPlanning(client: pg.ClientBase, stepId: string): Promise<boolean> {
+  const won = await client.query(`UPDATE pgphase.run_steps SET status = 'planned', planned_at = now() WHERE id = $1 AND status = 'waiting'`, [stepId]);
+  return won.rowCount === 1;
+}
+
+/** Inserts the step's partitions, one statement each, in order; each starts with its cursor at `lo`. */
+export async function insertPartitions(client: pg.ClientBase, runId: string, step: StepRow, ranges: readonly KeyRange[]): Promise<void> {
+  for (const r of ranges) {
+    await client.query(`INSERT INTO pgphase.partitions (run_id, step_id, phase, source_table, lo, hi, next_key) VALUES ($1, $2, $3, $4, $5, $6, $5)`, [
+      runId,
+      step.id,
+      step.phase,
+      step.source_table,
+      r.lo.toString(),
+      r.hi.toString(),
+    ]);
+  }
+}

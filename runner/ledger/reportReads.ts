@@ -1,0 +1,156 @@
+/**
+ * Reads of the ledger for reports: what a run's visual report shows (runner/report/reportData.ts:
+ * the run, its per-batch samples in batch_samples, throttle periods in throttle_events, per-table
+ * totals, partitions and errors by SQLSTATE; times are Unix milliseconds), a run's stored report
+ * (`pgphase report`), and the newest finished run's stored report (the odds demo).
+ */
+import type pg from 'pg';
+
+export interface ReportSample {
+  readonly phase: string;
+  readonly table: string;
+  readonly partition: string;
+  readonly worker: string;
+  /** Start of the batch's transaction. */
+  readonly t: number;
+  readonly rows: number;
+  readonly staged: number;
+  readonly quarantined: number;
+  readonly ms: number;
+  readonly size: number;
+  readonly retries: number;
+  readonly retrySqlstate: string | null;
+}
+
+export interface ThrottlePeriod {
+  readonly reason: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+export interface ReportPartition {
+  readonly id: string;
+  readonly phase: string;
+  readonly table: string;
+  readonly lo: string;
+  readonly hi: string;
+  readonly status: string;
+  readonly start: number | null;
+  readonly end: number | null;
+  readonly worker: string | null;
+  readonly rows: number;
+  readonly retries: number;
+}
+
+/** The run row the visual report heads with. */
+export interface ReportRun {
+  readonly id: string;
+  readonly status: string;
+  readonly phases: string[];
+  readonly start: number;
+  readonly end: number | null;
+}
+
+/** One source table's totals over the run. */
+export interface ReportTable {
+  readonly phase: string;
+  readonly table: string;
+  readonly rowsIn: number;
+  readonly staged: number;
+  readonly quarantined: number;
+  readonly batches: number;
+  readonly retries: number;
+}
+
+/** Errors of one table by SQLSTATE. */
+export interface ReportError {
+  readonly phase: string;
+  readonly table: string;
+  readonly sqlstate: string;
+  readonly count: number;
+}
+
+const ms = (column: string) => `(extract(epoch FROM ${column}) * 1000)::float8`;
+
+/** Run `runId`, or the newest run when it is null; undefined when there is none. */
+export async function reportRun(client: pg.ClientBase, runId: string | null): Promise<ReportRun | undefined> {
+  const { rows: runs } = await client.query<ReportRun>(
+    `SELECT id::text, status, phases, ${ms('started_at')} AS start, ${ms('finished_at')} AS end
+       FROM pgphase.runs WHERE $1::bigint IS NULL OR id = $1::bigint ORDER BY id DESC LIMIT 1`,
+    [runId],
+  );
+  return runs[0];
+}
+
+export async function reportTables(client: pg.ClientBase, id: string): Promise<ReportTable[]> {
+  const tables = await client.query<ReportTable>(
+    `SELECT s.phase, s.source_table AS table, coalesce(sum(p.rows_in), 0)::float8 AS "rowsIn", coalesce(sum(p.written), 0)::float8 AS staged,
+            coalesce(sum(p.rejected), 0)::float8 AS quarantined, coalesce(sum(p.batches), 0)::int AS batches, coalesce(sum(p.retries), 0)::int AS retries
+       FROM pgphase.run_steps s LEFT JOIN pgphase.partitions p ON p.step_id = s.id
+      WHERE s.run_id = $1 GROUP BY s.phase, s.source_table, s.ordinal ORDER BY s.ordinal`,
+    [id],
+  );
+  return tables.rows;
+}
+
+export async function reportSamples(client: pg.ClientBase, id: string): Promise<ReportSample[]> {
+  const samples = await client.query<ReportSample>(
+    `SELECT phase, source_table AS table, partition_id::text AS partition, worker, ${ms('started_at')} AS t, rows_in::float8 AS rows,
+            staged::float8 AS staged, quarantined::float8 AS quarantined, ms, batch_size AS size, retries, retry_sqlstate AS "retrySqlstate"
+       FROM pgphase.batch_samples WHERE run_id = $1 ORDER BY started_at, partition_id`,
+    [id],
+  );
+  return samples.rows;
+}
+
+export async function reportThrottle(client: pg.ClientBase, id: string): Promise<ThrottlePeriod[]> {
+  const throttle = await client.query<ThrottlePeriod>(
+    `SELECT reason, ${ms('started_at')} AS start, ${ms('ended_at')} AS end FROM pgphase.throttle_events WHERE run_id = $1 ORDER BY started_at`,
+    [id],
+  );
+  return throttle.rows;
+}
+
+export async function reportPartitions(client: pg.ClientBase, id: string): Promise<ReportPartition[]> {
+  const partitions = await client.query<ReportPartition>(
+    `SELECT id::text, phase, source_table AS table, lo::text, hi::text, status, ${ms('started_at')} AS start, ${ms('finished_at')} AS end,
+            claimed_by AS worker, rows_in::float8 AS rows, retries
+       FROM pgphase.partitions WHERE run_id = $1 ORDER BY step_id, lo`,
+    [id],
+  );
+  return partitions.rows;
+}
+
+export async function reportErrors(client: pg.ClientBase, id: string): Promise<ReportError[]> {
+  const errors = await client.query<ReportError>(
+    `SELECT p.phase, p.source_table AS table, e.key AS sqlstate, sum(e.value::int)::int AS count
+       FROM pgphase.partitions p, jsonb_each_text(p.errors) e WHERE p.run_id = $1 GROUP BY 1, 2, 3 ORDER BY 4 DESC, 1, 2, 3`,
+    [id],
+  );
+  return errors.rows;
+}
+
+/** Run `run` (or the newest run) with its stored report (null until it finished); undefined when there is none. */
+export async function storedRunReport<R>(c: pg.ClientBase, run: string | null): Promise<{ id: string; report: R | null } | undefined> {
+  const { rows } = await c.query<{ id: string; report: R | null }>(
+    `SELECT id::text, report FROM pgphase.runs WHERE $1::bigint IS NULL OR id = $1::bigint ORDER BY id DESC LIMIT 1`,
+    [run],
+  );
+  return rows[0];
+}
+
+/**
+ * The stored report of the newest run of exactly `phases` that is done and started after
+ * `startedAfterSql`, an SQL expression of the caller's code (never user input: it is spliced into
+ * the statement), so that the bound is read in the same statement; null when there is none.
+ */
+export async function newestDoneRunReport<R>(client: pg.ClientBase, phases: readonly string[], startedAfterSql: string): Promise<R | null> {
+  const { rows } = await client.query<{ report: R | null }>(
+    `SELECT report FROM pgphase.runs r
+      WHERE r.phases = $1::text[] AND r.status = 'done'
+        AND r.started_at > ${startedAfterSql}
+      ORDER BY id DESC LIMIT 1`,
+    [phases],
+  );
+  return rows[0]?.report ?? null;
+}
