@@ -75,8 +75,10 @@ const ms = (column: string) => `(extract(epoch FROM ${column}) * 1000)::float8`;
 /** Run `runId`, or the newest run when it is null; undefined when there is none. */
 export async function reportRun(client: pg.ClientBase, runId: string | null): Promise<ReportRun | undefined> {
   const { rows: runs } = await client.query<ReportRun>(
-    `SELECT id::text, status, phases, ${ms('started_at')} AS start, ${ms('finished_at')} AS end
-       FROM pgphase.runs WHERE $1::bigint IS NULL OR id = $1::bigint ORDER BY id DESC LIMIT 1`,
+    // r.id, not id: an unqualified ORDER BY names the output column first, which is id::text here,
+    // and '9' sorts after '11'.
+    `SELECT r.id::text, r.status, r.phases, ${ms('r.started_at')} AS start, ${ms('r.finished_at')} AS end
+       FROM pgphase.runs r WHERE $1::bigint IS NULL OR r.id = $1::bigint ORDER BY r.id DESC LIMIT 1`,
     [runId],
   );
   return runs[0];
@@ -133,7 +135,7 @@ export async function reportErrors(client: pg.ClientBase, id: string): Promise<R
 /** Run `run` (or the newest run) with its stored report (null until it finished); undefined when there is none. */
 export async function storedRunReport<R>(c: pg.ClientBase, run: string | null): Promise<{ id: string; report: R | null } | undefined> {
   const { rows } = await c.query<{ id: string; report: R | null }>(
-    `SELECT id::text, report FROM pgphase.runs WHERE $1::bigint IS NULL OR id = $1::bigint ORDER BY id DESC LIMIT 1`,
+    `SELECT r.id::text, r.report FROM pgphase.runs r WHERE $1::bigint IS NULL OR r.id = $1::bigint ORDER BY r.id DESC LIMIT 1`,
     [run],
   );
   return rows[0];
@@ -149,7 +151,7 @@ export async function newestDoneRunReport<R>(client: pg.ClientBase, phases: read
     `SELECT report FROM pgphase.runs r
       WHERE r.phases = $1::text[] AND r.status = 'done'
         AND r.started_at > ${startedAfterSql}
-      ORDER BY id DESC LIMIT 1`,
+      ORDER BY r.id DESC LIMIT 1`,
     [phases],
   );
   return rows[0]?.report ?? null;

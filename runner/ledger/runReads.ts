@@ -100,8 +100,8 @@ export interface FailedPartition {
 /** The run's failed partitions, in order. */
 export async function failedPartitions(client: pg.ClientBase, runId: string): Promise<FailedPartition[]> {
   const { rows: failed } = await client.query<FailedPartition>(
-    `SELECT id::text, source_table AS table, lo::text, hi::text, last_sqlstate AS sqlstate, last_error AS error
-       FROM pgphase.partitions WHERE run_id = $1 AND status = 'failed' ORDER BY id`,
+    `SELECT p.id::text, p.source_table AS table, p.lo::text, p.hi::text, p.last_sqlstate AS sqlstate, p.last_error AS error
+       FROM pgphase.partitions p WHERE p.run_id = $1 AND p.status = 'failed' ORDER BY p.id`,
     [runId],
   );
   return failed;

@@ -34,8 +34,9 @@ export async function listQuarantine(client: pg.ClientBase, options: { reason?: 
     [reason],
   );
   const { rows } = await client.query<QuarantineSummary['rows'][number]>(
-    `SELECT id::text, source_table AS table, source_id::text AS "sourceId", reason_code AS reason, sqlstate, message, attempts, raw_row AS raw
-       FROM pgphase.quarantine WHERE $1::text IS NULL OR reason_code = $1 ORDER BY id LIMIT $2`,
+    // q.id: an unqualified ORDER BY id would sort the text output column ('10' before '2').
+    `SELECT q.id::text, q.source_table AS table, q.source_id::text AS "sourceId", q.reason_code AS reason, q.sqlstate, q.message, q.attempts, q.raw_row AS raw
+       FROM pgphase.quarantine q WHERE $1::text IS NULL OR q.reason_code = $1 ORDER BY q.id LIMIT $2`,
     [reason, options.limit ?? 20],
   );
   return { total: groups.reduce((a, g) => a + g.rows, 0), byReason: groups, rows };
