@@ -4,7 +4,7 @@ import { withClient } from '../db/database.js';
 import { EXIT } from '../errors.js';
 import { listQuarantine, type QuarantineSummary, replayQuarantine } from '../run/quarantine.js';
 import { withDatabase } from '../session.js';
-import { flag, matching, whole } from './flags.js';
+import { flag, matching, runId, whole } from './flags.js';
 import { defineCommand } from './spec.js';
 
 const reason = matching(/^[a-z][a-z0-9_]{0,62}$/, 'a reason code such as invalid_odds').optional();
@@ -24,13 +24,16 @@ export const quarantineListCommand = defineCommand({
   description: 'count quarantined rows by reason and table, with sample rows',
   options: [
     { flags: '--reason <code>', description: 'only this reason code' },
+    { flags: '--run <id>', description: 'what run ID quarantined (kept with the run, true after later runs)' },
     { flags: '--limit <n>', description: 'sample rows to show', default: '20' },
     { flags: '--json', description: 'print as JSON on stdout' },
   ],
-  input: z.object({ reason, limit: whole(0, MAX_LIMIT), json: flag() }),
+  input: z.object({ reason, run: runId().optional(), limit: whole(0, MAX_LIMIT), json: flag() }),
   run: (session, o) =>
     withDatabase(session, (db) =>
-      withClient(db.url, 'pgphase quarantine', (c) => listQuarantine(c, { ...(o.reason ? { reason: o.reason } : {}), limit: o.limit })),
+      withClient(db.url, 'pgphase quarantine', (c) =>
+        listQuarantine(c, { ...(o.reason ? { reason: o.reason } : {}), ...(o.run ? { runId: o.run } : {}), limit: o.limit }),
+      ),
     ),
   render: (summary, o) => ({ stdout: o.json ? JSON.stringify(summary) : formatQuarantine(summary), exitCode: EXIT.ok }),
 });

@@ -15,20 +15,50 @@ export interface BatchSample {
   readonly retrySqlstate: string | null;
 }
 
-/** Inserts a batch's sample; started_at is the server's transaction start (one clock for every host). */
+/**
+ * Inserts a batch's sample; started_at is the server's transaction start (one clock for every
+ * host). With it, the rows this batch quarantined by reason (0080_batch_quarantine_reasons.sql):
+ * those of pgphase.quarantine in the batch's key range that this transaction wrote, read through
+ * the quarantine's (source_table, source_id) key, and only when the batch rejected any.
+ */
 export async function insertBatchSample(
   client: pg.ClientBase,
   p: PartitionRow,
   runId: string,
+  range: { readonly lo: bigint; readonly hi: bigint },
   counts: PhaseCounts,
   ms: number,
   size: number,
   s: BatchSample,
 ): Promise<void> {
   await client.query(
-    `INSERT INTO pgphase.batch_samples (run_id, step_id, partition_id, phase, source_table, worker, started_at, rows_in, staged, quarantined, ms, batch_size, retries, retry_sqlstate)
-     VALUES ($1, $2, $3, $4, $5, $6, now(), $7, $8, $9, $10, $11, $12, $13)`,
-    [runId, p.step_id, p.id, p.phase, p.source_table, s.worker, counts.rowsIn, counts.written, counts.rejected, ms, size, s.retries, s.retrySqlstate],
+    `INSERT INTO pgphase.batch_samples (run_id, step_id, partition_id, phase, source_table, worker, started_at, rows_in, staged, quarantined, ms, batch_size, retries, retry_sqlstate,
+                                        quarantine_reasons)
+     VALUES ($1, $2, $3, $4, $5, $6, now(), $7, $8, $9, $10, $11, $12, $13,
+             CASE WHEN $9::bigint > 0 THEN
+               (SELECT coalesce(jsonb_object_agg(r.reason_code, r.n), '{}') FROM (
+                  SELECT q.reason_code, count(*) AS n FROM pgphase.quarantine q
+                   WHERE q.source_table = $5 AND q.source_id BETWEEN $14::bigint AND $15::bigint
+                     AND q.last_seen_at = now() AND q.run_id = $1::bigint
+                   GROUP BY 1) r)
+             ELSE '{}' END)`,
+    [
+      runId,
+      p.step_id,
+      p.id,
+      p.phase,
+      p.source_table,
+      s.worker,
+      counts.rowsIn,
+      counts.written,
+      counts.rejected,
+      ms,
+      size,
+      s.retries,
+      s.retrySqlstate,
+      range.lo.toString(),
+      range.hi.toString(),
+    ],
   );
 }
 

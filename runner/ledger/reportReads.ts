@@ -156,3 +156,28 @@ export async function newestDoneRunReport<R>(client: pg.ClientBase, phases: read
   );
   return rows[0]?.report ?? null;
 }
+
+/**
+ * Rows run `id` quarantined, by reason and table, from its batches' samples (kept with the run:
+ * true after later runs and replays took the rows over); rows a batch rejected that no reason
+ * accounts for (a procedure with a quarantine of its own, samples from before reasons were kept)
+ * count as 'unrecorded'. null when no sample of the run recorded reasons: the caller falls back to
+ * pgphase.quarantine as it stands.
+ */
+export async function runQuarantineByReason(client: pg.ClientBase, id: string): Promise<{ reason: string; table: string; rows: number }[] | null> {
+  const { rows } = await client.query<{ reason: string | null; table: string | null; rows: number; recorded: boolean }>(
+    `WITH s AS (SELECT source_table, quarantined, quarantine_reasons FROM pgphase.batch_samples WHERE run_id = $1),
+          by_reason AS (SELECT e.key AS reason, s.source_table AS "table", sum(e.value::bigint) AS n
+                          FROM s, jsonb_each_text(s.quarantine_reasons) e GROUP BY 1, 2),
+          rest AS (SELECT 'unrecorded' AS reason, s.source_table AS "table",
+                          sum(s.quarantined) - coalesce((SELECT sum(b.n) FROM by_reason b WHERE b."table" = s.source_table), 0) AS n
+                     FROM s GROUP BY 2)
+     SELECT reason, "table", n::int AS rows, (SELECT bool_or(quarantine_reasons IS NOT NULL) FROM s) AS recorded
+       FROM (SELECT * FROM by_reason UNION ALL SELECT * FROM rest WHERE n > 0) t
+     UNION ALL SELECT NULL, NULL, 0, (SELECT coalesce(bool_or(quarantine_reasons IS NOT NULL), false) FROM s)
+     ORDER BY 3 DESC, 1, 2`,
+    [id],
+  );
+  if (!rows.some((r) => r.recorded)) return null;
+  return rows.filter((r) => r.reason !== null).map((r) => ({ reason: r.reason!, table: r.table!, rows: r.rows }));
+}

@@ -17,6 +17,7 @@ import {
   reportSamples,
   reportTables,
   reportThrottle,
+  runQuarantineByReason,
   type ThrottlePeriod,
 } from '../ledger/reportReads.js';
 
@@ -53,8 +54,13 @@ export async function loadReportData(client: pg.ClientBase, runId?: string): Pro
   };
 }
 
-/** Quarantined rows of the run by reason and table (from pgphase.quarantine, where it exists). */
+/**
+ * Quarantined rows of the run by reason and table: from its batches' samples (kept with the run),
+ * else, for a run whose samples recorded no reasons, from pgphase.quarantine as it stands.
+ */
 async function quarantineOfRun(client: pg.ClientBase, runId: string): Promise<ReportData['quarantine']> {
+  const kept = await runQuarantineByReason(client, runId);
+  if (kept) return kept;
   const { rows: has } = await client.query<{ ok: boolean }>(`SELECT to_regclass('pgphase.quarantine') IS NOT NULL AS ok`);
   if (!has[0]?.ok) return [];
   const { rows } = await client.query<ReportData['quarantine'][number]>(

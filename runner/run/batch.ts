@@ -69,7 +69,7 @@ export async function runBatch(
       const committed = await commitPartitionCursor(client, partition, range.hi, counts, ms, batchSize);
       // The row is ours since the batch began (locked, with the expected cursor): only a deleted run gets here.
       if (!committed) throw new LostPartitionError(partition.id);
-      if (sample) await insertBatchSample(client, partition, runId, counts, ms, batchSize, sample);
+      if (sample) await insertBatchSample(client, partition, runId, range, counts, ms, batchSize, sample);
       return { range, counts, ms, hi };
     },
     options.isolation ? { isolation: options.isolation } : {},

@@ -10,6 +10,8 @@ import type { Phase } from '../phases.js';
 import { transaction } from '../db/transaction.js';
 import { finishReplayRun, insertReplayRun } from '../ledger/runState.js';
 import { qualified } from '../ledger/types.js';
+import { runQuarantineByReason, storedRunReport } from '../ledger/reportReads.js';
+import { UsageError } from '../errors.js';
 
 export interface QuarantineSummary {
   readonly total: number;
@@ -26,18 +28,32 @@ export interface QuarantineSummary {
   }[];
 }
 
-export async function listQuarantine(client: pg.ClientBase, options: { reason?: string; limit?: number } = {}): Promise<QuarantineSummary> {
+/**
+ * The quarantine by reason and table, with sample rows. With `runId`: what that run quarantined,
+ * counted from its batches' samples (runner/ledger/reportReads.ts), so it stays true after later
+ * runs and replays took rows over; the sample rows are those still attributed to it.
+ */
+export async function listQuarantine(client: pg.ClientBase, options: { reason?: string; limit?: number; runId?: string } = {}): Promise<QuarantineSummary> {
   const reason = options.reason ?? null;
-  const { rows: groups } = await client.query<{ reason: string; table: string; rows: number }>(
-    `SELECT reason_code AS reason, source_table AS table, count(*)::int AS rows FROM pgphase.quarantine
-      WHERE $1::text IS NULL OR reason_code = $1 GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2`,
-    [reason],
-  );
+  const runId = options.runId ?? null;
+  if (runId !== null && !(await storedRunReport(client, runId))) {
+    throw new UsageError(`run ${runId} does not exist`, 'List runs with `pgphase status`.');
+  }
+  const kept = runId === null ? null : await runQuarantineByReason(client, runId);
+  const groups = kept
+    ? kept.filter((g) => reason === null || g.reason === reason)
+    : (
+        await client.query<{ reason: string; table: string; rows: number }>(
+          `SELECT reason_code AS reason, source_table AS table, count(*)::int AS rows FROM pgphase.quarantine
+            WHERE ($1::text IS NULL OR reason_code = $1) AND ($2::bigint IS NULL OR run_id = $2::bigint) GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2`,
+          [reason, runId],
+        )
+      ).rows;
   const { rows } = await client.query<QuarantineSummary['rows'][number]>(
     // q.id: an unqualified ORDER BY id would sort the text output column ('10' before '2').
     `SELECT q.id::text, q.source_table AS table, q.source_id::text AS "sourceId", q.reason_code AS reason, q.sqlstate, q.message, q.attempts, q.raw_row AS raw
-       FROM pgphase.quarantine q WHERE $1::text IS NULL OR q.reason_code = $1 ORDER BY q.id LIMIT $2`,
-    [reason, options.limit ?? 20],
+       FROM pgphase.quarantine q WHERE ($1::text IS NULL OR q.reason_code = $1) AND ($3::bigint IS NULL OR q.run_id = $3::bigint) ORDER BY q.id LIMIT $2`,
+    [reason, options.limit ?? 20, runId],
   );
   return { total: groups.reduce((a, g) => a + g.rows, 0), byReason: groups, rows };
 }
