@@ -7,6 +7,8 @@ import { z } from 'zod';
 import { withClient } from '../db/database.js';
 import { gatherFacts } from '../doctor/gather.js';
 import { detectPooler } from '../db/pooler.js';
+import { transaction } from '../db/transaction.js';
+import { checkSteps } from '../run/stepCheck.js';
 import { type Check, diagnose } from '../doctor/judge.js';
 import { EXIT } from '../errors.js';
 import { withDatabase } from '../session.js';
@@ -26,7 +28,7 @@ export function formatChecks(checks: readonly Check[]): string {
 export const doctorCommand = defineCommand({
   name: 'doctor',
   description:
-    'preflight before a deploy: server version, a writable primary, privileges, connection budget, timeouts and session settings, JIT, pending work, invalid indexes, a connection pooler (exit 1 when a check fails)',
+    'preflight before a deploy: server version, a writable primary, privileges, connection budget, timeouts and session settings, JIT, pending work, invalid indexes, the declared phases, a connection pooler (exit 1 when a check fails)',
   options: [
     { flags: '--json', description: 'print { ok, checks } as JSON on stdout' },
     { flags: '--workers <n>', description: 'the workers pgphase run will start (default: its own default)' },
@@ -34,9 +36,13 @@ export const doctorCommand = defineCommand({
   input: z.object({ json: flag(), workers: whole(1, 1_024).optional() }),
   run: (session, input) =>
     withDatabase(session, (db) =>
-      withClient(db.url, 'pgphase doctor', async (c) =>
-        diagnose({ ...(await gatherFacts(c, session.config, input.workers)), pooler: await detectPooler(db.url) }),
-      ),
+      withClient(db.url, 'pgphase doctor', async (c) => {
+        const facts = await gatherFacts(c, session.config, input.workers);
+        // The steps only once nothing is pending: before `migrate` a step's tables may not exist yet.
+        const phases = facts.frameworkSchema.present && facts.pendingMigrations.length === 0 ? session.phases : [];
+        const steps = phases.length > 0 ? { steps: await transaction(c, () => checkSteps(c, phases)) } : {};
+        return diagnose({ ...facts, ...steps, pooler: await detectPooler(db.url) });
+      }),
     ),
   render: (result, input) => ({
     stdout: input.json ? JSON.stringify(result) : `${formatChecks(result.checks)}\ndoctor: ${result.ok ? 'nothing fails' : 'something fails'}`,

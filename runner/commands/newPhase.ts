@@ -16,6 +16,8 @@ import {
   phaseEntry,
   type PhaseSpec,
   scaffoldTarget,
+  sourceKeyMigrations,
+  sourceKeyOf,
   stepName,
   stepText,
   targetMigrationText,
@@ -41,8 +43,8 @@ function check(spec: PhaseSpec): void {
   if (!NAME.test(spec.key)) throw new UsageError(`--key takes a column name, not ${showInput(spec.key)}`, "The source's bigint key column, e.g. --key id");
 }
 
-/** Writes the phase's files and adds it to the phases file; returns the paths written. */
-export async function newPhase(config: Config, spec: PhaseSpec): Promise<string[]> {
+/** Writes the phase's files and adds it to the phases file; returns the paths written and how the target keys the source. */
+export async function newPhase(config: Config, spec: PhaseSpec): Promise<{ written: string[]; why: string }> {
   check(spec);
   if (!config.phases)
     throw new UsageError(
@@ -57,20 +59,30 @@ export async function newPhase(config: Config, spec: PhaseSpec): Promise<string[
   const source = tables.get(spec.source);
   const existing = tables.get(spec.target);
   const target = existing ?? scaffoldTarget(spec, source);
+  const key = sourceKeyOf(spec, existing);
   const file = (qualified: string) => `${qualified.replace('.', '_')}.sql`;
   const procedures: ScaffoldFile[] = [
-    { path: file(classifyName(spec)), text: classifyText(spec, computedColumns(source, target)) },
-    { path: file(stepName(spec)), text: stepText(spec) },
+    { path: file(classifyName(spec)), text: classifyText(spec, computedColumns(source, target, key.column), key.column) },
+    { path: file(stepName(spec)), text: stepText(spec, key.column) },
   ];
   const written = writeScaffold(config.proceduresDir, procedures, 'pgphase new phase').map((p) => join(config.proceduresDir, p));
-  if (!existing) {
-    const name = `${nextMigrationNumber(migrations.map((m) => `${m.name}.sql`))}_create_${spec.target.replace('.', '_')}.sql`;
-    writeScaffold(config.migrationsDir, [{ path: name, text: targetMigrationText(spec, target) }], 'pgphase new phase');
+  const names = migrations.map((m) => `${m.name}.sql`);
+  const migration = (suffix: string, text: string) => {
+    const name = `${nextMigrationNumber(names)}_${suffix}.sql`;
+    names.push(name);
+    writeScaffold(config.migrationsDir, [{ path: name, text }], 'pgphase new phase');
     written.push(join(config.migrationsDir, name));
+  };
+  const table = spec.target.replace('.', '_');
+  if (!existing) migration(`create_${table}`, targetMigrationText(spec, target));
+  if (key.add) {
+    const texts = sourceKeyMigrations(spec);
+    migration(`${table}_source_raw_id`, texts.column);
+    migration(`${table}_source_raw_id_key`, texts.index);
   }
   writeFileSync(config.phases, `${JSON.stringify([...phases, phaseEntry(spec)], null, 2)}\n`);
   written.push(config.phases);
-  return written;
+  return { written, why: key.why };
 }
 
 export const newPhaseCommand = defineCommand({
@@ -84,8 +96,12 @@ export const newPhaseCommand = defineCommand({
   ],
   input: z.object({ name: z.string(), source: z.string(), target: z.string(), key: z.string() }),
   run: (session, input) => newPhase(session.config, input),
-  render: (written, input) => ({
-    stdout: `wrote ${written.map((p) => relative(process.cwd(), p)).join(', ')}\nnext: fill in ${relative(process.cwd(), written[0]!)}, then pgphase migrate && pgphase run ${input.name}`,
+  render: ({ written, why }, input) => ({
+    stdout: [
+      `wrote ${written.map((p) => relative(process.cwd(), p)).join(', ')}`,
+      ...(why ? [why] : []),
+      `next: fill in ${relative(process.cwd(), written[0]!)}, then pgphase migrate && pgphase run ${input.name}`,
+    ].join('\n'),
     exitCode: EXIT.ok,
   }),
 });

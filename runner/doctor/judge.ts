@@ -7,6 +7,7 @@ import { judgeVersion } from '../db/versionRule.js';
 import { jit, type SessionFacts, sessionSettings, timeouts, writable } from './sessionChecks.js';
 import { type TimeZoneNamesFacts, timeZoneNames } from './timeZoneNames.js';
 import type { PoolerFacts } from '../db/pooler.js';
+import type { StepProblem } from '../run/stepCheck.js';
 
 export type Level = 'ok' | 'warn' | 'fail';
 
@@ -50,6 +51,8 @@ export interface DoctorFacts extends SessionFacts {
   readonly rolePending: readonly string[];
   /** Whether a transaction-mode pooler sits in front of the server (pooler.ts); absent: not asked. */
   readonly pooler?: PoolerFacts;
+  /** The declared steps' problems (runner/run/stepCheck.ts); absent: no phases to check. */
+  readonly steps?: readonly StepProblem[];
 }
 
 const ok = (name: string, message: string): Check => ({ name, level: 'ok', message, fix: '' });
@@ -198,6 +201,18 @@ function pooler(f: DoctorFacts): Check | null {
   };
 }
 
+/** Every declared step against the database: what `run` would refuse before recording a run. */
+function steps(f: DoctorFacts): Check | null {
+  if (!f.steps) return null;
+  if (f.steps.length === 0) return ok('phases', 'every declared step has its source table, integer key and procedure, and its isolation declaration holds');
+  return {
+    name: 'phases',
+    level: 'fail',
+    message: f.steps.map((p) => `phase ${p.phase}, step ${p.source}: ${p.problem}`).join('; '),
+    fix: [...new Set(f.steps.map((p) => p.hint))].join(' '),
+  };
+}
+
 export function diagnose(f: DoctorFacts): { ok: boolean; checks: Check[] } {
   const checks = [
     version(f),
@@ -213,6 +228,7 @@ export function diagnose(f: DoctorFacts): { ok: boolean; checks: Check[] } {
     migrations(f),
     indexes(f),
     framework(f),
+    steps(f),
     pooler(f),
   ].filter((c): c is Check => c !== null);
   return { ok: checks.every((c) => c.level !== 'fail'), checks };

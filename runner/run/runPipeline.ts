@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism, hostname } from 'node:os';
 import pg from 'pg';
 import { connectFailure, connectTimeout } from '../db/database.js';
-import { setClientTransactionSettings } from '../db/transaction.js';
+import { setClientTransactionSettings, transaction } from '../db/transaction.js';
 import { checkWritable } from '../db/writable.js';
 import { readableSession } from '../db/readableSession.js';
 import { UsageError } from '../errors.js';
@@ -41,6 +41,7 @@ import { RUN_DEFAULTS } from './runDefaults.js';
 import { canWriteSamples, insertThrottleEvent } from '../ledger/batchSamples.js';
 import { recordThrottlePeriods } from './throttleRecorder.js';
 import { serveRunMetrics } from '../metrics/serveRunMetrics.js';
+import { checkSteps, describeStepProblems } from './stepCheck.js';
 
 export interface RunOptions {
   readonly url: string;
@@ -178,6 +179,12 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
   const outputSchemas = new Map(phases.filter((p) => p.outputs?.length).map((p) => [p.name, targetOf(p).schema]));
   try {
     if (blueGreen.length) await ledger((c) => preflight(c, blueGreen));
+    // A step that cannot run (a typo in the phases file, a target without the source key column) is
+    // refused here, before a run is recorded: no ghost run for `status` to call interrupted.
+    const problems = await ledger((c) => transaction(c, () => checkSteps(c, phases)));
+    if (problems.length > 0) {
+      throw new UsageError(`the phases cannot run as declared:\n  ${describeStepProblems(problems)}`, problems[0]!.hint);
+    }
     if (options.fresh) await ledger((c) => checkUnfinished(c, { abandon: options.abandon ?? false, by: runner, log }));
     const { runId, resumed } = await ledger((c) =>
       createOrResumeRun(c, phases, {

@@ -14,6 +14,31 @@ export interface PhaseSpec {
 
 /** Columns of the target the driver fills itself, or the database does. */
 const BOOKKEEPING = new Set(['source_raw_id', 'run_id']);
+const DEFAULT_SOURCE_COLUMN = 'source_raw_id';
+
+/**
+ * The target column that holds the source row's key, which pgphase.isolate upserts on (the step's
+ * `source_column`): `source_raw_id` when the target has it (or the scaffold creates the target);
+ * else the target's own column named like the source key when it alone is unique and an INSERT
+ * may set it (a copy keyed like its source); else `source_raw_id`, added by a scaffolded
+ * migration with a unique index (`add`). `why` says which, for the command's output.
+ */
+export function sourceKeyOf(spec: PhaseSpec, existing: TableShape | undefined): { column: string; add: boolean; why: string } {
+  if (!existing || existing.columns.some((c) => c.name === DEFAULT_SOURCE_COLUMN)) return { column: DEFAULT_SOURCE_COLUMN, add: false, why: '' };
+  const own = existing.columns.find((c) => c.name === spec.key);
+  if (own?.unique && !own.identityAlways) {
+    return {
+      column: spec.key,
+      add: false,
+      why: `${spec.target}.${spec.key} is unique and takes the source's ${spec.key}: the step upserts on it (source_column)`,
+    };
+  }
+  return {
+    column: DEFAULT_SOURCE_COLUMN,
+    add: true,
+    why: `${spec.target} has no unique column that can take the source's ${spec.key}: two migrations add source_raw_id and its unique index (built concurrently), which the step upserts on`,
+  };
+}
 
 export function classifyName(spec: PhaseSpec): string {
   return `${spec.target.split('.')[0]}.classify_${spec.name}`;
@@ -24,11 +49,15 @@ export function stepName(spec: PhaseSpec): string {
 }
 
 /** The target columns the classification computes: not bookkeeping, not filled by the server unless the source has them. */
-export function computedColumns(source: TableShape | undefined, target: TableShape | undefined): { column: ColumnShape; from: string | undefined }[] {
+export function computedColumns(
+  source: TableShape | undefined,
+  target: TableShape | undefined,
+  sourceColumn = DEFAULT_SOURCE_COLUMN,
+): { column: ColumnShape; from: string | undefined }[] {
   if (!target) return [];
   const sourceCols = new Map((source?.columns ?? []).map((c) => [c.name, c]));
   return target.columns
-    .filter((c) => !BOOKKEEPING.has(c.name))
+    .filter((c) => !BOOKKEEPING.has(c.name) && c.name !== sourceColumn)
     .filter((c) => (sourceCols.has(c.name) ? !(c.generated && c.name === 'id') : !c.generated))
     .map((c) => {
       const s = sourceCols.get(c.name);
@@ -37,7 +66,7 @@ export function computedColumns(source: TableShape | undefined, target: TableSha
     });
 }
 
-export function classifyText(spec: PhaseSpec, columns: { column: ColumnShape; from: string | undefined }[]): string {
+export function classifyText(spec: PhaseSpec, columns: { column: ColumnShape; from: string | undefined }[], sourceColumn = DEFAULT_SOURCE_COLUMN): string {
   const name = classifyName(spec);
   const outs = columns.map((c) => `  ${c.column.name} ${c.column.type},`).join('\n');
   const values = columns
@@ -51,13 +80,13 @@ export function classifyText(spec: PhaseSpec, columns: { column: ColumnShape; fr
 -- function did not foresee (a unique index, a check), a savepoint per record that writes the
 -- others and quarantines that one as db_error with its SQLSTATE.
 CREATE OR REPLACE FUNCTION ${name} (p_lo bigint, p_hi bigint) RETURNS TABLE (
-  source_raw_id bigint,
+  ${sourceColumn} bigint,
 ${outs}
   reason_code text,
   message text,
   raw_row jsonb
 ) LANGUAGE sql STABLE AS $$
-  SELECT s.${spec.key} AS source_raw_id,
+  SELECT s.${spec.key} AS ${sourceColumn},
 ${values}
          NULL::text AS reason_code, -- fill in: CASE WHEN <the row is wrong> THEN 'a_reason' END
          NULL::text AS message, -- fill in: CASE WHEN <the row is wrong> THEN 'what is wrong' END
@@ -68,8 +97,14 @@ $$;
 `;
 }
 
-export function stepText(spec: PhaseSpec): string {
-  const step = JSON.stringify({ source: spec.source, key: spec.key, classify: classifyName(spec), target: spec.target });
+export function stepText(spec: PhaseSpec, sourceColumn = DEFAULT_SOURCE_COLUMN): string {
+  const step = JSON.stringify({
+    source: spec.source,
+    key: spec.key,
+    classify: classifyName(spec),
+    target: spec.target,
+    ...(sourceColumn === DEFAULT_SOURCE_COLUMN ? {} : { source_column: sourceColumn }),
+  });
   return `-- ${stepName(spec)}: the step of phase ${spec.name}, CALLed by \`pgphase run\` over key ranges of
 -- ${spec.source}; the generic isolation driver writes what ${classifyName(spec)} decides.
 CREATE OR REPLACE PROCEDURE ${stepName(spec)} (
@@ -123,6 +158,29 @@ ${cols.join('\n')}
 -- Down Migration
 DROP TABLE ${spec.target};
 `;
+}
+
+/** The two migrations that give an existing target `source_raw_id` and the unique index the step upserts on. */
+export function sourceKeyMigrations(spec: PhaseSpec): { column: string; index: string } {
+  const table = spec.target.split('.')[1]!;
+  return {
+    column: `-- Phase ${spec.name} upserts ${spec.target} rows on the source's key: a column for it. Nullable and
+-- without a default, so adding it only changes the catalog (a brief ACCESS EXCLUSIVE lock, no rewrite).
+-- Up Migration
+ALTER TABLE ${spec.target} ADD COLUMN source_raw_id bigint;
+
+-- Down Migration
+ALTER TABLE ${spec.target} DROP COLUMN source_raw_id;
+`,
+    index: `-- no-transaction
+-- The unique index phase ${spec.name} upserts on (ON CONFLICT (source_raw_id)), built without blocking writes.
+-- Up Migration
+CREATE UNIQUE INDEX CONCURRENTLY ${table}_source_raw_id_key ON ${spec.target} (source_raw_id);
+
+-- Down Migration
+DROP INDEX CONCURRENTLY ${spec.target.split('.')[0]}.${table}_source_raw_id_key;
+`,
+  };
 }
 
 export function phaseEntry(spec: PhaseSpec) {

@@ -14,6 +14,10 @@ export interface ColumnShape {
   /** Filled by the server when omitted: a default, an identity or a serial. */
   readonly generated: boolean;
   readonly notNull: boolean;
+  /** A primary key or a unique constraint on this column alone (ON CONFLICT can name it). */
+  readonly unique?: boolean;
+  /** GENERATED ALWAYS AS IDENTITY: an INSERT cannot give it a value. */
+  readonly identityAlways?: boolean;
 }
 
 export interface TableShape {
@@ -47,7 +51,20 @@ function columnShape(def: Node): ColumnShape {
     type,
     generated: base in SERIAL || constraints.some((c: string) => ['CONSTR_DEFAULT', 'CONSTR_IDENTITY', 'CONSTR_GENERATED'].includes(c)),
     notNull: constraints.some((c: string) => c === 'CONSTR_NOTNULL' || c === 'CONSTR_PRIMARY'),
+    unique: constraints.some((c: string) => c === 'CONSTR_PRIMARY' || c === 'CONSTR_UNIQUE'),
+    identityAlways: (def.constraints ?? []).some((c: Node) => c.Constraint?.contype === 'CONSTR_IDENTITY' && c.Constraint?.generated_when === 'a'),
   };
+}
+
+/** Columns that a table-level PRIMARY KEY (col) or UNIQUE (col) makes unique on their own. */
+function uniqueByTableConstraint(elts: Node[]): Set<string> {
+  const out = new Set<string>();
+  for (const e of elts) {
+    const c = e.Constraint as Node | undefined;
+    if (!c || !['CONSTR_PRIMARY', 'CONSTR_UNIQUE'].includes(c.contype) || (c.keys ?? []).length !== 1) continue;
+    out.add(c.keys[0].String?.sval as string);
+  }
+  return out;
 }
 
 /** Every table the migrations create, by `schema.name` (unqualified names as `public.name`). */
@@ -65,7 +82,12 @@ export async function tablesFromMigrations(files: readonly MigrationFile[]): Pro
       const create = stmt.CreateStmt as Node | undefined;
       if (!create) continue;
       const name = `${create.relation?.schemaname ?? 'public'}.${create.relation?.relname}`;
-      const columns = (create.tableElts ?? []).filter((e: Node) => e.ColumnDef).map((e: Node) => columnShape(e.ColumnDef));
+      const elts: Node[] = create.tableElts ?? [];
+      const unique = uniqueByTableConstraint(elts);
+      const columns = elts
+        .filter((e: Node) => e.ColumnDef)
+        .map((e: Node) => columnShape(e.ColumnDef))
+        .map((c: ColumnShape) => (unique.has(c.name) ? { ...c, unique: true } : c));
       tables.set(name, { name, columns, migration: file.name });
     }
   }

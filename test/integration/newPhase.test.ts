@@ -59,4 +59,38 @@ describe('pgphase new phase', () => {
     expect(JSON.parse(run.stdout).phases[0]).toMatchObject({ rowsIn: 500, written: 500, rejected: 0 });
     expect(await db.query(`SELECT count(*)::int AS n, sum(amount)::text AS total FROM shop.orders_copy`)).toEqual([{ n: 500, total: '187875.00' }]);
   });
+
+  it("over a target from the user's own migration: upserts on its unique column named like the source key, or adds source_raw_id; both run unedited", async () => {
+    writeFileSync(
+      join(dir, 'migrations', '0003_user_targets.sql'),
+      [
+        '-- Up Migration',
+        'CREATE TABLE shop.orders_keyed (id bigint PRIMARY KEY, amount numeric(10, 2), note text);',
+        'CREATE TABLE shop.orders_loose (row_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, amount numeric(10, 2), note text);',
+        '-- Down Migration',
+        'DROP TABLE shop.orders_keyed, shop.orders_loose;',
+        '',
+      ].join('\n'),
+    );
+    const keyed = await cli(['new', 'phase', 'keyed_orders', '--source', 'shop.orders', '--target', 'shop.orders_keyed']);
+    expect(keyed.code, keyed.stderr).toBe(0);
+    expect(keyed.stdout).toMatch(/shop\.orders_keyed\.id is unique and takes the source's id/);
+    const loose = await cli(['new', 'phase', 'loose_orders', '--source', 'shop.orders', '--target', 'shop.orders_loose']);
+    expect(loose.code, loose.stderr).toBe(0);
+    expect(loose.stdout).toMatch(/no unique column that can take the source's id: two migrations add source_raw_id/);
+    expect(readdirSync(join(dir, 'migrations')).slice(3)).toEqual(['0004_shop_orders_loose_source_raw_id.sql', '0005_shop_orders_loose_source_raw_id_key.sql']);
+    const lint = await cli(['lint']);
+    expect(lint.code, lint.stdout + lint.stderr).toBe(0);
+    const migrated = await cli(['migrate']);
+    expect(migrated.code, migrated.stderr).toBe(0);
+    for (const phase of ['keyed_orders', 'loose_orders']) {
+      const run = await cli(['run', phase, '--json']);
+      expect(run.code, run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout).phases[0]).toMatchObject({ rowsIn: 500, written: 500, rejected: 0 });
+    }
+    expect(await db.query(`SELECT count(*)::int AS n, min(id)::int AS lo, sum(amount)::text AS total FROM shop.orders_keyed`)).toEqual([
+      { n: 500, lo: 1, total: '187875.00' },
+    ]);
+    expect(await db.query(`SELECT count(*)::int AS n, count(DISTINCT source_raw_id)::int AS keys FROM shop.orders_loose`)).toEqual([{ n: 500, keys: 500 }]);
+  });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { urlProblem } from '../../runner/db/urlProblem.js';
 import { parseMigration } from '../../runner/migrate/migrationFile.js';
-import { classifyText, computedColumns, scaffoldTarget, stepText } from '../../runner/scaffold/phaseTemplates.js';
+import { classifyText, computedColumns, scaffoldTarget, sourceKeyMigrations, sourceKeyOf, stepText } from '../../runner/scaffold/phaseTemplates.js';
 import { tablesFromMigrations } from '../../runner/scaffold/tablesFromMigrations.js';
 
 const spec = { name: 'clean_customers', source: 'app.customers', target: 'app.clean_customers', key: 'id' };
@@ -40,6 +40,34 @@ describe('new phase scaffold', () => {
   it('a target no migration creates gets the source columns; an unknown source, the row as jsonb', () => {
     expect(scaffoldTarget(spec, undefined).columns.map((c) => c.name)).toEqual(['id', 'source_raw_id', 'data', 'run_id']);
     expect(computedColumns(undefined, scaffoldTarget(spec, undefined))).toEqual([{ column: expect.objectContaining({ name: 'data' }), from: 'to_jsonb(s)' }]);
+  });
+
+  it("keys the source on the target's source_raw_id, else its unique column named like the source key, else a source_raw_id it adds", async () => {
+    const tables = await tablesFromMigrations([
+      migration,
+      parseMigration(
+        '0002_targets.sql',
+        `-- Up Migration
+CREATE TABLE app.keyed (id bigint, email text, PRIMARY KEY (id));
+CREATE TABLE app.always (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email text);
+CREATE TABLE app.plain (id bigint, email text);
+`,
+      ),
+    ]);
+    const key = (target: string) => sourceKeyOf({ ...spec, target }, tables.get(target));
+    expect(key('app.clean_customers')).toMatchObject({ column: 'source_raw_id', add: false });
+    expect(sourceKeyOf(spec, undefined)).toMatchObject({ column: 'source_raw_id', add: false });
+    expect(key('app.keyed')).toMatchObject({ column: 'id', add: false });
+    expect(key('app.always')).toMatchObject({ column: 'source_raw_id', add: true }); // an INSERT cannot set it
+    expect(key('app.plain')).toMatchObject({ column: 'source_raw_id', add: true }); // not unique: ON CONFLICT cannot name it
+    const keyed = { ...spec, target: 'app.keyed' };
+    const cols = computedColumns(tables.get('app.customers'), tables.get('app.keyed'), 'id');
+    expect(cols.map((c) => c.column.name)).toEqual(['email']);
+    expect(classifyText(keyed, cols, 'id')).toMatch(/RETURNS TABLE \(\n {2}id bigint,\n {2}email text,[\s\S]*SELECT s\.id AS id,/);
+    expect(stepText(keyed, 'id')).toContain('"target":"app.keyed","source_column":"id"}');
+    expect(sourceKeyMigrations({ ...spec, target: 'app.plain' }).index).toMatch(
+      /^-- no-transaction\n[\s\S]*CREATE UNIQUE INDEX CONCURRENTLY plain_source_raw_id_key ON app\.plain \(source_raw_id\);/,
+    );
   });
 
   it('the step calls the generic isolation driver with the declared step', () => {
