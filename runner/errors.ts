@@ -181,7 +181,7 @@ export function wrapError(error: unknown, context?: string): PgphaseError {
     return new PgphaseError(message, {
       cause: error,
       exitCode: EXIT.usage,
-      hint: 'The schema looks incomplete: run `pgphase migrate` (npm run db:migrate) first.',
+      hint: 'The schema looks incomplete: run `pgphase migrate` first.',
     });
   }
   if (isConnectTimeout(error)) {

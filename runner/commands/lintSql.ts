@@ -1,7 +1,10 @@
 /**
  * `lint-sql`: every SQL file must be formatted as sql-formatter formats it (PostgreSQL dialect,
  * upper-case keywords). sql-formatter leaves `$$` bodies byte-identical, so PL/pgSQL bodies keep
- * their hand layout and only the statements around them are normalised. `--fix` rewrites files.
+ * their hand layout and only the statements around them are normalised. `--fix` rewrites files,
+ * except migrations: `migrate` refuses an applied migration whose text changed (its checksum), and
+ * this command cannot tell applied from pending without a database, so a migration is only
+ * reported, to be formatted by hand before it is applied.
  */
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
@@ -12,13 +15,20 @@ import { flag } from './flags.js';
 import { defineCommand } from './spec.js';
 
 const SQL_DIRS = ['migrations', 'procedures', 'sql', 'runner/framework/schema'];
+/** Folders whose files are applied once and checksummed: reported, never rewritten. */
+const NEVER_REWRITTEN = new Set(['migrations', 'runner/framework/schema']);
 
 function formatSql(text: string): string {
   return `${format(text, { language: 'postgresql', keywordCase: 'upper', linesBetweenQueries: 1 })}\n`;
 }
 
-export async function lintSql(root: string, fix: boolean): Promise<{ checked: number; unformatted: string[]; errors: string[] }> {
+export async function lintSql(
+  root: string,
+  fix: boolean,
+): Promise<{ checked: number; unformatted: string[]; errors: string[]; fixed: string[]; leftAlone: string[] }> {
   const unformatted: string[] = [];
+  const fixed: string[] = [];
+  const leftAlone: string[] = [];
   const errors: string[] = [];
   let checked = 0;
   for (const dir of SQL_DIRS) {
@@ -35,15 +45,19 @@ export async function lintSql(root: string, fix: boolean): Promise<{ checked: nu
       try {
         const formatted = formatSql(text);
         if (formatted !== text) {
-          if (fix) await writeFile(path, formatted);
-          else unformatted.push(relative(root, path));
+          if (!fix) unformatted.push(relative(root, path));
+          else if (NEVER_REWRITTEN.has(dir)) leftAlone.push(relative(root, path));
+          else {
+            await writeFile(path, formatted);
+            fixed.push(relative(root, path));
+          }
         }
       } catch (error) {
         errors.push(`${relative(root, path)}: ${(error as Error).message.split('\n')[0]}`);
       }
     }
   }
-  return { checked, unformatted, errors };
+  return { checked, unformatted, errors, fixed, leftAlone };
 }
 
 export const lintSqlCommand = defineCommand({
@@ -54,10 +68,14 @@ export const lintSqlCommand = defineCommand({
   run: (_session, input) => lintSql(process.cwd(), Boolean(input.fix)),
   render: (r) => ({
     stderr: [
-      ...r.unformatted.map((f) => `not formatted: ${f} (run npm run pgphase -- lint-sql --fix)`),
+      ...r.unformatted.map((f) =>
+        NEVER_REWRITTEN.has(f.split('/').slice(0, -1).join('/')) ? `not formatted: ${f} (a migration: format it by hand before it is applied)` : `not formatted: ${f} (run pgphase lint-sql --fix)`,
+      ),
+      ...r.fixed.map((f) => `formatted: ${f}`),
+      ...r.leftAlone.map((f) => `not formatted, left alone: ${f} (--fix never rewrites a migration: migrate refuses an applied one whose text changed)`),
       ...r.errors.map((e) => `cannot parse: ${e}`),
       `${r.checked} SQL file(s) checked`,
     ].join('\n'),
-    exitCode: r.unformatted.length || r.errors.length ? EXIT.failed : EXIT.ok,
+    exitCode: r.unformatted.length || r.leftAlone.length || r.errors.length ? EXIT.failed : EXIT.ok,
   }),
 });

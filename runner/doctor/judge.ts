@@ -155,7 +155,7 @@ function migrations(f: DoctorFacts): Check {
     );
   if (f.changedProcedures.length) parts.push(`${f.changedProcedures.length} procedure file(s) to (re-)apply`);
   if (parts.length)
-    return { name: 'migrations', level: 'warn', message: parts.join(' and '), fix: 'Run pgphase migrate (npm run db:migrate); pgphase status lists them.' };
+    return { name: 'migrations', level: 'warn', message: parts.join(' and '), fix: 'Run pgphase migrate; pgphase status lists them.' };
   return ok('migrations', 'no pending migrations, procedures up to date');
 }
 
