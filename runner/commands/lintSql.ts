@@ -69,7 +69,9 @@ export const lintSqlCommand = defineCommand({
   render: (r) => ({
     stderr: [
       ...r.unformatted.map((f) =>
-        NEVER_REWRITTEN.has(f.split('/').slice(0, -1).join('/')) ? `not formatted: ${f} (a migration: format it by hand before it is applied)` : `not formatted: ${f} (run pgphase lint-sql --fix)`,
+        NEVER_REWRITTEN.has(f.split('/').slice(0, -1).join('/'))
+          ? `not formatted: ${f} (a migration: format it by hand before it is applied)`
+          : `not formatted: ${f} (run pgphase lint-sql --fix)`,
       ),
       ...r.fixed.map((f) => `formatted: ${f}`),
       ...r.leftAlone.map((f) => `not formatted, left alone: ${f} (--fix never rewrites a migration: migrate refuses an applied one whose text changed)`),

@@ -13,7 +13,10 @@ const MAX_LIMIT = 100_000;
 
 export function formatQuarantine(summary: QuarantineSummary): string {
   const lines = [`${summary.total} quarantined row(s)`];
-  for (const g of summary.byReason) lines.push(`  ${String(g.rows).padStart(8)}  ${g.reason.padEnd(24)} ${g.table}`);
+  for (const g of summary.byReason) {
+    const reason = g.constraint ? `${g.reason} [${g.constraint}]` : g.reason;
+    lines.push(`  ${String(g.rows).padStart(8)}  ${reason.padEnd(24)} ${g.table}`);
+  }
   if (summary.rows.length) lines.push('sample:');
   for (const r of summary.rows) lines.push(`  ${r.table}#${r.sourceId} ${r.reason}${r.sqlstate ? ` [${r.sqlstate}]` : ''}: ${(r.message ?? '').slice(0, 120)}`);
   return lines.join('\n');

@@ -154,8 +154,7 @@ function migrations(f: DoctorFacts): Check {
       `${f.pendingMigrations.length} pending migration(s) (${f.pendingMigrations.slice(0, 3).join(', ')}${f.pendingMigrations.length > 3 ? ', ...' : ''})`,
     );
   if (f.changedProcedures.length) parts.push(`${f.changedProcedures.length} procedure file(s) to (re-)apply`);
-  if (parts.length)
-    return { name: 'migrations', level: 'warn', message: parts.join(' and '), fix: 'Run pgphase migrate; pgphase status lists them.' };
+  if (parts.length) return { name: 'migrations', level: 'warn', message: parts.join(' and '), fix: 'Run pgphase migrate; pgphase status lists them.' };
   return ok('migrations', 'no pending migrations, procedures up to date');
 }
 

@@ -15,7 +15,8 @@ import { UsageError } from '../errors.js';
 
 export interface QuarantineSummary {
   readonly total: number;
-  readonly byReason: { reason: string; table: string; rows: number }[];
+  /** `constraint`: for db_error, the constraint or index the rows broke (one group each). */
+  readonly byReason: { reason: string; table: string; rows: number; constraint?: string }[];
   readonly rows: {
     id: string;
     table: string;
@@ -43,12 +44,14 @@ export async function listQuarantine(client: pg.ClientBase, options: { reason?: 
   const groups = kept
     ? kept.filter((g) => reason === null || g.reason === reason)
     : (
-        await client.query<{ reason: string; table: string; rows: number }>(
-          `SELECT reason_code AS reason, source_table AS table, count(*)::int AS rows FROM pgphase.quarantine
-            WHERE ($1::text IS NULL OR reason_code = $1) AND ($2::bigint IS NULL OR run_id = $2::bigint) GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2`,
+        await client.query<{ reason: string; table: string; rows: number; constraint?: string }>(
+          `SELECT reason_code AS reason, source_table AS table, count(*)::int AS rows,
+                  CASE WHEN reason_code = 'db_error' THEN constraint_name END AS "constraint"
+             FROM pgphase.quarantine
+            WHERE ($1::text IS NULL OR reason_code = $1) AND ($2::bigint IS NULL OR run_id = $2::bigint) GROUP BY 1, 2, 4 ORDER BY 3 DESC, 1, 2, 4`,
           [reason, runId],
         )
-      ).rows;
+      ).rows.map(({ constraint, ...g }) => (constraint ? { ...g, constraint } : g));
   const { rows } = await client.query<QuarantineSummary['rows'][number]>(
     // q.id: an unqualified ORDER BY id would sort the text output column ('10' before '2').
     `SELECT q.id::text, q.source_table AS table, q.source_id::text AS "sourceId", q.reason_code AS reason, q.sqlstate, q.message, q.attempts, q.raw_row AS raw

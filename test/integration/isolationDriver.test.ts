@@ -13,6 +13,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPhases } from '../../runner/phases.js';
+import { listQuarantine } from '../../runner/run/quarantine.js';
 import { runPipeline } from '../../runner/run/runPipeline.js';
 import { classifySqlstate, SQLSTATES } from '../../runner/sqlstates.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
@@ -60,6 +61,22 @@ describe('a toy phase defined only by a classification and a target', () => {
       { source_table: 'toy.src', id: 5, reason_code: 'bad_amount', sqlstate: null, code: 'c5' },
       { source_table: 'toy.src', id: 7, reason_code: 'db_error', sqlstate: '23505', code: 'c3' },
     ]);
+    // The db_error names what it broke: the constraint, and the key's columns and values.
+    expect(await db.query(`SELECT message, constraint_name FROM pgphase.quarantine WHERE source_id = 7`)).toEqual([
+      { message: 'duplicate key value violates unique constraint "dst_code_key": Key (code)=(c3) already exists.', constraint_name: 'dst_code_key' },
+    ]);
+    const c = await db.pool.connect();
+    try {
+      const listed = await listQuarantine(c);
+      expect(listed.byReason).toEqual(
+        expect.arrayContaining([
+          { reason: 'db_error', table: 'toy.src', rows: 1, constraint: 'dst_code_key' },
+          { reason: 'bad_amount', table: 'toy.src', rows: 1 },
+        ]),
+      );
+    } finally {
+      c.release();
+    }
 
     // Idempotent: a second run writes the same rows and keeps the same two in quarantine.
     const again = await run(db);
