@@ -8,7 +8,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { symlinkSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
@@ -107,6 +107,16 @@ describe('pgphase installed from its tarball into an empty project', () => {
     expect(existsSync(join(pkg, 'dist', 'index.d.ts'))).toBe(true);
     expect(readdirSync(join(pkg, 'dist', 'framework', 'schema')).length).toBeGreaterThan(0);
     for (const absent of ['test', 'bench', '.ci', 'runner', 'migrations', 'procedures']) expect(existsSync(join(pkg, absent)), absent).toBe(false);
+    // Every relative link of the packaged README (and of the docs it ships) resolves inside the package.
+    for (const doc of ['README.md', ...readdirSync(join(pkg, 'docs')).map((f) => join('docs', f))]) {
+      const text = readFileSync(join(pkg, doc), 'utf8');
+      for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+        if (/^(https?:|mailto:|#)/.test(target!)) continue;
+        const path = join(pkg, dirname(doc), target!.split('#')[0]!);
+        expect(existsSync(path), `${doc} links ${target}`).toBe(true);
+      }
+    }
+    expect(existsSync(join(pkg, 'deploy', 'grafana', 'pgphase.json'))).toBe(true);
     expect(existsSync(join(project, 'node_modules', 'tsx'))).toBe(false);
     expect(existsSync(join(project, 'node_modules', 'typescript'))).toBe(false);
     const api = spawnSync(
