@@ -4,6 +4,7 @@ import { doctorCommand } from './doctor.js';
 import { initCommand } from './init.js';
 import { lintCommand } from './lint.js';
 import { lintSqlCommand } from './lintSql.js';
+import { loadCommand } from './load.js';
 import { downCommand, migrateCommand } from './migrate.js';
 import { newMigrationCommand, newProcedureCommand } from './new.js';
 import { newPhaseCommand } from './newPhase.js';
@@ -16,12 +17,15 @@ import { runCommand } from './run.js';
 import type { CommandGroup, CommandSpec } from './spec.js';
 import { statusCommand } from './status.js';
 import { tuneCommand } from './tune.js';
+import { urlCommand } from './url.js';
 
 export const COMMANDS: readonly CommandSpec[] = [
   migrateCommand,
   downCommand,
   statusCommand,
   runCommand,
+  loadCommand,
+  urlCommand,
   quarantineListCommand,
   quarantineReplayCommand,
   reportCommand,
