@@ -17,6 +17,8 @@ export const urlCommand = defineCommand({
   run: (session) =>
     withDatabase(session, async (db) => {
       if (db.kind === 'external') return { url: redact(db.url), held: false };
+      // The URL is needed while the server is held, before render() could print it.
+      // eslint-disable-next-line no-restricted-properties
       process.stdout.write(`${db.url}\n`);
       session.log.info('holding the embedded server for other clients (psql, a load script); Ctrl-C stops it');
       // Until the signal stops the process (and the server with it); the timer keeps Node from exiting.
