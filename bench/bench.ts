@@ -10,7 +10,9 @@ import { runModes } from './harness.js';
 import { describeMachine, load } from './machine.js';
 import { modeByName } from './modes/index.js';
 import type { BenchOptions } from './options.js';
-import { checkTargets, computeRatios, linearity, pairedRatios, stagedCheck } from './ratios.js';
+import { checkTargets, computeRatios, cpuRatios, linearity, pairedRatios, stagedCheck } from './ratios.js';
+import { openCpuMeter } from './cpu.js';
+import { spread } from './cpuFigures.js';
 import type { BenchResult } from './result.js';
 import { lifetimePeakRssMb, RssSampler } from './rss.js';
 import { runScale } from './scale.js';
@@ -41,7 +43,10 @@ export async function runBench(options: BenchOptions, command: string, say: (lin
     const rss = new RssSampler();
     rss.start();
     const baselineRssMb = rss.nextWindow();
-    const modes = await runModes(options.modes.map(modeByName), ctx, options.repeat, rss);
+    const meter = await openCpuMeter(db.url);
+    if ('unavailable' in meter) say(`CPU time: not measured (${meter.unavailable})`);
+    else say(`CPU time: the server's processes (postmaster ${meter.meter.postmaster} and its children, from /proc) and this process`);
+    const modes = await runModes(options.modes.map(modeByName), ctx, options.repeat, rss, 'meter' in meter ? meter.meter : null);
     const n = modes.pgphase_n;
     const regenerate = async (rows: number) => (await generateDataset(db.url, rows, gen)).total;
     const points = options.scale.length
@@ -64,6 +69,12 @@ export async function runBench(options: BenchOptions, command: string, say: (lin
       modes,
       ratios,
       pairedRatios: paired,
+      cpuRatios: cpuRatios(modes, 'unavailable' in meter ? meter.unavailable : null),
+      spreads: Object.fromEntries(
+        Object.entries(modes)
+          .filter(([, m]) => !m.skipped)
+          .map(([name, m]) => [name, { wall: spread(m.samples ?? [m.seconds]), cpu: m.cpu ? m.cpu.spread : null }]),
+      ),
       peakRssMb,
       rss: { runnerModesMb: peakRssMb, anyModeMb: rss.peakMb, beforeModesMb: baselineRssMb, processLifetimeMb: lifetimePeakRssMb() },
       targets: checkTargets(ratios, peakRssMb, scale?.linearity ?? null, paired),

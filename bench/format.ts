@@ -51,6 +51,19 @@ export function formatTable(r: BenchResult): string {
       );
     out.push(`  linearity (s/row largest ÷ smallest): ${r.scale.linearity ?? 'n/a'}`);
   }
+  out.push('', 'CPU per row (the backends serving the mode + this process; median of the rounds) and spread over the rounds ((max − min) / median):');
+  if (r.cpuRatios.unavailable) out.push(`  not measured: ${r.cpuRatios.unavailable}`);
+  else {
+    for (const [name, m] of Object.entries(r.modes)) {
+      if (m.skipped || !m.cpu) continue;
+      const wall = r.spreads[name]?.wall ?? 0;
+      out.push(
+        `  ${name.padEnd(18)} ${m.cpu.microsPerRow.toFixed(2).padStart(8)} µs/row (backends ${secs(m.cpu.serverSeconds)} s, bench ${secs(m.cpu.benchSeconds)} s; background ${secs(m.cpu.backgroundSeconds)} s apart)  spread: CPU ${(m.cpu.spread * 100).toFixed(1)}%, wall ${(wall * 100).toFixed(1)}%`,
+      );
+    }
+    out.push(`  pgphase_cpu_vs_limit       ${r.cpuRatios.pgphase_cpu_vs_limit ?? 'n/a'} (limit ÷ pgphase_1, CPU per row)`);
+    out.push(`  pgphase_n_cpu_vs_limit_n   ${r.cpuRatios.pgphase_n_cpu_vs_limit_n ?? 'n/a'} (limit_n ÷ pgphase_n)`);
+  }
   out.push('', 'targets:');
   for (const t of r.targets)
     out.push(

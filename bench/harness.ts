@@ -6,6 +6,8 @@
  * the times of all rounds in round order (`samples`, for the rounds' ratios in ratios.ts). A mode
  * that throws is reported as failed with its message; the others still run.
  */
+import type { CpuMeter } from './cpu.js';
+import { cpuFigures } from './cpuFigures.js';
 import { load } from './machine.js';
 import type { Mode, ModeContext } from './modes/types.js';
 import { timeRunner } from './modes/timeRunner.js';
@@ -29,9 +31,17 @@ export function roundOrder<T>(modes: readonly T[], round: number): T[] {
   return round % 2 === 0 ? [...modes] : [...modes].reverse();
 }
 
-export async function runModes(modes: readonly Mode[], ctx: ModeContext, repeat: number, rss: RssSampler): Promise<Record<string, ModeOutput>> {
+export async function runModes(
+  modes: readonly Mode[],
+  ctx: ModeContext,
+  repeat: number,
+  rss: RssSampler,
+  cpu: CpuMeter | null = null,
+): Promise<Record<string, ModeOutput>> {
   const best = new Map<string, ModeOutput>();
   const samples = new Map<string, number[]>(modes.map((m) => [m.name, []]));
+  /** CPU seconds (server + this process) of every round, with the rows measured. */
+  const cpuSamples = new Map<string, { seconds: number; server: number; bench: number; background: number; rows: number }[]>(modes.map((m) => [m.name, []]));
   /** Modes that were skipped or failed: not run again. */
   const settled = new Set<string>();
   let staged = false;
@@ -53,8 +63,14 @@ export async function runModes(modes: readonly Mode[], ctx: ModeContext, repeat:
       ctx.say(`${mode.name}${repeat > 1 ? ` (${i + 1}/${repeat})` : ''}: running`);
       const before = load()[0]!;
       rss.nextWindow();
+      const serverWindow = cpu?.start() ?? null;
+      const benchBefore = process.cpuUsage();
       try {
         const result = await mode.run(ctx);
+        const reading = serverWindow?.stop() ?? null;
+        const server = reading?.backends ?? null;
+        const own = process.cpuUsage(benchBefore);
+        const bench = (own.user + own.system) / 1e6;
         const checksum = CHECKSUMMED.has(mode.name) && !result.skipped && !result.extrapolated ? await stagedChecksum(ctx.url) : undefined;
         const output: ModeOutput = {
           ...result,
@@ -70,6 +86,10 @@ export async function runModes(modes: readonly Mode[], ctx: ModeContext, repeat:
           continue;
         }
         samples.get(mode.name)!.push(output.seconds);
+        // CPU per row over the rows really processed (a subset for an extrapolated mode).
+        const measured = result.extrapolated?.measuredRows ?? result.rows;
+        if (server !== null && measured > 0)
+          cpuSamples.get(mode.name)!.push({ seconds: server + bench, server, bench, background: reading!.background, rows: measured });
         ctx.say(
           `${mode.name}: ${output.seconds.toFixed(2)} s, ${output.rowsPerSec.toLocaleString('en-US')} rows/s${output.extrapolated ? ' (extrapolated)' : ''}`,
         );
@@ -89,7 +109,9 @@ export async function runModes(modes: readonly Mode[], ctx: ModeContext, repeat:
   for (const mode of modes) {
     const kept = best.get(mode.name)!;
     const times = samples.get(mode.name)!;
-    out[mode.name] = times.length > 1 && !kept.skipped ? { ...kept, samples: times } : kept;
+    const withTimes = times.length > 1 && !kept.skipped ? { ...kept, samples: times } : kept;
+    const cpuRounds = cpuSamples.get(mode.name)!;
+    out[mode.name] = cpuRounds.length > 0 && !kept.skipped ? { ...withTimes, cpu: cpuFigures(cpuRounds) } : withTimes;
   }
   return out;
 }

@@ -150,3 +150,24 @@ export function checkTargets(ratios: Ratios, peakRssMb: number, scaleLinearity: 
     },
   ];
 }
+
+/** CPU per row of a limit mode over that of pgphase (1.0: pgphase costs the server no more per row). */
+export interface CpuRatios {
+  /** limit ÷ pgphase_1 (one connection each). */
+  readonly pgphase_cpu_vs_limit: number | null;
+  /** limit_n ÷ pgphase_n. */
+  readonly pgphase_n_cpu_vs_limit_n: number | null;
+  /** Why there are no CPU figures (a server not on this machine), else null. */
+  readonly unavailable: string | null;
+}
+
+type CpuFigure = Figure & { readonly cpu?: { readonly microsPerRow: number } };
+
+export function cpuRatios(modes: Readonly<Record<string, CpuFigure>>, unavailable: string | null): CpuRatios {
+  const r = (limit: string, pgphase: string) => {
+    const a = modes[limit]?.cpu?.microsPerRow;
+    const b = modes[pgphase]?.cpu?.microsPerRow;
+    return a && b ? round(a / b, 3) : null;
+  };
+  return { pgphase_cpu_vs_limit: r('limit', 'pgphase_1'), pgphase_n_cpu_vs_limit_n: r('limit_n', 'pgphase_n'), unavailable };
+}

@@ -1,7 +1,8 @@
 /** The shape of one benchmark run's result, as written to bench/results/<timestamp>.json. */
 import type { Machine } from './machine.js';
 import type { ModeResult } from './modes/types.js';
-import type { Ratios, ScalePoint, Target } from './ratios.js';
+import type { CpuFigures } from './cpuFigures.js';
+import type { CpuRatios, Ratios, ScalePoint, Target } from './ratios.js';
 
 export interface ModeOutput extends ModeResult {
   /** 1-minute load average just before and just after the mode. */
@@ -10,6 +11,8 @@ export interface ModeOutput extends ModeResult {
   readonly samples?: readonly number[];
   /** This process's peak RSS while the mode ran, MB. */
   readonly peakRssMb?: number;
+  /** CPU per row over the rounds (bench/cpu.ts; absent when the server is not on this machine). */
+  readonly cpu?: CpuFigures;
 }
 
 export interface BenchResult {
@@ -19,6 +22,10 @@ export interface BenchResult {
   readonly ratios: Ratios;
   /** The median of the rounds' ratios (bench/ratios.ts pairedRatios); all null with one round. */
   readonly pairedRatios: Ratios;
+  /** CPU per row, limit ÷ pgphase (bench/ratios.ts cpuRatios), and why there is none when not measured. */
+  readonly cpuRatios: CpuRatios;
+  /** Spread ((max − min) / median over the rounds) of each mode's wall time and CPU per row. */
+  readonly spreads: Readonly<Record<string, { readonly wall: number; readonly cpu: number | null }>>;
   /** This process's peak resident set while it ran as the runner (runner modes, scaling), MB. */
   readonly peakRssMb: number;
   /** Peak RSS (sampled every 50 ms) in runner modes, in any mode, just before the first mode, and getrusage's lifetime maxrss. */

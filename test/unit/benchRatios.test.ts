@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { roundOrder } from '../../bench/harness.js';
-import { checkTargets, computeRatios, type Figure, pairedRatios } from '../../bench/ratios.js';
+import { checkTargets, computeRatios, cpuRatios, type Figure, pairedRatios } from '../../bench/ratios.js';
+import { cpuFigures, median, spread } from '../../bench/cpuFigures.js';
 
 /** A mode over 1,000 rows with these seconds per round; its best is the fastest. */
 function mode(...samples: number[]): Figure {
@@ -49,5 +50,22 @@ describe('pairedRatios', () => {
     const modes = { limit_n: mode(10, 15), pgphase_n: mode(12, 14) };
     const target = checkTargets(computeRatios(modes), 100, null, pairedRatios(modes)).find((t) => t.name === 'pgphase_vs_limit_n')!;
     expect(target).toEqual({ name: 'pgphase_vs_limit_n', goal: '>= 0.93', value: 0.833, paired: 0.952, met: false });
+  });
+});
+
+describe('CPU per row', () => {
+  it("takes the median of the rounds' CPU per row, its spread, and the limit ÷ pgphase ratios", () => {
+    const rounds = [0.5, 0.4, 0.45].map((s) => ({ seconds: s, server: s - 0.05, bench: 0.05, background: 0.01, rows: 10_000 }));
+    const f = cpuFigures(rounds);
+    expect(f).toMatchObject({ microsPerRow: 45, rounds: [50, 40, 45], spread: 0.222, serverSeconds: 0.4, benchSeconds: 0.05 });
+    expect(spread([10])).toBe(0);
+    expect(median([3, 1, 2, 10])).toBe(2.5);
+    const modes = {
+      limit: { seconds: 1, rowsPerSec: 1, cpu: { microsPerRow: 20 } },
+      pgphase_1: { seconds: 1, rowsPerSec: 1, cpu: { microsPerRow: 25 } },
+      limit_n: { seconds: 1, rowsPerSec: 1 },
+      pgphase_n: { seconds: 1, rowsPerSec: 1, cpu: { microsPerRow: 30 } },
+    };
+    expect(cpuRatios(modes, null)).toEqual({ pgphase_cpu_vs_limit: 0.8, pgphase_n_cpu_vs_limit_n: null, unavailable: null });
   });
 });
