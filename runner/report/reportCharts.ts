@@ -56,7 +56,8 @@ export function mergeThrottle(periods: readonly ThrottlePeriod[]): ThrottlePerio
   const out: ThrottlePeriod[] = [];
   for (const p of [...periods].sort((a, b) => a.reason.localeCompare(b.reason) || a.start - b.start)) {
     const last = out[out.length - 1];
-    if (last && last.reason === p.reason && p.start <= last.end) out[out.length - 1] = { reason: last.reason, start: last.start, end: Math.max(last.end, p.end) };
+    if (last && last.reason === p.reason && p.start <= last.end)
+      out[out.length - 1] = { reason: last.reason, start: last.start, end: Math.max(last.end, p.end) };
     else out.push({ reason: p.reason, start: p.start, end: p.end });
   }
   return out;
@@ -84,7 +85,11 @@ export function buildCharts(data: ReportData): Charts {
   const reasons = [...new Set(samples.flatMap((s) => Object.keys(s.reasons ?? {})))].sort();
 
   /** One series per group of samples: `value` of each bucket's samples; empty buckets inside the group's span are 0 when `gapsAreZero`. */
-  const bucketed = (groups: { label: string; match: (s: ReportSample) => boolean }[], value: (inBucket: ReportSample[]) => number | null, gapsAreZero: boolean) =>
+  const bucketed = (
+    groups: { label: string; match: (s: ReportSample) => boolean }[],
+    value: (inBucket: ReportSample[]) => number | null,
+    gapsAreZero: boolean,
+  ) =>
     groups.map((k) => {
       const mine = samples.filter(k.match);
       const inBucket = Array.from({ length: buckets }, () => [] as ReportSample[]);
@@ -98,19 +103,48 @@ export function buildCharts(data: ReportData): Charts {
   const batchTime = (q: number, suffix: string) =>
     bucketed(
       keys.map((k) => ({ ...k, label: `${k.label} ${suffix}` })),
-      (g) => quantile(g.map((s) => s.ms), q),
+      (g) =>
+        quantile(
+          g.map((s) => s.ms),
+          q,
+        ),
       false,
     );
 
   const progress = progressOf(data);
   const time: TimeChart[] = [
     ...(progress
-      ? [{ id: 'progress', title: 'Progress', unit: '% of planned rows', kind: 'line' as const, x, series: [{ label: 'processed', values: progressSeries(data, progress.planned, x.map((t) => (t + width) * 1_000)) }] }]
+      ? [
+          {
+            id: 'progress',
+            title: 'Progress',
+            unit: '% of planned rows',
+            kind: 'line' as const,
+            x,
+            series: [
+              {
+                label: 'processed',
+                values: progressSeries(
+                  data,
+                  progress.planned,
+                  x.map((t) => (t + width) * 1_000),
+                ),
+              },
+            ],
+          },
+        ]
       : []),
     { id: 'throughput', title: 'Throughput', unit: 'rows/s', kind: 'line', x, series: bucketed(keys, (g) => Math.round(sum(g, (s) => s.rows) / width), true) },
     { id: 'batch-size', title: 'Batch size', unit: 'keys', kind: 'line', x, series: bucketed(keys, (g) => g[g.length - 1]!.size, false) },
     { id: 'batch-time', title: 'Batch time (p50 and p95)', unit: 'ms', kind: 'line', x, series: [...batchTime(0.5, 'p50'), ...batchTime(0.95, 'p95')] },
-    { id: 'retries', title: 'Retries before committed batches', unit: 'retries', kind: 'bars', x, series: bucketed(keys, (g) => sum(g, (s) => s.retries), true) },
+    {
+      id: 'retries',
+      title: 'Retries before committed batches',
+      unit: 'retries',
+      kind: 'bars',
+      x,
+      series: bucketed(keys, (g) => sum(g, (s) => s.retries), true),
+    },
     ...(reasons.length
       ? [
           {
@@ -167,7 +201,10 @@ function eventRows(events: readonly ReportEvent[], throttle: readonly ThrottlePe
 function whyOf(e: ReportEvent): string {
   const d = e.detail ?? {};
   if (typeof d.reason === 'string') return d.reason;
-  if (e.kind === 'tune') return Object.entries(d).map(([k, v]) => `${k} ${String(v)}`).join(', ');
+  if (e.kind === 'tune')
+    return Object.entries(d)
+      .map(([k, v]) => `${k} ${String(v)}`)
+      .join(', ');
   return Object.values(d).map(String).join(', ');
 }
 
