@@ -106,10 +106,15 @@
     var from = x[0];
     var to = x[x.length - 1] + charts.bucketSeconds;
     var opts = {
-      width: width(), height: Math.max(140, Math.min(640, n * 10 + 70)),
+      width: width(), height: Math.max(140, Math.min(640, n * 14 + 70)),
       scales: { x: { time: true, range: [from, to] }, y: { range: [-0.5, n - 0.5] } },
       series: [{}, { label: legend, stroke: '#999', points: { show: false } }],
-      axes: [{}, { size: 70, values: function (u, splits) { return splits.map(function (v) { return Number.isInteger(v) && lanes[v] ? lanes[v].short : ''; }); } }],
+      axes: [{}, {
+        size: 70,
+        // Every lane named while they fit; uPlot's own splits beyond that.
+        splits: n <= 40 ? function () { return lanes.map(function (_, i) { return i; }); } : undefined,
+        values: function (u, splits) { return splits.map(function (v) { return Number.isInteger(v) && lanes[v] ? lanes[v].short : ''; }); },
+      }],
       hooks: {
         drawClear: [shadePeriods],
         draw: [function (u) {

@@ -87,7 +87,7 @@ export async function renderHtml(data: ReportData, charts: Charts): Promise<stri
 body{font:14px system-ui,sans-serif;margin:24px;color:#222}h1{font-size:20px}h2{font-size:16px;margin-top:28px}
 table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}td:first-child,th:first-child{text-align:left}
 .none,.note{color:#666}.status-failed{color:#c00}.status-done{color:#070}.status-abandoned{color:#a60}
-table.events td{text-align:left}.event-pause td,.event-stop td{background:#fdecea}.event-resume td,.event-lift td{background:#eaf6ea}
+table.events td,table.events th{text-align:left}.event-pause td,.event-stop td{background:#fdecea}.event-resume td,.event-lift td{background:#eaf6ea}
 .event-throttle td{background:#fff3e0}.event-interrupted td{background:#eee}
 @media print{body{margin:0;font-size:11px;color:#000}h2{break-after:avoid}section,tr{break-inside:avoid}
 *{-webkit-print-color-adjust:exact;print-color-adjust:exact}.u-legend{font-size:10px}}</style>
