@@ -2,8 +2,8 @@
  * Reads of the ledger for reports: what a run's visual report shows (runner/report/reportData.ts:
  * the run, its per-batch samples in batch_samples, throttle periods in throttle_events, per-table
  * totals with their planned estimates, partitions, errors by SQLSTATE, the run's events
- * (run_events, and its blue-green build's promote and retirement) and its runner processes'
- * lifetimes (run_runners); times are Unix milliseconds), a run's stored report
+ * (run_events, and its blue-green build's promote and retirement), its runner processes'
+ * lifetimes (run_runners) and the health signals their gates read (health_samples); times are Unix milliseconds), a run's stored report
  * (`pgphase report`), and the newest finished run's stored report (the odds demo).
  */
 import type pg from 'pg';
@@ -91,6 +91,15 @@ export interface ReportRunner {
   readonly how: string | null;
 }
 
+/** The health signals a runner process's gate read at `at` (pgphase.health_samples). */
+export interface ReportHealth {
+  readonly at: number;
+  readonly runner: string;
+  readonly replicaLagMs: number | null;
+  readonly activeBackends: number;
+  readonly oldestXactMs: number | null;
+}
+
 /** Errors of one table by SQLSTATE. */
 export interface ReportError {
   readonly phase: string;
@@ -165,6 +174,16 @@ export async function reportEvents(client: pg.ClientBase, id: string): Promise<R
        UNION ALL SELECT retired_at, 'retire', NULL, jsonb_build_object('phase', phase, 'why', 'rolled back from, or superseded')
          FROM pgphase.bluegreen_versions WHERE run_id = $1 AND retired_at IS NOT NULL) e
       ORDER BY at, kind`,
+    [id],
+  );
+  return rows;
+}
+
+/** The health signals the run's runner processes kept with their heartbeats, in time order. */
+export async function reportHealth(client: pg.ClientBase, id: string): Promise<ReportHealth[]> {
+  const { rows } = await client.query<ReportHealth>(
+    `SELECT ${ms('at')} AS at, runner, replica_lag_ms::float8 AS "replicaLagMs", active_backends AS "activeBackends", oldest_xact_ms::float8 AS "oldestXactMs"
+       FROM pgphase.health_samples WHERE run_id = $1 ORDER BY at`,
     [id],
   );
   return rows;

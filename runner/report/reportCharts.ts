@@ -1,6 +1,6 @@
 /**
  * Turns a run's report data into chart series (pure, no I/O) on one shared time axis of at most
- * ~150 buckets: progress, rows/s, batch size, batch time p50 and p95, retries and quarantined
+ * ~150 buckets: progress, rows/s, the health signals the gate read, batch size, batch time p50 and p95, retries and quarantined
  * rows by reason over time; the run's events (control changes, throttle periods, interruptions)
  * to mark on every time chart and list below them; a lane per partition and per worker; the
  * quarantine by reason and table. Times in the charts are Unix seconds (uPlot's time scale). The
@@ -135,6 +135,7 @@ export function buildCharts(data: ReportData): Charts {
         ]
       : []),
     { id: 'throughput', title: 'Throughput', unit: 'rows/s', kind: 'line', x, series: bucketed(keys, (g) => Math.round(sum(g, (s) => s.rows) / width), true) },
+    ...(data.health.length ? [healthChart(data, x, bucketOf)] : []),
     { id: 'batch-size', title: 'Batch size', unit: 'keys', kind: 'line', x, series: bucketed(keys, (g) => g[g.length - 1]!.size, false) },
     { id: 'batch-time', title: 'Batch time (p50 and p95)', unit: 'ms', kind: 'line', x, series: [...batchTime(0.5, 'p50'), ...batchTime(0.95, 'p95')] },
     {
@@ -169,6 +170,32 @@ export function buildCharts(data: ReportData): Charts {
     timeline: { lanes: partitionLanes(data, interruptions, from) },
     workers: workerLanes(data, widthMs / 4),
     quarantine: quarantineBars(data.quarantine),
+  };
+}
+
+/** The signals the runner processes' gates read, the highest of each bucket (over processes): lag and transaction age in seconds. */
+function healthChart(data: ReportData, x: number[], bucketOf: (t: number) => number): TimeChart {
+  const signal = (label: string, value: (h: ReportData['health'][number]) => number | null) => {
+    const values: (number | null)[] = x.map(() => null);
+    for (const h of data.health) {
+      const v = value(h);
+      const b = bucketOf(h.at);
+      if (v !== null) values[b] = Math.max(values[b] ?? -Infinity, v);
+    }
+    return { label, values };
+  };
+  const s = (ms: number | null) => (ms === null ? null : Math.round(ms / 100) / 10);
+  return {
+    id: 'health',
+    title: 'Health signals the gate read',
+    unit: 's · backends',
+    kind: 'line',
+    x,
+    series: [
+      signal('replica lag (s)', (h) => s(h.replicaLagMs)),
+      signal('active backends', (h) => h.activeBackends),
+      signal('oldest transaction (s)', (h) => s(h.oldestXactMs)),
+    ],
   };
 }
 

@@ -3,8 +3,8 @@
  * runner processes on several hosts has one report; the reads are runner/ledger/reportReads.ts's):
  * the run, its per-batch samples, throttle periods, partitions, errors by SQLSTATE, the
  * quarantine by reason and table, its events (pause, resume, tune, stop, abandon, promote) and
- * its runner processes' lifetimes (the gaps between them are interruptions). Times are Unix
- * milliseconds.
+ * its runner processes' lifetimes (the gaps between them are interruptions), and the health
+ * signals their gates read. Times are Unix milliseconds.
  */
 import type pg from 'pg';
 import { UsageError } from '../errors.js';
@@ -12,6 +12,7 @@ import {
   quarantineAsItStands,
   type ReportError,
   type ReportEvent,
+  type ReportHealth,
   type ReportPartition,
   type ReportRun,
   type ReportRunner,
@@ -19,6 +20,7 @@ import {
   type ReportTable,
   reportErrors,
   reportEvents,
+  reportHealth,
   reportPartitions,
   reportRun,
   reportRunners,
@@ -29,7 +31,7 @@ import {
   type ThrottlePeriod,
 } from '../ledger/reportReads.js';
 
-export type { ReportEvent, ReportPartition, ReportRunner, ReportSample, ThrottlePeriod } from '../ledger/reportReads.js';
+export type { ReportEvent, ReportHealth, ReportPartition, ReportRunner, ReportSample, ThrottlePeriod } from '../ledger/reportReads.js';
 
 export interface ReportData {
   readonly run: ReportRun;
@@ -41,6 +43,7 @@ export interface ReportData {
   readonly quarantine: { readonly reason: string; readonly table: string; readonly rows: number }[];
   readonly events: ReportEvent[];
   readonly runners: ReportRunner[];
+  readonly health: ReportHealth[];
 }
 
 /** The newest run when `runId` is omitted; a clear error for an unknown one. */
@@ -60,5 +63,6 @@ export async function loadReportData(client: pg.ClientBase, runId?: string): Pro
     quarantine: (await runQuarantineByReason(client, id)) ?? (await quarantineAsItStands(client, id)),
     events: await reportEvents(client, id),
     runners: await reportRunners(client, id),
+    health: await reportHealth(client, id),
   };
 }

@@ -30,6 +30,7 @@ const data: ReportData = {
   quarantine: [{ reason: `reason ${hostile}`, table: hostile, rows: 1 }],
   events: [{ at: 2_000, kind: 'pause', actor: hostile, detail: { reason: hostile } }],
   runners: [],
+  health: [],
 };
 
 describe('renderHtml', () => {

@@ -33,6 +33,7 @@ const data = (samples: ReportSample[], extra: Partial<ReportData> = {}): ReportD
   quarantine: [],
   events: [],
   runners: [],
+  health: [],
   ...extra,
 });
 
@@ -249,5 +250,24 @@ describe('report charts', () => {
     expect(chart.series.map((s) => s.label)).toEqual(['bad_price', 'no_team']);
     expect(chart.series.map((s) => s.values.reduce<number>((a, v) => a + (v ?? 0), 0))).toEqual([6, 1]);
     expect(buildCharts(data([sample('raw.a', 0, 10)])).time.some((c) => c.id === 'quarantine-time')).toBe(false);
+  });
+
+  it('health signals: the highest of each bucket over runner processes, lag and transaction age in seconds; no chart without samples', () => {
+    const charts = buildCharts(
+      data([sample('raw.a', 0, 10)], {
+        health: [
+          { at: T0 + 1_000, runner: 'h:1:a', replicaLagMs: 1_500, activeBackends: 3, oldestXactMs: null },
+          { at: T0 + 1_010, runner: 'h:2:b', replicaLagMs: 500, activeBackends: 7, oldestXactMs: 42_000 },
+        ],
+      }),
+    );
+    const chart = charts.time.find((c) => c.id === 'health')!;
+    const at = chart.x.findIndex((t, i) => t <= (T0 + 1_000) / 1_000 && (chart.x[i + 1] ?? Infinity) > (T0 + 1_000) / 1_000);
+    expect(chart.series.map((s) => [s.label, s.values[at]])).toEqual([
+      ['replica lag (s)', 1.5],
+      ['active backends', 7],
+      ['oldest transaction (s)', 42],
+    ]);
+    expect(buildCharts(data([sample('raw.a', 0, 10)])).time.some((c) => c.id === 'health')).toBe(false);
   });
 });
