@@ -91,7 +91,8 @@
     }));
     var opts = {
       width: width(), height: 240, series: series,
-      scales: spec.id === 'progress' ? { y: { range: [0, 100] } } : undefined,
+      // One axis for every chart, lanes included: the last bucket drawn to its end.
+      scales: { x: { time: true, range: [spec.x[0], spec.x[spec.x.length - 1] + charts.bucketSeconds] }, y: spec.id === 'progress' ? { range: [0, 100] } : {} },
       axes: [{}, { label: spec.unit, size: 70 }],
       hooks: { drawClear: [shadePeriods], draw: [drawMarkers, markDrawn] },
     };
