@@ -165,14 +165,22 @@ export async function reportPartitions(client: pg.ClientBase, id: string): Promi
   return partitions.rows;
 }
 
-/** The run's control events, and the promote and retirement of the blue-green versions it built, in time order. */
+/**
+ * The run's control events, and the promote and retirement of the blue-green versions it built,
+ * in time order. A role that may not read pgphase.bluegreen_versions (a runner role: it builds no
+ * blue-green phase) gets the control events alone.
+ */
 export async function reportEvents(client: pg.ClientBase, id: string): Promise<ReportEvent[]> {
+  const { rows: may } = await client.query<{ ok: boolean }>(`SELECT has_table_privilege('pgphase.bluegreen_versions', 'SELECT') AS ok`);
+  const versions = may[0]?.ok
+    ? `UNION ALL SELECT promoted_at, 'promote', NULL, jsonb_build_object('phase', phase) FROM pgphase.bluegreen_versions WHERE run_id = $1 AND promoted_at IS NOT NULL
+       UNION ALL SELECT retired_at, 'retire', NULL, jsonb_build_object('phase', phase, 'why', 'rolled back from, or superseded')
+         FROM pgphase.bluegreen_versions WHERE run_id = $1 AND retired_at IS NOT NULL`
+    : '';
   const { rows } = await client.query<ReportEvent>(
     `SELECT ${ms('at')} AS at, kind, actor, detail FROM (
        SELECT at, kind, actor, detail FROM pgphase.run_events WHERE run_id = $1
-       UNION ALL SELECT promoted_at, 'promote', NULL, jsonb_build_object('phase', phase) FROM pgphase.bluegreen_versions WHERE run_id = $1 AND promoted_at IS NOT NULL
-       UNION ALL SELECT retired_at, 'retire', NULL, jsonb_build_object('phase', phase, 'why', 'rolled back from, or superseded')
-         FROM pgphase.bluegreen_versions WHERE run_id = $1 AND retired_at IS NOT NULL) e
+       ${versions}) e
       ORDER BY at, kind`,
     [id],
   );

@@ -5,7 +5,8 @@
  * console error with every chart drawn. And on a run that was throttled, paused with a reason,
  * interrupted (its runner process stopped) and resumed by another process: each of those events
  * is in the events table and marked on every time chart, and no partition is drawn running
- * across the interruption. With PGPHASE_REPORT_SCREENSHOT=FILE, that page's screenshot is saved
+ * across the interruption; its blue-green build's promote and retirement are read from
+ * pgphase.bluegreen_versions, and once abandoned it reads ABANDONED. With PGPHASE_REPORT_SCREENSHOT=FILE, that page's screenshot is saved
  * there (docs/report-screenshot.png is one).
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -15,7 +16,8 @@ import { pathToFileURL } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Charts } from '../../runner/report/reportCharts.js';
-import type { ReportData } from '../../runner/report/reportData.js';
+import { loadReportData, type ReportData } from '../../runner/report/reportData.js';
+import { abandonRun } from '../../runner/ledger/control.js';
 import { runPipeline } from '../../runner/run/runPipeline.js';
 import { PHASES } from '../../runner/odds/phases.js';
 import { RunStats } from '../../runner/run/stats.js';
@@ -304,6 +306,30 @@ describe('the HTML report of a run throttled, paused, interrupted and resumed', 
         if (shot) await page.screenshot({ path: shot, fullPage: true });
       },
     );
+  });
+
+  it("has its blue-green build's promote and retirement from pgphase.bluegreen_versions, and reads ABANDONED once abandoned", async () => {
+    await db.query(
+      `INSERT INTO pgphase.bluegreen_versions (phase, run_id, state, output_schema, parked_schema, tables, promoted_at, retired_at)
+       VALUES ('copy', $1::bigint, 'retired', 'fixture', 'fixture__run' || $1::text, '{}', now(), now() + interval '1 minute')`,
+      [runId],
+    );
+    await db.query(`UPDATE pgphase.runs SET status = 'running', finished_at = NULL WHERE id = $1`, [runId]);
+    const client = await db.pool.connect();
+    try {
+      await abandonRun(client, runId, 'ops@box');
+      const data = await loadReportData(client, runId);
+      expect(data.run.status).toBe('abandoned');
+      expect(data.events.map((e) => [e.kind, e.actor])).toEqual(
+        expect.arrayContaining([
+          ['promote', null],
+          ['retire', null],
+          ['abandon', 'ops@box'],
+        ]),
+      );
+    } finally {
+      client.release();
+    }
   });
 });
 
