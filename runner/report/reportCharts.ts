@@ -8,8 +8,11 @@
  */
 import { type PartitionLane, partitionLanes, type WorkerLane, workerLanes } from './lanes.js';
 import { type Progress, progressOf, progressSeries } from './progress.js';
-import type { ReportData, ReportEvent, ReportSample, ThrottlePeriod } from './reportData.js';
-import { type Interruption, interruptionsOf } from './spans.js';
+import { type ChartEvent, eventRows } from './events.js';
+import type { ReportData, ReportSample, ThrottlePeriod } from './reportData.js';
+import { interruptionsOf } from './spans.js';
+
+export type { ChartEvent } from './events.js';
 
 export interface TimeChart {
   readonly id: string;
@@ -19,16 +22,6 @@ export interface TimeChart {
   /** Bucket start times, Unix seconds. */
   readonly x: number[];
   readonly series: { readonly label: string; readonly values: (number | null)[] }[];
-}
-
-/** A row of the events table; those without `until` are drawn as vertical markers, the others as shaded periods. */
-export interface ChartEvent {
-  readonly at: number;
-  readonly until: number | null;
-  /** pause, resume, tune, stop, lift, abandon, promote, retire; throttle; interrupted. */
-  readonly kind: string;
-  readonly actor: string | null;
-  readonly why: string;
 }
 
 export interface Charts {
@@ -207,32 +200,6 @@ function quarantinedPerBucket(samples: ReportSample[], reason: string, buckets: 
     if (n > 0) values[bucketOf(end(s))] = (values[bucketOf(end(s))] ?? 0) + n;
   }
   return values;
-}
-
-/** The events table: control changes, throttle periods and interruptions, in time order. */
-function eventRows(events: readonly ReportEvent[], throttle: readonly ThrottlePeriod[], interruptions: readonly Interruption[]): ChartEvent[] {
-  const rows: ChartEvent[] = [
-    ...events.map((e) => ({ at: e.at / 1_000, until: null, kind: e.kind, actor: e.actor, why: whyOf(e) })),
-    ...throttle.map((p) => ({ at: p.start / 1_000, until: p.end / 1_000, kind: 'throttle', actor: 'health gate', why: p.reason })),
-    ...interruptions.map((i) => ({
-      at: i.start / 1_000,
-      until: i.end / 1_000,
-      kind: 'interrupted',
-      actor: i.ended.map((r) => r.runner).join(', '),
-      why: `no runner process alive: ${i.ended.map((r) => r.how ?? 'stopped heartbeating').join(', ')}; resumed by ${i.resumedBy}`,
-    })),
-  ];
-  return rows.sort((a, b) => a.at - b.at);
-}
-
-function whyOf(e: ReportEvent): string {
-  const d = e.detail ?? {};
-  if (typeof d.reason === 'string') return d.reason;
-  if (e.kind === 'tune')
-    return Object.entries(d)
-      .map(([k, v]) => `${k} ${String(v)}`)
-      .join(', ');
-  return Object.values(d).map(String).join(', ');
 }
 
 function quarantineBars(rows: ReportData['quarantine']): Charts['quarantine'] {

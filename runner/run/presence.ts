@@ -4,8 +4,8 @@
  * lease there and on every partition its workers hold (runner/ledger/claim.ts), writes the state the health
  * gate reports (running, throttled, paused, stopping) with the throttled time, and on the way out
  * records how the process ended and releases its leases. With each heartbeat it also keeps the
- * health signals the gate last read (pgphase.health_samples), when they are new, for the report. Each write is a statement of its own:
- * nothing outlives its transaction, so presence holds behind a transaction-mode pooler, and a
+ * health signals the gate last read (pgphase.health_samples), when they are new, for the report.
+ * Each write is a statement of its own: nothing outlives its transaction, so presence holds behind a transaction-mode pooler, and a
  * process that dies without a word is dead once its lease expires (`status`, takeovers).
  */
 import type pg from 'pg';
