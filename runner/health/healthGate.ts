@@ -15,6 +15,7 @@
 import pg from 'pg';
 import type { Log } from '../log.js';
 import { type RunControl, setPause } from '../ledger/control.js';
+import type { HealthSignals } from '../ledger/healthSamples.js';
 import { decideHealth, type HealthDecision, type HealthStop, type HealthThresholds, withDeadline } from './healthDecision.js';
 import { probeHealth, type ProbeTarget } from './healthProbe.js';
 import { newLagMemory } from './standbyLag.js';
@@ -73,6 +74,8 @@ export class HealthGate {
   private timer: NodeJS.Timeout | null = null;
   /** What the lag readings keep between probes (standbyLag.ts). */
   private readonly lag = newLagMemory();
+  /** The signals of the last successful probe (none with the gate's signals off). */
+  private lastSignals: HealthSignals | null = null;
 
   constructor(private readonly options: GateOptions) {}
 
@@ -84,6 +87,11 @@ export class HealthGate {
     await readableSession(client);
     this.client = client;
     return client;
+  }
+
+  /** The health signals the gate last read (for the process's presence to keep in the ledger); null before the first or with signals off. */
+  signals(): HealthSignals | null {
+    return this.lastSignals;
   }
 
   /** Connects to the primary and the replicas and takes the first decision. */
@@ -118,6 +126,13 @@ export class HealthGate {
       const t: HealthThresholds = control?.maxLagMs != null ? { ...thresholds, maxLagMs: control.maxLagMs } : thresholds;
       const now = Date.now();
       decision = withDeadline(decideHealth(sample, t), this.throttledSince, now, this.options.limits);
+      if (this.options.target.signals)
+        this.lastSignals = {
+          at: now,
+          replicaLagMs: sample.replicaLagMs,
+          activeBackends: sample.activeBackends,
+          oldestXactMs: sample.oldestXact?.ageMs ?? null,
+        };
       // The WAL written before a replica-lag throttle began is what the run waits to see replayed.
       this.lag.mark = decision.state === 'throttle' && decision.reason === 'replica lag' ? (this.lag.mark ?? walLsn) : null;
     } catch (error) {

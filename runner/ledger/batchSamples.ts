@@ -63,16 +63,16 @@ export async function insertBatchSample(
 }
 
 /**
- * Whether this role can write samples (and throttle periods). A runner role granted by
+ * Whether this role can write samples (and throttle periods and health samples). A runner role granted by
  * pgphase.grant_runner can; a DBA's own role may not have been granted them, and then the run goes on without
  * samples (the caller warns) rather than failing every batch on a report's data.
  */
 export async function canWriteSamples(client: pg.ClientBase): Promise<boolean> {
   const { rows } = await client.query<{ ok: boolean }>(
     `SELECT coalesce(bool_and(has_schema_privilege(n.oid, 'USAGE') AND has_table_privilege(c.oid, 'INSERT')), false)
-            AND count(*) = 2 AS ok
+            AND count(*) = 3 AS ok
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = 'pgphase' AND c.relname IN ('batch_samples', 'throttle_events')`,
+      WHERE n.nspname = 'pgphase' AND c.relname IN ('batch_samples', 'throttle_events', 'health_samples')`,
   );
   return rows[0]?.ok ?? false;
 }

@@ -2,7 +2,9 @@
  * Operator control and runner state in `pgphase` (runner/framework/schema/0020_run_control.sql):
  * the pause flag and tuned limits every runner process reads before its batches, each runner
  * process's heartbeat (a run's working time is the union of their intervals), and throttled
- * time per reason. Each function is one statement, safe from any number of processes at once.
+ * time per reason. Each change of run_control appends its event to pgphase.run_events (0090) in
+ * the same statement, so the history and the state commit together. Each function is one
+ * statement, safe from any number of processes at once.
  */
 import type pg from 'pg';
 
@@ -32,24 +34,38 @@ export async function readControl(c: pg.ClientBase, runId: string): Promise<RunC
   return rows[0]?.control ?? null;
 }
 
+/** Appends `kind` to pgphase.run_events for the run the control statement `changeSql` (returning run_id) changed. */
+const withEvent = (changeSql: string, kind: string, actor: string, detail: string) =>
+  `WITH changed AS (${changeSql} RETURNING run_id)
+   INSERT INTO pgphase.run_events (run_id, kind, actor, detail) SELECT run_id, ${kind}, ${actor}, ${detail} FROM changed`;
+
 export async function setPause(
   c: pg.ClientBase,
   runId: string,
   pause: { paused: boolean; kind?: 'operator' | 'stop'; reason?: string | null; by: string },
 ): Promise<void> {
+  const kind = !pause.paused ? 'resume' : pause.kind === 'stop' ? 'stop' : 'pause';
   await c.query(
-    `INSERT INTO pgphase.run_control AS c (run_id, paused, pause_kind, pause_reason, updated_by) VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (run_id) DO UPDATE SET paused = $2, pause_kind = $3, pause_reason = $4, updated_by = $5, updated_at = now()`,
-    [runId, pause.paused, pause.kind ?? 'operator', pause.paused ? (pause.reason ?? null) : null, pause.by],
+    withEvent(
+      `INSERT INTO pgphase.run_control AS c (run_id, paused, pause_kind, pause_reason, updated_by) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (run_id) DO UPDATE SET paused = $2, pause_kind = $3, pause_reason = $4, updated_by = $5, updated_at = now()`,
+      '$6::text',
+      '$5',
+      `CASE WHEN $4::text IS NULL THEN NULL ELSE jsonb_build_object('reason', $4::text) END`,
+    ),
+    [runId, pause.paused, pause.kind ?? 'operator', pause.paused ? (pause.reason ?? null) : null, pause.by, kind],
   );
 }
 
 /** A stop-pause (error budget, critical threshold) is lifted when a runner resumes the run; an operator's pause is not. */
 export async function liftStopPause(c: pg.ClientBase, runId: string, by: string): Promise<string | null> {
   const { rows } = await c.query<{ reason: string | null }>(
-    `UPDATE pgphase.run_control n SET paused = false, pause_reason = NULL, pause_kind = 'operator', updated_by = $2, updated_at = now()
-       FROM pgphase.run_control o WHERE n.run_id = $1 AND o.run_id = n.run_id AND o.paused AND o.pause_kind = 'stop'
-     RETURNING o.pause_reason AS reason`,
+    `WITH lifted AS (
+       UPDATE pgphase.run_control n SET paused = false, pause_reason = NULL, pause_kind = 'operator', updated_by = $2, updated_at = now()
+         FROM pgphase.run_control o WHERE n.run_id = $1 AND o.run_id = n.run_id AND o.paused AND o.pause_kind = 'stop'
+       RETURNING n.run_id, o.pause_reason AS reason),
+     logged AS (INSERT INTO pgphase.run_events (run_id, kind, actor, detail) SELECT run_id, 'lift', $2, jsonb_build_object('reason', reason) FROM lifted)
+     SELECT reason FROM lifted`,
     [runId, by],
   );
   return rows[0]?.reason ?? null;
@@ -64,17 +80,27 @@ export interface Tuning {
 
 export async function setTuning(c: pg.ClientBase, runId: string, t: Tuning, by: string): Promise<void> {
   await c.query(
-    `INSERT INTO pgphase.run_control AS c (run_id, workers, batch_max, target_ms, max_lag_ms, updated_by) VALUES ($1, $2, $3, $4, $5, $6)
-     ON CONFLICT (run_id) DO UPDATE SET workers = coalesce($2, c.workers), batch_max = coalesce($3, c.batch_max),
-       target_ms = coalesce($4, c.target_ms), max_lag_ms = coalesce($5, c.max_lag_ms), updated_by = $6, updated_at = now()`,
+    withEvent(
+      `INSERT INTO pgphase.run_control AS c (run_id, workers, batch_max, target_ms, max_lag_ms, updated_by) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (run_id) DO UPDATE SET workers = coalesce($2, c.workers), batch_max = coalesce($3, c.batch_max),
+         target_ms = coalesce($4, c.target_ms), max_lag_ms = coalesce($5, c.max_lag_ms), updated_by = $6, updated_at = now()`,
+      `'tune'`,
+      '$6',
+      `jsonb_strip_nulls(jsonb_build_object('workers', $2::int, 'batchMax', $3::int, 'targetMs', $4::int, 'maxLagMs', $5::int))`,
+    ),
     [runId, t.workers ?? null, t.batchMax ?? null, t.targetMs ?? null, t.maxLagMs ?? null, by],
   );
 }
 
 export async function abandonRun(c: pg.ClientBase, runId: string, by: string): Promise<void> {
   await c.query(
-    `INSERT INTO pgphase.run_control AS c (run_id, abandoned_at, abandoned_by, updated_by) VALUES ($1, now(), $2, $2)
-     ON CONFLICT (run_id) DO UPDATE SET abandoned_at = now(), abandoned_by = $2, updated_by = $2, updated_at = now()`,
+    withEvent(
+      `INSERT INTO pgphase.run_control AS c (run_id, abandoned_at, abandoned_by, updated_by) VALUES ($1, now(), $2, $2)
+       ON CONFLICT (run_id) DO UPDATE SET abandoned_at = now(), abandoned_by = $2, updated_by = $2, updated_at = now()`,
+      `'abandon'`,
+      '$2',
+      'NULL',
+    ),
     [runId, by],
   );
 }

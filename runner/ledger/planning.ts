@@ -13,6 +13,11 @@ export async function claimStepPlanning(client: pg.ClientBase, stepId: string): 
   return won.rowCount === 1;
 }
 
+/** Keeps the row estimate the step is planned with: the planned row count of the report's progress. */
+export async function recordStepEstimate(client: pg.ClientBase, stepId: string, rows: number): Promise<void> {
+  await client.query(`UPDATE pgphase.run_steps SET estimated_rows = $2 WHERE id = $1`, [stepId, Math.max(0, Math.round(rows))]);
+}
+
 /** Inserts the step's partitions, one statement each, in order; each starts with its cursor at `lo`. */
 export async function insertPartitions(client: pg.ClientBase, runId: string, step: StepRow, ranges: readonly KeyRange[]): Promise<void> {
   for (const r of ranges) {

@@ -1,7 +1,9 @@
 /**
  * Reads of the ledger for reports: what a run's visual report shows (runner/report/reportData.ts:
  * the run, its per-batch samples in batch_samples, throttle periods in throttle_events, per-table
- * totals, partitions and errors by SQLSTATE; times are Unix milliseconds), a run's stored report
+ * totals with their planned estimates, partitions, errors by SQLSTATE, the run's events
+ * (run_events, and its blue-green build's promote and retirement), its runner processes'
+ * lifetimes (run_runners) and the health signals their gates read (health_samples); times are Unix milliseconds), a run's stored report
  * (`pgphase report`), and the newest finished run's stored report (the odds demo).
  */
 import type pg from 'pg';
@@ -20,10 +22,14 @@ export interface ReportSample {
   readonly size: number;
   readonly retries: number;
   readonly retrySqlstate: string | null;
+  /** Rows quarantined by reason code; null when not recorded. */
+  readonly reasons: Readonly<Record<string, number>> | null;
 }
 
 export interface ThrottlePeriod {
   readonly reason: string;
+  /** The runner process whose workers waited (its workers are `<runner>:w<n>`); absent in merged periods. */
+  readonly runner?: string;
   readonly start: number;
   readonly end: number;
 }
@@ -45,10 +51,13 @@ export interface ReportPartition {
 /** The run row the visual report heads with. */
 export interface ReportRun {
   readonly id: string;
+  /** running, done, failed, or abandoned (`run --new --abandon` closed it). */
   readonly status: string;
   readonly phases: string[];
   readonly start: number;
   readonly end: number | null;
+  /** The database's clock when the report read the run (the ETA counts from it). */
+  readonly readAt: number;
 }
 
 /** One source table's totals over the run. */
@@ -60,6 +69,35 @@ export interface ReportTable {
   readonly quarantined: number;
   readonly batches: number;
   readonly retries: number;
+  /** Rows its step was planned with (the source table's estimate); null until planned, or for older runs. */
+  readonly estimatedRows: number | null;
+}
+
+/** An event of the run: a control change (run_events), or its blue-green build's promote or retirement. */
+export interface ReportEvent {
+  readonly at: number;
+  /** pause, resume, tune, stop, lift, abandon, promote, retire. */
+  readonly kind: string;
+  readonly actor: string | null;
+  readonly detail: Readonly<Record<string, unknown>> | null;
+}
+
+/** One runner process's life on the run: from registration to its end (or last heartbeat). */
+export interface ReportRunner {
+  readonly runner: string;
+  readonly start: number;
+  readonly end: number;
+  /** done, interrupted, failed, ...; null when it never said (it died, or still runs). */
+  readonly how: string | null;
+}
+
+/** The health signals a runner process's gate read at `at` (pgphase.health_samples). */
+export interface ReportHealth {
+  readonly at: number;
+  readonly runner: string;
+  readonly replicaLagMs: number | null;
+  readonly activeBackends: number;
+  readonly oldestXactMs: number | null;
 }
 
 /** Errors of one table by SQLSTATE. */
@@ -77,8 +115,10 @@ export async function reportRun(client: pg.ClientBase, runId: string | null): Pr
   const { rows: runs } = await client.query<ReportRun>(
     // r.id, not id: an unqualified ORDER BY names the output column first, which is id::text here,
     // and '9' sorts after '11'.
-    `SELECT r.id::text, r.status, r.phases, ${ms('r.started_at')} AS start, ${ms('r.finished_at')} AS end
-       FROM pgphase.runs r WHERE $1::bigint IS NULL OR r.id = $1::bigint ORDER BY r.id DESC LIMIT 1`,
+    `SELECT r.id::text, CASE WHEN k.abandoned_at IS NOT NULL THEN 'abandoned' ELSE r.status END AS status, r.phases,
+            ${ms('r.started_at')} AS start, ${ms('r.finished_at')} AS end, ${ms('now()')} AS "readAt"
+       FROM pgphase.runs r LEFT JOIN pgphase.run_control k ON k.run_id = r.id
+      WHERE $1::bigint IS NULL OR r.id = $1::bigint ORDER BY r.id DESC LIMIT 1`,
     [runId],
   );
   return runs[0];
@@ -87,7 +127,8 @@ export async function reportRun(client: pg.ClientBase, runId: string | null): Pr
 export async function reportTables(client: pg.ClientBase, id: string): Promise<ReportTable[]> {
   const tables = await client.query<ReportTable>(
     `SELECT s.phase, s.source_table AS table, coalesce(sum(p.rows_in), 0)::float8 AS "rowsIn", coalesce(sum(p.written), 0)::float8 AS staged,
-            coalesce(sum(p.rejected), 0)::float8 AS quarantined, coalesce(sum(p.batches), 0)::int AS batches, coalesce(sum(p.retries), 0)::int AS retries
+            coalesce(sum(p.rejected), 0)::float8 AS quarantined, coalesce(sum(p.batches), 0)::int AS batches, coalesce(sum(p.retries), 0)::int AS retries,
+            max(s.estimated_rows)::float8 AS "estimatedRows"
        FROM pgphase.run_steps s LEFT JOIN pgphase.partitions p ON p.step_id = s.id
       WHERE s.run_id = $1 GROUP BY s.phase, s.source_table, s.ordinal ORDER BY s.ordinal`,
     [id],
@@ -98,7 +139,8 @@ export async function reportTables(client: pg.ClientBase, id: string): Promise<R
 export async function reportSamples(client: pg.ClientBase, id: string): Promise<ReportSample[]> {
   const samples = await client.query<ReportSample>(
     `SELECT phase, source_table AS table, partition_id::text AS partition, worker, ${ms('started_at')} AS t, rows_in::float8 AS rows,
-            staged::float8 AS staged, quarantined::float8 AS quarantined, ms, batch_size AS size, retries, retry_sqlstate AS "retrySqlstate"
+            staged::float8 AS staged, quarantined::float8 AS quarantined, ms, batch_size AS size, retries, retry_sqlstate AS "retrySqlstate",
+            quarantine_reasons AS reasons
        FROM pgphase.batch_samples WHERE run_id = $1 ORDER BY started_at, partition_id`,
     [id],
   );
@@ -107,7 +149,7 @@ export async function reportSamples(client: pg.ClientBase, id: string): Promise<
 
 export async function reportThrottle(client: pg.ClientBase, id: string): Promise<ThrottlePeriod[]> {
   const throttle = await client.query<ThrottlePeriod>(
-    `SELECT reason, ${ms('started_at')} AS start, ${ms('ended_at')} AS end FROM pgphase.throttle_events WHERE run_id = $1 ORDER BY started_at`,
+    `SELECT reason, runner, ${ms('started_at')} AS start, ${ms('ended_at')} AS end FROM pgphase.throttle_events WHERE run_id = $1 ORDER BY started_at`,
     [id],
   );
   return throttle.rows;
@@ -121,6 +163,48 @@ export async function reportPartitions(client: pg.ClientBase, id: string): Promi
     [id],
   );
   return partitions.rows;
+}
+
+/**
+ * The run's control events, and the promote and retirement of the blue-green versions it built,
+ * in time order. A role that may not read pgphase.bluegreen_versions (a runner role: it builds no
+ * blue-green phase) gets the control events alone.
+ */
+export async function reportEvents(client: pg.ClientBase, id: string): Promise<ReportEvent[]> {
+  const { rows: may } = await client.query<{ ok: boolean }>(`SELECT has_table_privilege('pgphase.bluegreen_versions', 'SELECT') AS ok`);
+  const versions = may[0]?.ok
+    ? `UNION ALL SELECT promoted_at, 'promote', NULL, jsonb_build_object('phase', phase) FROM pgphase.bluegreen_versions WHERE run_id = $1 AND promoted_at IS NOT NULL
+       UNION ALL SELECT retired_at, 'retire', NULL, jsonb_build_object('phase', phase, 'why', 'rolled back from, or superseded')
+         FROM pgphase.bluegreen_versions WHERE run_id = $1 AND retired_at IS NOT NULL`
+    : '';
+  const { rows } = await client.query<ReportEvent>(
+    `SELECT ${ms('at')} AS at, kind, actor, detail FROM (
+       SELECT at, kind, actor, detail FROM pgphase.run_events WHERE run_id = $1
+       ${versions}) e
+      ORDER BY at, kind`,
+    [id],
+  );
+  return rows;
+}
+
+/** The health signals the run's runner processes kept with their heartbeats, in time order. */
+export async function reportHealth(client: pg.ClientBase, id: string): Promise<ReportHealth[]> {
+  const { rows } = await client.query<ReportHealth>(
+    `SELECT ${ms('at')} AS at, runner, replica_lag_ms::float8 AS "replicaLagMs", active_backends AS "activeBackends", oldest_xact_ms::float8 AS "oldestXactMs"
+       FROM pgphase.health_samples WHERE run_id = $1 ORDER BY at`,
+    [id],
+  );
+  return rows;
+}
+
+/** The run's runner processes, by start. */
+export async function reportRunners(client: pg.ClientBase, id: string): Promise<ReportRunner[]> {
+  const { rows } = await client.query<ReportRunner>(
+    `SELECT runner, ${ms('started_at')} AS start, ${ms('greatest(started_at, coalesce(ended_at, last_seen))')} AS end, ended_how AS how
+       FROM pgphase.run_runners WHERE run_id = $1 ORDER BY started_at, runner`,
+    [id],
+  );
+  return rows;
 }
 
 export async function reportErrors(client: pg.ClientBase, id: string): Promise<ReportError[]> {
@@ -180,4 +264,15 @@ export async function runQuarantineByReason(client: pg.ClientBase, id: string): 
   );
   if (!rows.some((r) => r.recorded)) return null;
   return rows.filter((r) => r.reason !== null).map((r) => ({ reason: r.reason!, table: r.table!, rows: r.rows }));
+}
+
+/** Rows of pgphase.quarantine attributed to run `id` now, by reason and table ([] without the table). */
+export async function quarantineAsItStands(client: pg.ClientBase, id: string): Promise<{ reason: string; table: string; rows: number }[]> {
+  const { rows: has } = await client.query<{ ok: boolean }>(`SELECT to_regclass('pgphase.quarantine') IS NOT NULL AS ok`);
+  if (!has[0]?.ok) return [];
+  const { rows } = await client.query<{ reason: string; table: string; rows: number }>(
+    `SELECT reason_code AS reason, source_table AS table, count(*)::int AS rows FROM pgphase.quarantine WHERE run_id = $1 GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2`,
+    [id],
+  );
+  return rows;
 }

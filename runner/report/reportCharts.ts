@@ -1,10 +1,18 @@
 /**
- * Turns a run's report data into chart series (pure, no I/O): rows/s, batch size, batch time
- * and retries over time per phase and table, on one shared time axis of at most ~150 buckets;
- * a lane per partition for the timeline; quarantined rows by reason and table. Times in the
- * charts are Unix seconds (uPlot's time scale). The page draws them with uPlot.
+ * Turns a run's report data into chart series (pure, no I/O) on one shared time axis of at most
+ * ~150 buckets: progress, rows/s, the health signals the gate read, batch size, batch time p50 and p95, retries and quarantined
+ * rows by reason over time; the run's events (control changes, throttle periods, interruptions)
+ * to mark on every time chart and list below them; a lane per partition and per worker; the
+ * quarantine by reason and table. Times in the charts are Unix seconds (uPlot's time scale). The
+ * page draws them with uPlot.
  */
+import { type PartitionLane, partitionLanes, type WorkerLane, workerLanes } from './lanes.js';
+import { type Progress, progressOf, progressSeries } from './progress.js';
+import { type ChartEvent, eventRows } from './events.js';
 import type { ReportData, ReportSample, ThrottlePeriod } from './reportData.js';
+import { interruptionsOf } from './spans.js';
+
+export type { ChartEvent } from './events.js';
 
 export interface TimeChart {
   readonly id: string;
@@ -22,9 +30,12 @@ export interface Charts {
   readonly time: TimeChart[];
   /** Throttle periods merged per reason, Unix seconds. */
   readonly throttle: { readonly reason: string; readonly start: number; readonly end: number }[];
-  readonly timeline: {
-    readonly lanes: { readonly label: string; readonly table: string; readonly start: number; readonly end: number; readonly status: string }[];
-  };
+  /** Periods when no runner process of the run was alive, Unix seconds. */
+  readonly interruptions: { readonly start: number; readonly end: number }[];
+  readonly events: ChartEvent[];
+  readonly progress: Progress | null;
+  readonly timeline: { readonly lanes: PartitionLane[] };
+  readonly workers: WorkerLane[];
   /** Quarantined rows per reason and table: one category per pair, one series per table (null elsewhere). */
   readonly quarantine: { readonly labels: string[]; readonly series: { readonly table: string; readonly rows: (number | null)[] }[] };
 }
@@ -38,55 +49,157 @@ export function mergeThrottle(periods: readonly ThrottlePeriod[]): ThrottlePerio
   const out: ThrottlePeriod[] = [];
   for (const p of [...periods].sort((a, b) => a.reason.localeCompare(b.reason) || a.start - b.start)) {
     const last = out[out.length - 1];
-    if (last && last.reason === p.reason && p.start <= last.end) out[out.length - 1] = { ...last, end: Math.max(last.end, p.end) };
-    else out.push({ ...p });
+    if (last && last.reason === p.reason && p.start <= last.end)
+      out[out.length - 1] = { reason: last.reason, start: last.start, end: Math.max(last.end, p.end) };
+    else out.push({ reason: p.reason, start: p.start, end: p.end });
   }
   return out;
 }
 
+/** The value at quantile `q` of `values` (nearest rank). */
+export function quantile(values: readonly number[], q: number): number | null {
+  if (!values.length) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}
+
 export function buildCharts(data: ReportData): Charts {
   const samples = [...data.samples].sort((a, b) => end(a) - end(b));
+  const interruptions = interruptionsOf(data.runners);
   const from = Math.min(data.run.start, ...samples.map((s) => s.t));
-  const to = Math.max(from + 1_000, data.run.end ?? 0, ...samples.map(end), ...data.throttle.map((p) => p.end));
+  const to = Math.max(from + 1_000, data.run.end ?? 0, ...samples.map(end), ...data.throttle.map((p) => p.end), ...data.runners.map((r) => r.end));
   const widthMs = Math.max(MIN_BUCKET_MS, Math.ceil((to - from) / MAX_BUCKETS / MIN_BUCKET_MS) * MIN_BUCKET_MS);
   const width = widthMs / 1_000;
   const origin = Math.floor(from / widthMs) * widthMs;
   const buckets = Math.floor((to - origin) / widthMs) + 1;
   const x = Array.from({ length: buckets }, (_, i) => (origin + i * widthMs) / 1_000);
   const bucketOf = (t: number) => Math.min(buckets - 1, Math.max(0, Math.floor((t - origin) / widthMs)));
-  const keys = data.tables.map((t) => ({ label: `${t.phase} · ${t.table}`, phase: t.phase, table: t.table }));
+  const keys = data.tables.map((t) => ({ label: `${t.phase} · ${t.table}`, match: (s: ReportSample) => s.phase === t.phase && s.table === t.table }));
+  const reasons = [...new Set(samples.flatMap((s) => Object.keys(s.reasons ?? {})))].sort();
 
-  const perKey = (value: (inBucket: ReportSample[]) => number | null, gapsAreZero: boolean) =>
-    keys.map((k) => {
-      const mine = samples.filter((s) => s.phase === k.phase && s.table === k.table);
-      const groups = Array.from({ length: buckets }, () => [] as ReportSample[]);
-      for (const s of mine) groups[bucketOf(end(s))]!.push(s);
+  /** One series per group of samples: `value` of each bucket's samples; empty buckets inside the group's span are 0 when `gapsAreZero`. */
+  const bucketed = (
+    groups: { label: string; match: (s: ReportSample) => boolean }[],
+    value: (inBucket: ReportSample[]) => number | null,
+    gapsAreZero: boolean,
+  ) =>
+    groups.map((k) => {
+      const mine = samples.filter(k.match);
+      const inBucket = Array.from({ length: buckets }, () => [] as ReportSample[]);
+      for (const s of mine) inBucket[bucketOf(end(s))]!.push(s);
       const first = mine.length ? bucketOf(end(mine[0]!)) : buckets;
       const last = mine.length ? bucketOf(end(mine[mine.length - 1]!)) : -1;
-      const values = groups.map((g, i) => (g.length ? value(g) : gapsAreZero && i >= first && i <= last ? 0 : null));
+      const values = inBucket.map((g, i) => (g.length ? value(g) : gapsAreZero && i >= first && i <= last ? 0 : null));
       return { label: k.label, values };
     });
   const sum = (g: ReportSample[], f: (s: ReportSample) => number) => g.reduce((a, s) => a + f(s), 0);
+  const batchTime = (q: number, suffix: string) =>
+    bucketed(
+      keys.map((k) => ({ ...k, label: `${k.label} ${suffix}` })),
+      (g) =>
+        quantile(
+          g.map((s) => s.ms),
+          q,
+        ),
+      false,
+    );
 
+  const progress = progressOf(data);
   const time: TimeChart[] = [
-    { id: 'throughput', title: 'Throughput', unit: 'rows/s', kind: 'line', x, series: perKey((g) => Math.round(sum(g, (s) => s.rows) / width), true) },
-    { id: 'batch-size', title: 'Batch size', unit: 'keys', kind: 'line', x, series: perKey((g) => g[g.length - 1]!.size, false) },
-    { id: 'batch-time', title: 'Batch time (mean)', unit: 'ms', kind: 'line', x, series: perKey((g) => Math.round(sum(g, (s) => s.ms) / g.length), false) },
-    { id: 'retries', title: 'Retries before committed batches', unit: 'retries', kind: 'bars', x, series: perKey((g) => sum(g, (s) => s.retries), true) },
+    ...(progress
+      ? [
+          {
+            id: 'progress',
+            title: 'Progress',
+            unit: '% of planned rows',
+            kind: 'line' as const,
+            x,
+            series: [
+              {
+                label: 'processed',
+                values: progressSeries(
+                  data,
+                  progress.planned,
+                  x.map((t) => (t + width) * 1_000),
+                ),
+              },
+            ],
+          },
+        ]
+      : []),
+    { id: 'throughput', title: 'Throughput', unit: 'rows/s', kind: 'line', x, series: bucketed(keys, (g) => Math.round(sum(g, (s) => s.rows) / width), true) },
+    ...(data.health.length ? [healthChart(data, x, bucketOf)] : []),
+    { id: 'batch-size', title: 'Batch size', unit: 'keys', kind: 'line', x, series: bucketed(keys, (g) => g[g.length - 1]!.size, false) },
+    { id: 'batch-time', title: 'Batch time (p50 and p95)', unit: 'ms', kind: 'line', x, series: [...batchTime(0.5, 'p50'), ...batchTime(0.95, 'p95')] },
+    {
+      id: 'retries',
+      title: 'Retries before committed batches',
+      unit: 'retries',
+      kind: 'bars',
+      x,
+      series: bucketed(keys, (g) => sum(g, (s) => s.retries), true),
+    },
+    ...(reasons.length
+      ? [
+          {
+            id: 'quarantine-time',
+            title: 'Quarantined rows by reason',
+            unit: 'rows',
+            kind: 'bars' as const,
+            x,
+            series: reasons.map((r) => ({ label: r, values: quarantinedPerBucket(samples, r, buckets, bucketOf) })),
+          },
+        ]
+      : []),
   ];
-  const lanes = data.partitions.map((p) => {
-    const mine = samples.filter((s) => s.partition === p.id);
-    const start = p.start ?? (mine.length ? mine[0]!.t : from);
-    const stop = p.end ?? (mine.length ? Math.max(...mine.map(end)) : start);
-    return { label: `${p.table} [${p.lo}..${p.hi}]`, table: p.table, start: start / 1_000, end: Math.max(stop, start) / 1_000, status: p.status };
-  });
+  const throttle = mergeThrottle(data.throttle);
   return {
     bucketSeconds: width,
     time,
-    throttle: mergeThrottle(data.throttle).map((p) => ({ reason: p.reason, start: p.start / 1_000, end: p.end / 1_000 })),
-    timeline: { lanes },
+    throttle: throttle.map((p) => ({ reason: p.reason, start: p.start / 1_000, end: p.end / 1_000 })),
+    interruptions: interruptions.map((i) => ({ start: i.start / 1_000, end: i.end / 1_000 })),
+    events: eventRows(data.events, throttle, interruptions),
+    progress,
+    timeline: { lanes: partitionLanes(data, interruptions, from) },
+    workers: workerLanes(data, widthMs / 4),
     quarantine: quarantineBars(data.quarantine),
   };
+}
+
+/** The signals the runner processes' gates read, the highest of each bucket (over processes): lag and transaction age in seconds. */
+function healthChart(data: ReportData, x: number[], bucketOf: (t: number) => number): TimeChart {
+  const signal = (label: string, value: (h: ReportData['health'][number]) => number | null) => {
+    const values: (number | null)[] = x.map(() => null);
+    for (const h of data.health) {
+      const v = value(h);
+      const b = bucketOf(h.at);
+      if (v !== null) values[b] = Math.max(values[b] ?? -Infinity, v);
+    }
+    return { label, values };
+  };
+  const s = (ms: number | null) => (ms === null ? null : Math.round(ms / 100) / 10);
+  return {
+    id: 'health',
+    title: 'Health signals the gate read',
+    unit: 's · backends',
+    kind: 'line',
+    x,
+    series: [
+      signal('replica lag (s)', (h) => s(h.replicaLagMs)),
+      signal('active backends', (h) => h.activeBackends),
+      signal('oldest transaction (s)', (h) => s(h.oldestXactMs)),
+    ],
+  };
+}
+
+/** Rows quarantined for `reason` per bucket (by the end of each batch). */
+function quarantinedPerBucket(samples: ReportSample[], reason: string, buckets: number, bucketOf: (t: number) => number): (number | null)[] {
+  const values: (number | null)[] = Array.from({ length: buckets }, () => null);
+  for (const s of samples) {
+    const n = s.reasons?.[reason] ?? 0;
+    if (n > 0) values[bucketOf(end(s))] = (values[bucketOf(end(s))] ?? 0) + n;
+  }
+  return values;
 }
 
 function quarantineBars(rows: ReportData['quarantine']): Charts['quarantine'] {

@@ -1,19 +1,29 @@
 /**
  * What a run's visual report shows, read from the ledger only (so a run shared by several
  * runner processes on several hosts has one report; the reads are runner/ledger/reportReads.ts's):
- * the run, its per-batch samples, throttle periods, partitions, errors by SQLSTATE, and the
- * quarantine by reason and table. Times are Unix milliseconds.
+ * the run, its per-batch samples, throttle periods, partitions, errors by SQLSTATE, the
+ * quarantine by reason and table, its events (pause, resume, tune, stop, abandon, promote) and
+ * its runner processes' lifetimes (the gaps between them are interruptions), and the health
+ * signals their gates read. Times are Unix milliseconds.
  */
 import type pg from 'pg';
 import { UsageError } from '../errors.js';
 import {
+  quarantineAsItStands,
   type ReportError,
+  type ReportEvent,
+  type ReportHealth,
   type ReportPartition,
+  type ReportRun,
+  type ReportRunner,
   type ReportSample,
   type ReportTable,
   reportErrors,
+  reportEvents,
+  reportHealth,
   reportPartitions,
   reportRun,
+  reportRunners,
   reportSamples,
   reportTables,
   reportThrottle,
@@ -21,16 +31,19 @@ import {
   type ThrottlePeriod,
 } from '../ledger/reportReads.js';
 
-export type { ReportPartition, ReportSample, ThrottlePeriod } from '../ledger/reportReads.js';
+export type { ReportEvent, ReportHealth, ReportPartition, ReportRunner, ReportSample, ThrottlePeriod } from '../ledger/reportReads.js';
 
 export interface ReportData {
-  readonly run: { readonly id: string; readonly status: string; readonly phases: string[]; readonly start: number; readonly end: number | null };
+  readonly run: ReportRun;
   readonly tables: ReportTable[];
   readonly samples: ReportSample[];
   readonly throttle: ThrottlePeriod[];
   readonly partitions: ReportPartition[];
   readonly errors: ReportError[];
   readonly quarantine: { readonly reason: string; readonly table: string; readonly rows: number }[];
+  readonly events: ReportEvent[];
+  readonly runners: ReportRunner[];
+  readonly health: ReportHealth[];
 }
 
 /** The newest run when `runId` is omitted; a clear error for an unknown one. */
@@ -38,34 +51,18 @@ export async function loadReportData(client: pg.ClientBase, runId?: string): Pro
   const run = await reportRun(client, runId ?? null);
   if (!run) throw new UsageError(runId ? `run ${runId} does not exist` : 'there is no run yet', 'List runs with `pgphase status`.');
   const id = run.id;
-  const tables = await reportTables(client, id);
-  const samples = await reportSamples(client, id);
-  const throttle = await reportThrottle(client, id);
-  const partitions = await reportPartitions(client, id);
-  const errors = await reportErrors(client, id);
   return {
     run,
-    tables,
-    samples,
-    throttle,
-    partitions,
-    errors,
-    quarantine: await quarantineOfRun(client, id),
+    tables: await reportTables(client, id),
+    samples: await reportSamples(client, id),
+    throttle: await reportThrottle(client, id),
+    partitions: await reportPartitions(client, id),
+    errors: await reportErrors(client, id),
+    // From its batches' samples (kept with the run), else, for a run whose samples recorded no
+    // reasons, from pgphase.quarantine as it stands.
+    quarantine: (await runQuarantineByReason(client, id)) ?? (await quarantineAsItStands(client, id)),
+    events: await reportEvents(client, id),
+    runners: await reportRunners(client, id),
+    health: await reportHealth(client, id),
   };
-}
-
-/**
- * Quarantined rows of the run by reason and table: from its batches' samples (kept with the run),
- * else, for a run whose samples recorded no reasons, from pgphase.quarantine as it stands.
- */
-async function quarantineOfRun(client: pg.ClientBase, runId: string): Promise<ReportData['quarantine']> {
-  const kept = await runQuarantineByReason(client, runId);
-  if (kept) return kept;
-  const { rows: has } = await client.query<{ ok: boolean }>(`SELECT to_regclass('pgphase.quarantine') IS NOT NULL AS ok`);
-  if (!has[0]?.ok) return [];
-  const { rows } = await client.query<ReportData['quarantine'][number]>(
-    `SELECT reason_code AS reason, source_table AS table, count(*)::int AS rows FROM pgphase.quarantine WHERE run_id = $1 GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2`,
-    [runId],
-  );
-  return rows;
 }

@@ -8,7 +8,7 @@
 import type pg from 'pg';
 import { transaction } from '../db/transaction.js';
 import { planPartitions, type KeyRange } from '../plan/planPartitions.js';
-import { claimStepPlanning, insertPartitions } from '../ledger/planning.js';
+import { claimStepPlanning, insertPartitions, recordStepEstimate } from '../ledger/planning.js';
 import { qualified, type StepRow } from '../ledger/types.js';
 
 /** Reads the key space and equi-depth samples of a step's source and inserts its partitions. */
@@ -59,6 +59,7 @@ export async function planStep(client: pg.ClientBase, runId: string, step: StepR
             partitions: targetPartitions(rowCount),
             samples: (stats[0]?.bounds ?? []).map((b) => BigInt(b)),
           });
+    await recordStepEstimate(client, step.id, rowCount);
     await insertPartitions(client, runId, step, ranges);
   });
 }

@@ -3,14 +3,16 @@
  * process in pgphase.run_runners, and a heartbeat every sixth of the lease renews the process's
  * lease there and on every partition its workers hold (runner/ledger/claim.ts), writes the state the health
  * gate reports (running, throttled, paused, stopping) with the throttled time, and on the way out
- * records how the process ended and releases its leases. Each write is a statement of its own:
- * nothing outlives its transaction, so presence holds behind a transaction-mode pooler, and a
+ * records how the process ended and releases its leases. With each heartbeat it also keeps the
+ * health signals the gate last read (pgphase.health_samples), when they are new, for the report.
+ * Each write is a statement of its own: nothing outlives its transaction, so presence holds behind a transaction-mode pooler, and a
  * process that dies without a word is dead once its lease expires (`status`, takeovers).
  */
 import type pg from 'pg';
 import type { Log } from '../log.js';
 import { type Lease, releaseLeases, renewLeases } from '../ledger/claim.js';
 import { addThrottled, endRunner, heartbeat, registerRunner } from '../ledger/control.js';
+import { type HealthSignals, insertHealthSample } from '../ledger/healthSamples.js';
 
 export interface PresenceOptions {
   readonly runId: string;
@@ -20,6 +22,8 @@ export interface PresenceOptions {
   readonly write: (op: (c: pg.ClientBase) => Promise<void>) => Promise<void>;
   /** Workers this process runs now. */
   readonly workers: () => number;
+  /** The health signals the gate last read; absent when they are not kept (the role cannot write them). */
+  readonly signals?: () => HealthSignals | null;
   readonly log: Log;
 }
 
@@ -30,6 +34,7 @@ export class RunnerPresence {
   private deltas = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
   private chain: Promise<void> = Promise.resolve();
+  private signalsWrittenAt = -Infinity;
 
   constructor(private readonly options: PresenceOptions) {}
 
@@ -67,8 +72,22 @@ export class RunnerPresence {
         for (const [r, ms] of deltas) this.deltas.set(r, (this.deltas.get(r) ?? 0) + ms);
         this.options.log.warn(`runner heartbeat: could not update the ledger (${error instanceof Error ? error.message : String(error)})`);
       }
+      await this.keepSignals();
     });
     return this.chain;
+  }
+
+  /** Writes the gate's last signals when they are newer than those written; a failure only warns (they are the report's, not the run's). */
+  private async keepSignals(): Promise<void> {
+    const signals = this.options.signals?.();
+    if (!signals || signals.at <= this.signalsWrittenAt) return;
+    const { runId, lease } = this.options;
+    try {
+      await this.options.write((c) => insertHealthSample(c, runId, lease.owner, signals));
+      this.signalsWrittenAt = signals.at;
+    } catch (error) {
+      this.options.log.warn(`runner heartbeat: could not keep the health signals (${error instanceof Error ? error.message : String(error)})`);
+    }
   }
 
   /** Records how this process ended, with its last throttled time, and releases its leases. */

@@ -31,6 +31,7 @@ import { createOrResumeRun, finishRun, markRunFailed, storeRunReport } from '../
 import { qualified } from '../ledger/types.js';
 import { advanceRun } from './advanceRun.js';
 import { RunnerPresence } from './presence.js';
+import type { HealthSignals } from '../ledger/healthSamples.js';
 import { startProgress } from './progress.js';
 import { buildReport, type RunReport } from './report.js';
 import { RunStats } from './stats.js';
@@ -231,7 +232,15 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
     const live = new Map<number, Promise<void>>();
     const controllers = new Map<string, BatchState>();
     const lease = { owner: runner, ms: options.leaseMs ?? DEFAULT_LEASE_MS };
-    const presence = new RunnerPresence({ runId, lease, write: (op) => ledger(op), workers: () => live.size, log });
+    const presence = new RunnerPresence({
+      runId,
+      lease,
+      write: (op) => ledger(op),
+      workers: () => live.size,
+      // The gate exists before the first heartbeat (presence.start() below).
+      signals: samples ? (): HealthSignals | null => gate.signals() : undefined,
+      log,
+    });
     const gate = new HealthGate({
       connection: { connectionString: options.url, connectionTimeoutMillis: connectTimeout(), application_name: applicationName },
       replicas: health.replicas,

@@ -2,28 +2,79 @@
  * `pgphase report RUN --html FILE` on a real staging run (with a throttle period fed through
  * RunStats, as the health gate will): the page embeds the run's series (parsed back from its
  * JSON), fetches nothing (no URL at all), and in a real headless Chromium loads without a
- * console error with every chart drawn.
+ * console error with every chart drawn. And on a run that was throttled, paused with a reason,
+ * interrupted (its runner process stopped) and resumed by another process: each of those events
+ * is in the events table and marked on every time chart, and no partition is drawn running
+ * across the interruption; its blue-green build's promote and retirement are read from
+ * pgphase.bluegreen_versions, and once abandoned it reads ABANDONED. With PGPHASE_REPORT_SCREENSHOT=FILE, that page's screenshot is saved
+ * there (docs/report-screenshot.png is one).
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Charts } from '../../runner/report/reportCharts.js';
-import type { ReportData } from '../../runner/report/reportData.js';
+import { loadReportData, type ReportData } from '../../runner/report/reportData.js';
+import { abandonRun } from '../../runner/ledger/control.js';
 import { runPipeline } from '../../runner/run/runPipeline.js';
 import { PHASES } from '../../runner/odds/phases.js';
 import { RunStats } from '../../runner/run/stats.js';
 import { findChromium, launchChromium } from '../support/chromium.js';
 import { runCli, startCli } from '../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { FIXTURE_PHASES_FILE, setUpFixture } from '../support/runnerFixture.js';
+import { until } from '../support/poll.js';
+import { copyDefects, FIXTURE_PHASES_FILE, fixturePhases, setUpFixture } from '../support/runnerFixture.js';
+import { sleep } from '../../runner/sleep.js';
 
 const embedded = (html: string) => {
   const m = /<script type="application\/json" id="pgphase-report-data">([^<]*)<\/script>/.exec(html);
   if (!m) throw new Error('no embedded report data');
   return JSON.parse(m[1]!) as ReportData & { charts: Charts };
 };
+
+/** Opens the report in headless Chromium (skipping without one) and hands the page over; fails on any console error or network request. */
+async function inChromium(file: string, skip: (reason: string) => void, look: (page: Page) => Promise<void>): Promise<void> {
+  const found = findChromium();
+  if ('reason' in found) {
+    process.stderr.write(`SKIPPED the browser test of the HTML report: ${found.reason}\n`);
+    skip(found.reason);
+    return;
+  }
+  const browser = await launchChromium(found.path);
+  try {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const problems: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    page.on('request', (r) => {
+      if (!r.url().startsWith('file:')) problems.push(`request: ${r.url()}`);
+    });
+    await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+    await look(page);
+    expect(problems).toEqual([]);
+  } finally {
+    await browser.close();
+  }
+}
+
+/** Each chart's id, whether it was drawn, the share of its canvas inked, and the events it marked and shaded. */
+const drawnCharts = (page: Page) =>
+  page.$$eval('.chart', (els) =>
+    els.map((el) => {
+      const canvas = el.querySelector('canvas');
+      const marks = { markers: el.getAttribute('data-markers'), shaded: el.getAttribute('data-shaded') };
+      if (!canvas) return { id: el.id, drawn: el.getAttribute('data-drawn'), inked: 0, ...marks };
+      const { width, height } = canvas;
+      const pixels = canvas.getContext('2d')!.getImageData(0, 0, width, height).data;
+      let inked = 0;
+      for (let i = 3; i < pixels.length; i += 4) if (pixels[i]! > 0) inked++;
+      return { id: el.id, drawn: el.getAttribute('data-drawn'), inked: inked / (width * height), ...marks };
+    }),
+  );
 
 describe('the HTML report of a run', () => {
   let db: TestDatabase;
@@ -80,11 +131,12 @@ describe('the HTML report of a run', () => {
         batches: t.batches,
       });
       const label = `staging · ${t.table}`;
-      for (const chart of data.charts.time)
+      for (const id of ['throughput', 'batch-size', 'retries'])
         expect(
-          chart.series.map((s) => s.label),
-          chart.id,
+          data.charts.time.find((c) => c.id === id)!.series.map((s) => s.label),
+          id,
         ).toContain(label);
+      expect(data.charts.time.find((c) => c.id === 'batch-time')!.series.map((s) => s.label)).toEqual(expect.arrayContaining([`${label} p50`, `${label} p95`]));
       const throughput = data.charts.time.find((c) => c.id === 'throughput')!.series.find((s) => s.label === label)!;
       expect(throughput.values.some((v) => (v ?? 0) > 0)).toBe(true);
     }
@@ -121,50 +173,162 @@ describe('the HTML report of a run', () => {
   });
 
   it('loads in headless Chromium with no console error and every chart drawn', async (ctx) => {
-    const found = findChromium();
-    if ('reason' in found) {
-      process.stderr.write(`SKIPPED the browser test of the HTML report: ${found.reason}\n`);
-      ctx.skip(found.reason);
-      return;
-    }
-    const browser = await launchChromium(found.path);
+    await inChromium(
+      file,
+      (r) => ctx.skip(r),
+      async (page) => {
+        const charts = await drawnCharts(page);
+        // The health chart is there when a heartbeat kept the gate's signals (a short run may end before one).
+        expect(charts.map((c) => c.id).filter((id) => id !== 'chart-health')).toEqual([
+          'chart-progress',
+          'chart-throughput',
+          'chart-batch-size',
+          'chart-batch-time',
+          'chart-retries',
+          'chart-quarantine-time',
+          'chart-timeline',
+          'chart-workers',
+          'chart-quarantine',
+        ]);
+        for (const c of charts) {
+          expect(c.drawn, c.id).toBe('yes');
+          expect(c.inked, c.id).toBeGreaterThan(0.005);
+        }
+      },
+    );
+  });
+});
+
+describe('the HTML report of a run throttled, paused, interrupted and resumed', () => {
+  let db: TestDatabase;
+  let dir: string;
+  let file: string;
+  let runId: string;
+  const ROWS = 3_000;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    dir = await mkdtemp(join(tmpdir(), 'pgphase-report-'));
+    file = join(dir, 'events.html');
+    await setUpFixture(db, ROWS);
+    await db.query(`ALTER DATABASE ${db.name} SET fixture.sleep_ms = 40`);
+    // The throttle query: true holds every worker of the run (a real throttle, through the gate).
+    await db.query('CREATE TABLE fixture.gate (hold boolean NOT NULL); INSERT INTO fixture.gate VALUES (false)');
+    const env = { DATABASE_URL: db.url, PGPHASE_PHASES: FIXTURE_PHASES_FILE };
+    const batches = async () => (await db.query<{ n: number }>('SELECT coalesce(sum(batches), 0)::int AS n FROM pgphase.partitions'))[0]!.n;
+    const state = async () => (await db.query<{ state: string }>(`SELECT state FROM pgphase.run_runners WHERE ended_at IS NULL`)).map((r) => r.state);
+    const options = {
+      url: db.url,
+      phaseList: fixturePhases(),
+      workers: 2,
+      batch: { initial: 30, min: 10, max: 30, targetMs: 100 },
+      health: { intervalMs: 50, throttleQuery: 'SELECT hold FROM fixture.gate' },
+    };
+    const first = new AbortController();
+    const firstRun = runPipeline({ ...options, fresh: true, signal: first.signal });
+    await until(async () => (await batches()) >= 6, 'the first batches', 60_000);
+    await db.query('UPDATE fixture.gate SET hold = true');
+    await until(async () => (await state()).includes('throttled'), 'the throttle');
+    await sleep(1_000);
+    await db.query('UPDATE fixture.gate SET hold = false');
+    const unthrottled = await batches();
+    await until(async () => (await batches()) >= unthrottled + 6, 'batches after the throttle', 60_000);
+    const paused = await runCli(['pause', '--reason', 'nightly backup'], env);
+    expect(paused.code, paused.stderr).toBe(0);
+    await until(async () => (await state()).includes('paused'), 'the pause');
+    await sleep(500);
+    first.abort(); // Ctrl-C: the runner process ends, the run stays resumable
+    expect((await firstRun).status).not.toBe('done');
+    await sleep(1_500); // no runner process alive: the interruption
+    const secondRun = runPipeline({ ...options });
+    await until(async () => (await state()).includes('paused'), 'the second process to hold on the pause', 60_000);
+    await sleep(500);
+    const resumed = await runCli(['resume'], env);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const report = await secondRun;
+    expect(report.status).toBe('done');
+    expect(await copyDefects(db)).toEqual({ missing: 0, duplicated: 0, copied: ROWS });
+    runId = report.runId;
+    const cli = await runCli(['report', runId, '--html', file], env);
+    expect(cli.code, cli.stderr).toBe(0);
+  }, 180_000);
+  afterAll(async () => {
+    await db.drop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('has each event with who and why, the interruption from the runner processes, and no lane across it', async () => {
+    const data = embedded(await readFile(file, 'utf8'));
+    const kinds = data.charts.events.map((e) => e.kind);
+    expect(kinds).toEqual(expect.arrayContaining(['throttle', 'pause', 'interrupted', 'resume']));
+    const pause = data.charts.events.find((e) => e.kind === 'pause')!;
+    expect(pause.why).toMatch(/nightly backup/);
+    expect(pause.actor).toBeTruthy();
+    expect(data.charts.events.find((e) => e.kind === 'interrupted')!.why).toMatch(/interrupted/);
+    expect(data.charts.throttle.map((t) => t.reason)).toContain('throttle query');
+    expect(data.charts.interruptions).toHaveLength(1);
+    const gap = data.charts.interruptions[0]!;
+    expect(gap.end - gap.start).toBeGreaterThan(1);
+    for (const lane of data.charts.timeline.lanes)
+      for (const s of lane.segments) expect(s.end <= gap.start || s.start >= gap.end, `${lane.label} ${JSON.stringify(s)}`).toBe(true);
+    expect(data.charts.progress).toMatchObject({ processed: ROWS, percent: 100 });
+    // The gates' signals, kept with the heartbeats of both runner processes.
+    expect(new Set(data.health.map((h) => h.runner)).size).toBe(2);
+    expect(data.health.every((h) => h.activeBackends >= 0)).toBe(true);
+    expect(data.run.status).toBe('done');
+  });
+
+  it('in headless Chromium: every chart drawn, each event in the table and marked on every time chart', async (ctx) => {
+    await inChromium(
+      file,
+      (r) => ctx.skip(r),
+      async (page) => {
+        const charts = await drawnCharts(page);
+        expect(charts.map((c) => c.id)).toEqual([
+          'chart-progress',
+          'chart-throughput',
+          'chart-health',
+          'chart-batch-size',
+          'chart-batch-time',
+          'chart-retries',
+          'chart-timeline',
+          'chart-workers',
+        ]);
+        for (const c of charts) {
+          expect(c.drawn, c.id).toBe('yes');
+          expect(c.inked, c.id).toBeGreaterThan(0.005);
+          expect(c.markers?.split(' '), c.id).toEqual(expect.arrayContaining(['pause', 'resume']));
+          expect(c.shaded?.split(' '), c.id).toEqual(['throttle', 'interrupted']);
+        }
+        const rows = await page.$$eval('#events tbody tr', (trs) => trs.map((tr) => tr.getAttribute('data-kind')));
+        expect(rows).toEqual(expect.arrayContaining(['throttle', 'pause', 'interrupted', 'resume']));
+        expect(await page.textContent('#events')).toMatch(/nightly backup/);
+        const shot = process.env.PGPHASE_REPORT_SCREENSHOT;
+        if (shot) await page.screenshot({ path: shot, fullPage: true });
+      },
+    );
+  });
+
+  it("has its blue-green build's promote and retirement from pgphase.bluegreen_versions, and reads ABANDONED once abandoned", async () => {
+    await db.query(
+      `INSERT INTO pgphase.bluegreen_versions (phase, run_id, state, output_schema, parked_schema, tables, promoted_at, retired_at)
+       VALUES ('copy', $1::bigint, 'retired', 'fixture', 'fixture__run' || $1::text, '{}', now(), now() + interval '1 minute')`,
+      [runId],
+    );
+    await db.query(`UPDATE pgphase.runs SET status = 'running', finished_at = NULL WHERE id = $1`, [runId]);
+    const client = await db.pool.connect();
     try {
-      const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-      const problems: string[] = [];
-      page.on('console', (m) => {
-        if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
-      });
-      page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-      page.on('request', (r) => {
-        if (!r.url().startsWith('file:')) problems.push(`request: ${r.url()}`);
-      });
-      await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
-      const charts = await page.$$eval('.chart', (els) =>
-        els.map((el) => {
-          const canvas = el.querySelector('canvas');
-          if (!canvas) return { id: el.id, drawn: el.getAttribute('data-drawn'), inked: 0 };
-          const { width, height } = canvas;
-          const pixels = canvas.getContext('2d')!.getImageData(0, 0, width, height).data;
-          let inked = 0;
-          for (let i = 3; i < pixels.length; i += 4) if (pixels[i]! > 0) inked++;
-          return { id: el.id, drawn: el.getAttribute('data-drawn'), inked: inked / (width * height) };
-        }),
+      await abandonRun(client, runId, 'ops@box');
+      const data = await loadReportData(client, runId);
+      expect(data.run.status).toBe('abandoned');
+      expect(data.events.map((e) => [e.kind, e.actor])).toEqual(
+        expect.arrayContaining([
+          ['promote', null],
+          ['retire', null],
+          ['abandon', 'ops@box'],
+        ]),
       );
-      expect(problems).toEqual([]);
-      expect(charts.map((c) => c.id)).toEqual([
-        'chart-throughput',
-        'chart-batch-size',
-        'chart-batch-time',
-        'chart-retries',
-        'chart-timeline',
-        'chart-quarantine',
-      ]);
-      for (const c of charts) {
-        expect(c.drawn, c.id).toBe('yes');
-        expect(c.inked, c.id).toBeGreaterThan(0.005);
-      }
     } finally {
-      await browser.close();
+      client.release();
     }
   });
 });
