@@ -184,7 +184,7 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
     // refused here, before a run is recorded: no ghost run for `status` to call interrupted.
     const problems = await ledger((c) => transaction(c, () => checkSteps(c, phases)));
     if (problems.length > 0) {
-      throw new UsageError(`the phases cannot run as declared:\n  ${describeStepProblems(problems)}`, problems[0]!.hint);
+      throw new UsageError(`the phases cannot run as declared: ${describeStepProblems(problems)}`, problems[0]!.hint);
     }
     if (options.fresh) await ledger((c) => checkUnfinished(c, { abandon: options.abandon ?? false, by: runner, log }));
     const { runId, resumed } = await ledger((c) =>

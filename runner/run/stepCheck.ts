@@ -47,7 +47,7 @@ export async function checkSteps(client: pg.ClientBase, phases: readonly Phase[]
         [step.source, step.key],
       );
       if (!src[0]!.ok)
-        problem(`source table ${step.source} does not exist`, 'Create it with a migration (pgphase migrate), or fix "source" in the phases file.');
+        problem(`source table ${step.source} does not exist`, 'If a migration creates it, run `pgphase migrate` first; else fix "source" in the phases file.');
       else if (src[0]!.key_type === null)
         problem(`${step.source} has no column ${step.key}`, `Name its integer key column with "key" in the phases file (now "${step.key}").`);
       else if (!['bigint', 'integer', 'smallint'].includes(src[0]!.key_type))
@@ -93,7 +93,7 @@ export async function checkSteps(client: pg.ClientBase, phases: readonly Phase[]
   return problems;
 }
 
-/** The problems as one message for an error. */
+/** The problems as one line for an error (an error is one line, then its hint). */
 export function describeStepProblems(problems: readonly StepProblem[]): string {
-  return problems.map((p) => `phase ${p.phase}, step ${p.source}: ${p.problem}`).join('\n  ');
+  return problems.map((p) => `phase ${p.phase}, step ${p.source}: ${p.problem}`).join('; ');
 }

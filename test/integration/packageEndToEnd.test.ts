@@ -108,7 +108,12 @@ describe('pgphase installed from its tarball into an empty project', () => {
     expect(readdirSync(join(pkg, 'dist', 'framework', 'schema')).length).toBeGreaterThan(0);
     for (const absent of ['test', 'bench', '.ci', 'runner', 'migrations', 'procedures']) expect(existsSync(join(pkg, absent)), absent).toBe(false);
     // Every relative link of the packaged README (and of the docs it ships) resolves inside the package.
-    for (const doc of ['README.md', ...readdirSync(join(pkg, 'docs')).map((f) => join('docs', f))]) {
+    for (const doc of [
+      'README.md',
+      ...readdirSync(join(pkg, 'docs'))
+        .filter((f) => f.endsWith('.md'))
+        .map((f) => join('docs', f)),
+    ]) {
       const text = readFileSync(join(pkg, doc), 'utf8');
       for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
         if (/^(https?:|mailto:|#)/.test(target!)) continue;

@@ -48,8 +48,8 @@ describe('declared steps, checked before any work', () => {
     const env = { DATABASE_URL: db.url, PGPHASE_PHASES: phasesFile([{ source: 'fixture.nope', procedure: 'fixture.copy_rows', key: 'id' }]) };
     const r = await runCli(['run', '--workers', '1'], env);
     expect(r.code, r.stderr).toBe(2);
-    expect(r.stderr).toMatch(/^error: the phases cannot run as declared:\n {2}phase copy, step fixture\.nope: source table fixture\.nope does not exist$/m);
-    expect(r.stderr).toMatch(/^hint: Create it with a migration/m);
+    expect(r.stderr).toMatch(/^error: the phases cannot run as declared: phase copy, step fixture\.nope: source table fixture\.nope does not exist$/m);
+    expect(r.stderr).toMatch(/^hint: If a migration creates it, run `pgphase migrate` first/m);
     expect(await runs()).toBe(before);
     const status = await runCli(['status'], env);
     expect(status.stdout).not.toMatch(/INTERRUPTED/);
