@@ -29,6 +29,11 @@ export interface PhaseStep {
    * makes concurrent batches fail with 40001 where they conflict (retried as transient).
    */
   readonly isolation?: IsolationLevel;
+  /**
+   * An append-only source: a new run goes over the keys added since this step last finished (the
+   * highest key it covered then), unless `run --full`. Default false: the whole source.
+   */
+  readonly incremental?: boolean;
 }
 
 /** A query over a blue-green phase's shadow build that returns the rows violating a rule: zero rows passes. */
@@ -87,6 +92,7 @@ const phaseFile = z.array(
               key: z.string().regex(IDENT),
               after: z.array(qualifiedName).optional(),
               isolation: z.enum(['read committed', 'repeatable read', 'serializable']).optional(),
+              incremental: z.boolean().optional(),
             })
             .strict(),
         )

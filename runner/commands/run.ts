@@ -32,6 +32,8 @@ const input = z
     batchInitial: whole(1, MAX_KEYS).optional(),
     targetMs: whole(1, 3_600_000).optional(),
     perRecord: flag(),
+    full: flag(),
+    incremental: flag(),
     split: z.boolean(),
     promote: flag(),
     inPlace: flag(),
@@ -40,7 +42,10 @@ const input = z
     metricsLinger: whole(0, 86_400),
     ...PRODUCTION_FLAGS,
   })
-  .superRefine((o, ctx) => (o.promote && o.inPlace ? conflict(ctx, '--promote and --in-place exclude each other') : undefined));
+  .superRefine((o, ctx) => {
+    if (o.promote && o.inPlace) conflict(ctx, '--promote and --in-place exclude each other');
+    if (o.full && o.incremental) conflict(ctx, '--full and --incremental exclude each other');
+  });
 export type RunInput = z.output<typeof input>;
 
 export interface RunResult {
@@ -88,6 +93,7 @@ export async function run(session: Session, o: RunInput, signal: AbortSignal): P
       forcePerRecord: Boolean(o.perRecord),
       leaseMs: defaults.leaseMs,
       split: o.split,
+      incremental: o.full ? 'none' : o.incremental ? 'all' : 'declared',
       inPlace: Boolean(o.inPlace),
       health: production.health,
       budget: production.budget,
@@ -123,6 +129,11 @@ export const runCommand = defineCommand({
     { flags: '--batch-max <n>', description: `largest batch, in rows (default ${RUN_DEFAULTS.batch.max}, or runner.batchMax)` },
     { flags: '--batch-initial <n>', description: `first batch, in rows (default ${RUN_DEFAULTS.batch.initial}, or runner.batchInitial)` },
     { flags: '--target-ms <n>', description: `target duration of one batch, in ms (default ${RUN_DEFAULTS.batch.targetMs}, or runner.targetMs)` },
+    { flags: '--full', description: "a new run goes over every step's whole source, incremental steps too" },
+    {
+      flags: '--incremental',
+      description: "a new run goes over the keys each step's source gained since it last finished (an append-only source), whatever the steps declare",
+    },
     { flags: '--no-split', description: 'never split a running partition for a worker that has nothing left to claim (work stealing at the end of a step)' },
     { flags: '--per-record', description: "force the procedures' per-record (savepoint) path, for measurement" },
     { flags: '--promote', description: "promote each blue-green phase's build once it passes its checks" },

@@ -18,6 +18,11 @@ export async function recordStepEstimate(client: pg.ClientBase, stepId: string, 
   await client.query(`UPDATE pgphase.run_steps SET estimated_rows = $2 WHERE id = $1`, [stepId, Math.max(0, Math.round(rows))]);
 }
 
+/** The highest key the step covers (its source's max key when planned; null: an empty source). */
+export async function recordStepReach(client: pg.ClientBase, stepId: string, toKey: string | null): Promise<void> {
+  await client.query(`UPDATE pgphase.run_steps SET to_key = $2::bigint WHERE id = $1`, [stepId, toKey]);
+}
+
 /** Inserts the step's partitions, one statement each, in order; each starts with its cursor at `lo`. */
 export async function insertPartitions(client: pg.ClientBase, runId: string, step: StepRow, ranges: readonly KeyRange[]): Promise<void> {
   for (const r of ranges) {

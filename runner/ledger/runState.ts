@@ -14,11 +14,28 @@ import type { RunStatus, StepRow } from './types.js';
 /** Transaction-level advisory lock taken while creating or resuming a run. */
 const RUN_LOCK_KEY = '7232648511430961154';
 
+/** How a new run's steps choose their keys: as declared, every step incremental, or every step whole. */
+export type IncrementalMode = 'declared' | 'all' | 'none';
+
+/**
+ * The highest key the step last covered: of the newest done step of the same phase and source.
+ * null when it never finished (the first incremental run goes over the whole source).
+ */
+async function lastMark(client: pg.ClientBase, phase: string, source: string): Promise<string | null> {
+  const { rows } = await client.query<{ mark: string | null }>(
+    `SELECT s.to_key::text AS mark FROM pgphase.run_steps s
+      WHERE s.phase = $1 AND s.source_table = $2 AND s.status = 'done' AND s.to_key IS NOT NULL
+      ORDER BY s.run_id DESC LIMIT 1`,
+    [phase, source],
+  );
+  return rows[0]?.mark ?? null;
+}
+
 /** Resumes the newest unfinished run of the same phases, or creates one (`fresh` always creates). */
 export async function createOrResumeRun(
   client: pg.ClientBase,
   phases: readonly Phase[],
-  options: { fresh: boolean; settings: Record<string, unknown>; createdBy: string },
+  options: { fresh: boolean; settings: Record<string, unknown>; createdBy: string; incremental?: IncrementalMode },
 ): Promise<{ runId: string; resumed: boolean }> {
   const names = phases.map((p) => p.name);
   return transaction(client, async () => {
@@ -38,11 +55,14 @@ export async function createOrResumeRun(
     const runId = rows[0]!.id;
     const steps: (PhaseStep & { phase: string })[] = phases.flatMap((p) => p.steps.map((s) => ({ ...s, phase: p.name })));
     const inRun = new Set(steps.map((s) => s.source));
+    const mode = options.incremental ?? 'declared';
     for (const [ordinal, step] of steps.entries()) {
+      const incremental = mode === 'all' || (mode === 'declared' && step.incremental === true);
+      const from = incremental ? await lastMark(client, step.phase, step.source) : null;
       await client.query(
-        `INSERT INTO pgphase.run_steps (run_id, ordinal, phase, source_table, procedure, key_column, after_tables)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-        [runId, ordinal, step.phase, step.source, step.procedure, step.key, (step.after ?? []).filter((t) => inRun.has(t))],
+        `INSERT INTO pgphase.run_steps (run_id, ordinal, phase, source_table, procedure, key_column, after_tables, from_key)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [runId, ordinal, step.phase, step.source, step.procedure, step.key, (step.after ?? []).filter((t) => inRun.has(t)), from],
       );
     }
     return { runId, resumed: false };
@@ -145,4 +165,13 @@ export async function insertReplayRun(client: pg.ClientBase, reason: string | nu
 /** Marks a quarantine replay's run done with its result. */
 export async function finishReplayRun(client: pg.ClientBase, runId: string, result: unknown): Promise<void> {
   await client.query(`UPDATE pgphase.runs SET status = 'done', finished_at = now(), report = $2 WHERE id = $1`, [runId, result]);
+}
+
+/** What each step of the run covers: its lower bound (null: the whole source), for the run's log. */
+export async function stepCoverage(client: pg.ClientBase, runId: string): Promise<{ phase: string; source: string; fromKey: string | null }[]> {
+  const { rows } = await client.query<{ phase: string; source: string; fromKey: string | null }>(
+    `SELECT phase, source_table AS source, from_key::text AS "fromKey" FROM pgphase.run_steps WHERE run_id = $1 ORDER BY ordinal`,
+    [runId],
+  );
+  return rows;
 }

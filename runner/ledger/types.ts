@@ -18,6 +18,8 @@ export interface StepRow {
   readonly procedure: string;
   readonly key_column: string;
   readonly status: StepStatus;
+  /** Incremental: the step covers keys above this (null: the whole source). */
+  readonly from_key: string | null;
 }
 
 export interface PartitionRow {

@@ -38,6 +38,8 @@ export interface DemoResult {
   readonly quarantine: QuarantineSummary;
   /** Columns of one game's features (curated.game_features), scalars only. */
   readonly sample: readonly (readonly [string, unknown])[];
+  /** A later scrape appended to raw and staged incrementally: only its rows were read. */
+  readonly incremental?: { readonly appended: number; readonly report: RunReport };
 }
 
 const NAMES = PHASES.map((p) => p.name);
@@ -50,9 +52,17 @@ async function rawRows(client: pg.ClientBase): Promise<number> {
   return rows[0]!.n;
 }
 
-/** The stored report of a finished run of both phases that is newer than the raw data, if any. */
+const RAW_BOUND = `(SELECT coalesce(max(ingested_at), '-infinity') FROM raw.games)`;
+
+/**
+ * The stored report of a finished run of both phases, when the raw data holds nothing newer than
+ * it or than a later finished staging run (the demo's incremental one), if any.
+ */
 async function finishedRun(client: pg.ClientBase): Promise<RunReport | null> {
-  return newestDoneRunReport<RunReport>(client, NAMES, `(SELECT coalesce(max(ingested_at), '-infinity') FROM raw.games)`);
+  const both = await newestDoneRunReport<RunReport>(client, NAMES, RAW_BOUND);
+  if (both) return both;
+  const staged = await newestDoneRunReport<RunReport>(client, ['staging'], RAW_BOUND);
+  return staged ? newestDoneRunReport<RunReport>(client, NAMES, `'-infinity'::timestamptz`) : null;
 }
 
 async function sampleFeatures(client: pg.ClientBase): Promise<[string, unknown][]> {
@@ -60,6 +70,27 @@ async function sampleFeatures(client: pg.ClientBase): Promise<[string, unknown][
   return Object.entries(rows[0] ?? {})
     .filter(([, v]) => typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean')
     .slice(0, 18);
+}
+
+/**
+ * A later scrape: 5% more raw rows appended (another seed), then staging again with every step
+ * incremental (`run --incremental`): it reads only the keys added since staging last finished.
+ */
+async function laterScrape(session: Session, url: string, options: DemoOptions, signal?: AbortSignal): Promise<DemoResult['incremental']> {
+  const g = await generate(url, { rows: Math.max(100, Math.round(options.rows / 20)), seed: options.seed + 1, badRatio: GENERATE_DEFAULTS.badRatio });
+  const appended = Object.values(g.rows).reduce((a, b) => a + b, 0);
+  session.log.info(`a later scrape: ${appended} more raw rows appended; staging them incrementally`);
+  const report = await runPipeline({
+    url,
+    phases: ['staging'],
+    phaseList: PHASES,
+    incremental: 'all',
+    ...(options.workers ? { workers: options.workers } : {}),
+    progress: 'none',
+    log: session.log,
+    ...(signal ? { signal } : {}),
+  });
+  return { appended, report };
 }
 
 /** The demo on the database at `url`; progress goes to the session's log. */
@@ -87,6 +118,7 @@ export async function demo(session: Session, url: string, options: DemoOptions, 
   const done = await withClient(url, 'pgphase demo', finishedRun);
   let report: RunReport;
   let promoted: SwapResult | undefined;
+  let incremental: DemoResult['incremental'];
   if (done) {
     log(`staging and curated already ran on this data (run ${done.runId}); showing that run`);
     report = done;
@@ -104,10 +136,12 @@ export async function demo(session: Session, url: string, options: DemoOptions, 
     // curated is blue-green: it was built beside the live tables and verified; expose it now.
     if (report.builds?.find((b) => b.phase === 'curated')?.state === 'verified' && !signal?.aborted)
       promoted = await promote({ url, config, phase: 'curated', log: session.log, phaseList: PHASES });
+    if (report.status === 'done' && !signal?.aborted) incremental = await laterScrape(session, url, options, signal);
   }
   return withClient(url, 'pgphase demo', async (c) => ({
     report,
     ...(promoted ? { promoted } : {}),
+    ...(incremental ? { incremental } : {}),
     quarantine: await listQuarantine(c, { limit: 0 }),
     sample: await sampleFeatures(c),
   }));

@@ -46,6 +46,18 @@ function curatedLines(r: DemoResult): string[] {
   return lines;
 }
 
+function incrementalLines(r: DemoResult): string[] {
+  if (!r.incremental) return [];
+  const first = r.report.phases.find((p) => p.phase === 'staging');
+  const next = r.incremental.report.phases.find((p) => p.phase === 'staging');
+  if (!next) return [];
+  return [
+    `a later scrape, staged incrementally (run ${r.incremental.report.runId}, \`pgphase run --incremental\`): ${r.incremental.appended} raw rows appended,`,
+    `         staging read ${next.rowsIn} (the first run read ${first?.rowsIn ?? '?'}): ${next.written} staged, ${next.rejected} quarantined, in ${(next.durationMs / 1000).toFixed(2)} s`,
+    "         curated still shows the first run's games until `pgphase run curated` builds them in",
+  ];
+}
+
 export function formatDemo(r: DemoResult): string {
   const sample = r.sample.length
     ? r.sample.map(([k, v]) => `  ${k.padEnd(34)} ${typeof v === 'number' ? Number(v.toFixed(6)) : String(v)}`)
@@ -56,6 +68,7 @@ export function formatDemo(r: DemoResult): string {
     '',
     ...stagingLines(r),
     ...curatedLines(r),
+    ...incrementalLines(r),
     'features of a sample game (curated.game_features):',
     ...sample,
     '',

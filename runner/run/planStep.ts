@@ -8,7 +8,7 @@
 import type pg from 'pg';
 import { transaction } from '../db/transaction.js';
 import { planPartitions, type KeyRange } from '../plan/planPartitions.js';
-import { claimStepPlanning, insertPartitions, recordStepEstimate } from '../ledger/planning.js';
+import { claimStepPlanning, insertPartitions, recordStepEstimate, recordStepReach } from '../ledger/planning.js';
 import { qualified, type StepRow } from '../ledger/types.js';
 
 /** Reads the key space and equi-depth samples of a step's source and inserts its partitions. */
@@ -39,17 +39,23 @@ export async function planStep(client: pg.ClientBase, runId: string, step: StepR
     }
     // min and max come from the key's index; the row count is the statistics' estimate (a
     // count(*) would scan the whole table while every worker waits for the plan).
+    // An incremental step covers the keys above its from_key only (runner/ledger/runState.ts).
     const { rows: span } = await client.query<{ min: string | null; max: string | null; n: string }>(
-      `SELECT (SELECT min(${key})::text FROM ${table}) AS min, (SELECT max(${key})::text FROM ${table}) AS max,
+      `SELECT (SELECT min(${key})::text FROM ${table} WHERE $2::bigint IS NULL OR ${key} > $2::bigint) AS min,
+              (SELECT max(${key})::text FROM ${table}) AS max,
               (SELECT greatest(reltuples, 0)::bigint::text FROM pg_class WHERE oid = $1::regclass) AS n`,
-      [table],
+      [table, step.from_key],
     );
     const { min, max, n } = span[0]!;
     const { rows: stats } = await client.query<{ bounds: string[] | null }>(
       `SELECT histogram_bounds::text::text[] AS bounds FROM pg_stats WHERE schemaname = $1 AND tablename = $2 AND attname = $3`,
       [schema, name, step.key_column],
     );
-    const rowCount = Number(n);
+    const bounds = (stats[0]?.bounds ?? []).map((b) => BigInt(b));
+    const from = step.from_key === null ? null : BigInt(step.from_key);
+    const above = from === null ? bounds : bounds.filter((b) => b > from);
+    // The share of the rows above from_key, by the histogram (equal rows between its bounds).
+    const rowCount = from === null || bounds.length < 2 ? Number(n) : Math.round((Number(n) * Math.max(1, above.length)) / bounds.length);
     const ranges: KeyRange[] =
       min === null || max === null
         ? []
@@ -57,9 +63,11 @@ export async function planStep(client: pg.ClientBase, runId: string, step: StepR
             keySpace: { min: BigInt(min), max: BigInt(max) },
             estimatedRows: rowCount,
             partitions: targetPartitions(rowCount),
-            samples: (stats[0]?.bounds ?? []).map((b) => BigInt(b)),
+            samples: above,
           });
-    await recordStepEstimate(client, step.id, rowCount);
+    await recordStepEstimate(client, step.id, min === null ? 0 : rowCount);
+    // The highest key this step covers: where the next incremental run starts.
+    await recordStepReach(client, step.id, max ?? step.from_key);
     await insertPartitions(client, runId, step, ranges);
   });
 }

@@ -27,7 +27,7 @@ import { withWorkingTime } from './workingTime.js';
 import { checkUnfinished, otherUnfinished } from './runLifeGuard.js';
 import { budgetEnabled, checkBudget, type ErrorBudget, NO_BUDGET } from './errorBudget.js';
 import { DEFAULT_LEASE_MS } from '../ledger/claim.js';
-import { createOrResumeRun, finishRun, markRunFailed, storeRunReport } from '../ledger/runState.js';
+import { createOrResumeRun, finishRun, type IncrementalMode, markRunFailed, stepCoverage, storeRunReport } from '../ledger/runState.js';
 import { qualified } from '../ledger/types.js';
 import { advanceRun } from './advanceRun.js';
 import { RunnerPresence } from './presence.js';
@@ -66,6 +66,11 @@ export interface RunOptions {
   readonly leaseMs?: number;
   /** Let a worker with nothing to claim split a running partition (runner/ledger/split.ts). Default true. */
   readonly split?: boolean;
+  /**
+   * A new run's steps: as declared (`"incremental": true` goes over the keys added since the step
+   * last finished), all incremental (`--incremental`), or all whole (`--full`). Default declared.
+   */
+  readonly incremental?: IncrementalMode;
   /** Force the procedures' per-record path (pgphase.force_per_record), for measurement. */
   readonly forcePerRecord?: boolean;
   readonly progress?: 'bar' | 'log' | 'none';
@@ -192,8 +197,17 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
         fresh: options.fresh ?? false,
         settings: { workers, batch, forcePerRecord: options.forcePerRecord ?? false },
         createdBy: runner,
+        incremental: options.incremental ?? 'declared',
       }),
     );
+    if (!resumed) {
+      for (const step of await ledger((c) => stepCoverage(c, runId))) {
+        if (step.fromKey !== null)
+          log.info(`${step.phase} · ${step.source}: incremental, keys above ${step.fromKey} (where it last finished); --full for the whole source`);
+        else if (options.incremental !== 'none' && phases.some((p) => p.steps.some((s) => s.source === step.source && s.incremental)))
+          log.info(`${step.phase} · ${step.source}: the whole source (it never finished before)`);
+      }
+    }
     metrics?.setRun(runId, phases);
     metrics?.setWorkers(workers);
     metrics?.setState('running');
