@@ -1,5 +1,7 @@
 /**
- * pgphase as a DBA's own project uses it, outside this repository: `npm pack`, the tarball
+ * pgphase as a DBA's own project uses it, outside this repository (the newcomer's path: pack,
+ * install, init, new migration, new phase, migrate, run, replay, load, an incremental run,
+ * quarantine list, report --html): `npm pack`, the tarball
  * installed into an empty temporary project, then only the installed `pgphase` CLI (compiled
  * JavaScript; no TypeScript toolchain in the project): init, new migration, new phase, the
  * classification filled in, migrate, run, run --new, quarantine replay. The database is a fresh
@@ -200,6 +202,33 @@ describe('pgphase installed from its tarball into an empty project', () => {
     expect(replay.code, replay.stderr).toBe(0);
     expect(await db.query(`SELECT email FROM app.clean_customers WHERE source_raw_id = 3`)).toEqual([{ email: 'carol@example.com' }]);
     expect(await db.query(`SELECT source_id::int AS id FROM pgphase.quarantine ORDER BY source_id`)).toEqual([{ id: 5 }, { id: 6 }]);
+  });
+
+  it('a later load, an incremental run over the new rows only, quarantine list and the HTML report', async () => {
+    // The newcomer's next day: a CSV of new customers (one line broken), loaded by COPY.
+    const csv = join(project, 'customers-day2.csv');
+    const lines = ['id,name,email'];
+    for (let i = 41; i <= 60; i++) lines.push(i === 50 ? 'fifty,Broken,broken@example.org' : `${i},Customer ${i},customer${i}@example.org`);
+    lines.push('61,"Smith, Jo",jo.smith@example.org');
+    writeFileSync(csv, `${lines.join('\n')}\n`);
+    const loaded = pgphase(['load', 'app.customers', csv, '--json']);
+    expect(loaded.code, loaded.stderr).toBe(1); // one line left out
+    expect(JSON.parse(loaded.stdout)).toMatchObject({ loaded: 20, bad: [{ line: 11 }] });
+    expect(loaded.stderr).toMatch(/customers-day2\.csv:11: invalid input syntax for type bigint: "fifty"/);
+
+    const run = pgphase(['run', '--new', '--incremental', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout).phases[0]).toMatchObject({ phase: 'clean_customers', rowsIn: 20, written: 20, rejected: 0 });
+    expect(run.stderr).toMatch(/incremental, keys above 40/);
+    expect(await db.query(`SELECT name FROM app.clean_customers WHERE source_raw_id = 61`)).toEqual([{ name: 'Smith, Jo' }]);
+
+    const listed = pgphase(['quarantine', 'list', '--json']);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(JSON.parse(listed.stdout)).toMatchObject({ total: 2 });
+    const html = join(project, 'report.html');
+    const report = pgphase(['report', '--html', html]);
+    expect(report.code, report.stderr).toBe(0);
+    expect(readFileSync(html, 'utf8')).toContain('pgphase run');
   });
 
   it("init's sample test passes on the package's own harness (pgphase/testing: template migrated with the project's migrations)", () => {
