@@ -9,24 +9,15 @@
  * transaction): a batch that overruns it is cancelled. `doctor` tells the pooler is there. In
  * session mode, a whole run with the same checks.
  */
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPipeline } from '../../runner/run/runPipeline.js';
 import { runCli, startCli } from '../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { type Bouncer, PGBOUNCER, startPgBouncer } from '../support/pgbouncer.js';
 import { copyDefects, FIXTURE_PHASES_FILE, fixturePhases, setUpFixture } from '../support/runnerFixture.js';
+import { withSession } from '../support/session.js';
 
 const ROWS = 6_000;
-async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** What pgphase left behind on the server and in the ledger after its processes exited. */
@@ -64,8 +55,8 @@ describe.skipIf(!PGBOUNCER)('behind PgBouncer in transaction mode', () => {
     expect(refused.stderr).toMatch(/pool_mode = session/);
     const settings = `SELECT current_setting('statement_timeout') AS st, current_setting('lock_timeout') AS lt,
                               current_setting('jit') AS jit, current_setting('pgphase.migrator_role', true) AS role`;
-    const pooled = await withClient(bouncer.url, (c) => c.query(settings));
-    const direct = await withClient(db.url, (c) => c.query(settings));
+    const pooled = await withSession(bouncer.url, (c) => c.query(settings));
+    const direct = await withSession(db.url, (c) => c.query(settings));
     expect(pooled.rows).toEqual(direct.rows);
     const migrated = await runCli(['migrate'], { ...env, DATABASE_URL: db.url });
     expect(migrated.code, migrated.stderr).toBe(0);

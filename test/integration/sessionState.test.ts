@@ -20,6 +20,7 @@ import { generate } from '../../runner/odds/generate.js';
 import { runPipeline } from '../../runner/run/runPipeline.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { copyDefects, fixturePhases, setUpFixture } from '../support/runnerFixture.js';
+import { withSession } from '../support/session.js';
 
 const SEEN_SQL = `
   CREATE TABLE fixture.seen (jit text, isolation text, statement_timeout text, lock_timeout text, idle text);
@@ -42,16 +43,6 @@ async function hostileDefaults(db: TestDatabase): Promise<void> {
     ['idle_in_transaction_session_timeout', '2345ms'],
   ])
     await db.query(`ALTER ROLE CURRENT_USER IN DATABASE ${db.name} SET ${name} = '${value}'`);
-}
-
-async function withSession<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
 }
 
 describe('pgphase chooses its own session state', () => {
