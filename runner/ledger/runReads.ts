@@ -124,3 +124,18 @@ export async function runSpanMs(client: pg.ClientBase, runId: string): Promise<n
   );
   return span[0]?.ms ?? 0;
 }
+
+/**
+ * The run's rows for its progress: planned (each step's estimate once it is planned, else its
+ * source's row estimate from the statistics) and already read by committed batches (by any
+ * runner process, this one included).
+ */
+export async function runRowTotals(client: pg.ClientBase, runId: string): Promise<{ planned: number; read: number }> {
+  const { rows } = await client.query<{ planned: number; read: number }>(
+    `SELECT coalesce((SELECT sum(coalesce(s.estimated_rows, (SELECT greatest(c.reltuples, 0) FROM pg_class c WHERE c.oid = to_regclass(s.source_table)), 0))
+                        FROM pgphase.run_steps s WHERE s.run_id = $1), 0)::float8 AS planned,
+            coalesce((SELECT sum(p.rows_in) FROM pgphase.partitions p WHERE p.run_id = $1), 0)::float8 AS read`,
+    [runId],
+  );
+  return rows[0]!;
+}

@@ -44,7 +44,8 @@ export function startProgress(stats: RunStats, log: Log, mode: 'bar' | 'log' | '
   const timer = setInterval(() => {
     const r = rate();
     const eta = total > stats.rows && r > 0 ? Math.round((total - stats.rows) / r) : null;
-    const fields = { rows: stats.rows, total, rowsPerSec: r, etaSeconds: eta, retries: stats.retries };
+    // An estimate can fall short of the rows actually read: the total is never below them.
+    const fields = { rows: stats.rows, total: Math.max(total, stats.rows), rowsPerSec: r, etaSeconds: eta, retries: stats.retries };
     if (stats.throttleState) log.info(`progress (throttled: ${stats.throttleState})`, { ...fields, throttled: stats.throttleState });
     else log.info('progress', fields);
   }, 5_000);

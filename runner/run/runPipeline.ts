@@ -28,8 +28,8 @@ import { checkUnfinished, otherUnfinished } from './runLifeGuard.js';
 import { budgetEnabled, checkBudget, type ErrorBudget, NO_BUDGET } from './errorBudget.js';
 import { DEFAULT_LEASE_MS } from '../ledger/claim.js';
 import { createOrResumeRun, finishRun, type IncrementalMode, markRunFailed, stepCoverage, storeRunReport } from '../ledger/runState.js';
-import { qualified } from '../ledger/types.js';
 import { advanceRun } from './advanceRun.js';
+import { runRowTotals } from '../ledger/runReads.js';
 import { RunnerPresence } from './presence.js';
 import type { HealthSignals } from '../ledger/healthSamples.js';
 import { startProgress } from './progress.js';
@@ -227,19 +227,20 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
       const shadows = await ledger((c) => prepareShadows(c, blueGreen, runId, options.lockTimeoutMs ?? 10_000, log));
       for (const [phase, schema] of shadows) outputSchemas.set(phase, schema);
     }
-    const total = await ledger(async (c) => {
-      let sum = 0;
-      for (const source of new Set(phases.flatMap((p) => p.steps.map((s) => s.source)))) {
-        const { rows } = await c.query<{ n: number }>(`SELECT greatest(reltuples, 0)::float8 AS n FROM pg_class WHERE oid = $1::regclass`, [
-          qualified(c, source),
-        ]);
-        sum += rows[0]?.n ?? 0;
-      }
-      return sum;
-    });
-    progress.setTotal(Math.round(total));
+    // The progress total: the run's planned rows less those already read (a resumed run), made
+    // more exact as steps are planned (their estimate after ANALYZE, an incremental step's share).
+    const readBefore = (await ledger((c) => runRowTotals(c, runId))).read;
+    const refreshTotal = async (c: pg.ClientBase) => {
+      const { planned } = await runRowTotals(c, runId);
+      progress.setTotal(Math.max(0, Math.round(planned - readBefore)));
+    };
+    await ledger(refreshTotal);
 
-    const advance = (c: pg.PoolClient) => advanceRun(c, runId, partitionTarget(workers));
+    const advance = async (c: pg.PoolClient) => {
+      const more = await advanceRun(c, runId, partitionTarget(workers));
+      await refreshTotal(c);
+      return more;
+    };
     const lifted = await ledger((c) => liftStopPause(c, runId, runner));
     if (lifted) log.info(`lifted the stop of run ${runId} (${lifted}); the limits are checked again as it goes`);
     const health = { ...DEFAULT_HEALTH, ...options.health, thresholds: { ...DEFAULT_THRESHOLDS, ...options.health?.thresholds } };

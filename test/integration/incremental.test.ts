@@ -9,6 +9,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runRowTotals } from '../../runner/ledger/runReads.js';
 import { runCli } from '../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { copyDefects, FIXTURE_PHASES_FILE, setUpFixture } from '../support/runnerFixture.js';
@@ -43,9 +44,22 @@ describe('incremental runs', () => {
     expect(first.report.phases[0]).toMatchObject({ rowsIn: 1_000 });
     expect(first.stderr).toMatch(/copy · fixture\.src: the whole source \(it never finished before\)/);
 
+    // The progress total is the planned row count: all of it first, then the appended share.
+    const totals = async (runId: string) => {
+      const c = await db.pool.connect();
+      try {
+        return await runRowTotals(c, runId);
+      } finally {
+        c.release();
+      }
+    };
+    expect(await totals(first.report.runId)).toEqual({ planned: 1_000, read: 1_000 });
     await append(0, 200);
     const second = await run([]);
     expect(second.report.phases[0]).toMatchObject({ rowsIn: 200 });
+    const { planned } = await totals(second.report.runId);
+    expect(planned).toBeGreaterThan(100);
+    expect(planned).toBeLessThan(400); // the histogram's share above the mark, not the table's 1,200
     expect(second.stderr).toMatch(/copy · fixture\.src: incremental, keys above 1097000 \(where it last finished\)/);
     expect(await copyDefects(db)).toEqual({ missing: 0, duplicated: 0, copied: 1_200 });
 
