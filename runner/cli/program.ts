@@ -59,8 +59,7 @@ export function inputOf<I>(spec: CommandSpec<I>, args: readonly unknown[], opts:
   return parseInput(spec.input, raw, spec.name, keys);
 }
 
-function write(r: Rendered, session: Session): void {
-  if (r.info) session.log.info(r.info);
+function write(r: Rendered): void {
   if (r.stdout) process.stdout.write(r.stdout.endsWith('\n') ? r.stdout : `${r.stdout}\n`);
   if (r.stderr) process.stderr.write(r.stderr.endsWith('\n') ? r.stderr : `${r.stderr}\n`);
 }
@@ -78,7 +77,7 @@ async function execute(spec: CommandSpec, session: Session, input: unknown): Pro
   try {
     const result = await spec.run(session, input, abort.signal);
     const rendered = spec.render(result, input);
-    write(rendered, session);
+    write(rendered);
     return abort.signal.aborted ? EXIT_CODES[stopSignal] : rendered.exitCode;
   } finally {
     unregister();

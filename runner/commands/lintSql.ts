@@ -67,7 +67,7 @@ export const lintSqlCommand = defineCommand({
   input: z.object({ fix: flag() }),
   run: (_session, input) => lintSql(process.cwd(), Boolean(input.fix)),
   render: (r) => ({
-    stderr: [
+    stdout: [
       ...r.unformatted.map((f) =>
         NEVER_REWRITTEN.has(f.split('/').slice(0, -1).join('/'))
           ? `not formatted: ${f} (a migration: format it by hand before it is applied)`

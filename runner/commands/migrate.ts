@@ -60,7 +60,7 @@ export const migrateCommand = defineCommand({
       result.procedures.length ? `${result.procedures.length} procedure(s) re-applied` : 'procedures up to date',
     ];
     if (result.repairedIndexes.length) parts.push(`rebuilt invalid index(es): ${result.repairedIndexes.join(', ')}`);
-    return { info: parts.join('; '), exitCode: EXIT.ok };
+    return { stdout: parts.join('; '), exitCode: EXIT.ok };
   },
 });
 
@@ -96,5 +96,5 @@ export const downCommand = defineCommand({
         ...(input.to ? { to: input.to } : {}),
       }),
     ),
-  render: (r) => ({ info: r.reverted.length ? `reverted: ${r.reverted.join(', ')}` : 'nothing to revert', exitCode: EXIT.ok }),
+  render: (r) => ({ stdout: r.reverted.length ? `reverted: ${r.reverted.join(', ')}` : 'nothing to revert', exitCode: EXIT.ok }),
 });

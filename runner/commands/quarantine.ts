@@ -56,5 +56,5 @@ export const quarantineReplayCommand = defineCommand({
   render: (r, o) =>
     o.json
       ? { stdout: JSON.stringify(r), exitCode: EXIT.ok }
-      : { info: `replayed ${r.replayed} row(s): ${r.written} now written, ${r.stillQuarantined} still quarantined (run ${r.runId})`, exitCode: EXIT.ok },
+      : { stdout: `replayed ${r.replayed} row(s): ${r.written} now written, ${r.stillQuarantined} still quarantined (run ${r.runId})`, exitCode: EXIT.ok },
 });

@@ -152,9 +152,10 @@ export const runCommand = defineCommand({
         ]
       : [];
     const summary = o.json ? [] : [formatReport(report), ...promoted.map((r) => `  ${formatSwap('promoted', r)}`)];
+    // The result on stdout (the report, or its JSON); why it stopped, on stderr.
     return {
-      ...(o.json ? { stdout: JSON.stringify({ ...report, promoted }) } : {}),
-      stderr: [...summary, ...stopped].join('\n'),
+      stdout: o.json ? JSON.stringify({ ...report, promoted }) : summary.join('\n'),
+      ...(stopped.length ? { stderr: stopped.join('\n') } : {}),
       exitCode: report.status === 'done' ? EXIT.ok : EXIT.failed,
     };
   },

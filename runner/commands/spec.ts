@@ -25,10 +25,14 @@ export interface OptionSpec {
 }
 
 /** What a command prints and how it exits. `info` goes through the log (stderr). */
+/**
+ * What a command prints: its result on stdout (text, or JSON with --json), on stderr only what
+ * went wrong with the result (a stop and its hint, lines left out); logs go through the session's
+ * log (stderr). A command has no other channel, so a result cannot end up among the logs.
+ */
 export interface Rendered {
   readonly stdout?: string;
   readonly stderr?: string;
-  readonly info?: string;
   readonly exitCode: number;
 }
 

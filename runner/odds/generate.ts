@@ -87,6 +87,6 @@ export const generateCommand = defineCommand({
     const parts = Object.entries(r.rows)
       .map(([t, n]) => `${t} ${n}`)
       .join(', ');
-    return { info: `generated ${total} raw rows (${parts}) in ${r.seconds.toFixed(1)}s`, exitCode: EXIT.ok };
+    return { stdout: `generated ${total} raw rows (${parts}) in ${r.seconds.toFixed(1)}s`, exitCode: EXIT.ok };
   },
 });
